@@ -1,0 +1,4 @@
+//! One module per subcommand: parsed arguments in, library calls, output.
+
+pub mod info;
+pub mod limits;

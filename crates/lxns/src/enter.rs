@@ -1,0 +1,475 @@
+//! Entering (`setns(2)`) and creating (`unshare(2)`) namespaces.
+//!
+//! Namespaces belong to **threads**. Every function here whose name ends in
+//! `_current_thread` changes the namespaces of the thread that calls it, and leaves them
+//! changed. That is what you want in a thread you own and will discard, or in a
+//! single-threaded program that is about to `exec`. It is what you do not want on a thread
+//! of a pool (tokio's, rayon's, a web server's), which will later run unrelated code in the
+//! wrong namespace. [`Namespace::new`] creates a namespace without touching the caller.
+
+use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::io::Errno as RErrno;
+use rustix::thread::ThreadNameSpaceType;
+
+use crate::error::{Errno, Error, Op, Result, Target};
+use crate::kind::{Kind, KindSet};
+use crate::namespace::Namespace;
+use crate::process::Process;
+use crate::sys;
+
+/// `CLONE_FS` from linux/sched.h.
+const CLONE_FS: u32 = 0x0000_0200;
+
+impl Namespace {
+    /// Moves the **calling thread** into this namespace (`setns(2)` with the kind checked by
+    /// the kernel too).
+    ///
+    /// The thread stays there. To run code in a namespace without changing any thread of
+    /// yours, do it on a thread you create for the purpose and then let end.
+    /// For a mount namespace the thread first stops sharing its filesystem attributes (cwd,
+    /// root, umask) with the other threads (`unshare(CLONE_FS)`), as the kernel requires.
+    /// [`Kind::Pid`] and [`Kind::Time`] only change the namespace of children created
+    /// afterwards.
+    ///
+    /// ```no_run
+    /// use lxns::{Kind, Namespace};
+    /// let target = Namespace::open_as("/run/netns/blue", Kind::Net)?;
+    /// std::thread::spawn(move || -> lxns::Result<()> {
+    ///     target.enter_current_thread()?;
+    ///     // ... this thread now sees blue's interfaces; it ends here.
+    ///     Ok(())
+    /// }).join().expect("thread panicked")?;
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///  - [`Error::PermissionDenied`] (`EPERM`) without `CAP_SYS_ADMIN` in the namespace's
+    ///    owning user namespace (named in the error) and in the caller's.
+    ///  - [`Error::MultiThreaded`] (`EINVAL`) for a user namespace when the process has
+    ///    more than one thread, and (`EUSERS`) for a time namespace likewise.
+    ///  - [`Error::InvalidArgument`] (`EINVAL`) for the user namespace the caller is
+    ///    already in.
+    ///
+    /// # References
+    ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
+    #[doc(alias = "setns")]
+    pub fn enter_current_thread(&self) -> Result<()> {
+        let kind = self.kind();
+        if kind == Kind::Mnt {
+            sys::unshare(CLONE_FS).map_err(|e| {
+                Error::os(Op::Setns, Some(kind), Target::Namespace(self.id()), e.into())
+            })?;
+        }
+        rustix::thread::move_into_link_name_space(self.as_fd(), Some(link_type(kind)))
+            .map_err(|e| setns_error(e, Some(self), kind, Target::Namespace(self.id())))
+    }
+
+    /// Creates a new namespace of `kind` with the **calling thread** in it
+    /// (`unshare(2)`), and returns a handle on it.
+    ///
+    /// For [`Kind::Time`] the handle is the new `time_for_children` namespace. For
+    /// [`Kind::Pid`] there is none to return until a child exists; use
+    /// [`unshare_current_thread`] and create the child.
+    ///
+    /// # Errors
+    /// As for [`unshare_current_thread`]; [`Error::NotFound`] for [`Kind::Pid`].
+    #[doc(alias = "unshare")]
+    pub fn unshare_current_thread(kind: Kind) -> Result<Namespace> {
+        unshare_current_thread(KindSet::of(kind))?;
+        Namespace::current_for_children(kind)
+    }
+
+    /// Creates a new namespace of `kind` and returns a handle on it **without** changing
+    /// any of the caller's threads: the `unshare(2)` happens on a short-lived helper thread
+    /// that ends right after. Useful for a scratch network namespace, a private IPC or UTS
+    /// namespace to hand to a child, or a test fixture.
+    ///
+    /// The new namespace is owned by the caller's user namespace. The creating thread is
+    /// gone, so the namespace lives exactly as long as the handle (and whatever joins it).
+    ///
+    /// ```no_run
+    /// use lxns::{Kind, Namespace};
+    /// let scratch = Namespace::new(Kind::Net)?;
+    /// assert_ne!(scratch, Namespace::current(Kind::Net)?); // we did not move
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] for [`Kind::User`] (the kernel refuses a user
+    ///    namespace to a multithreaded process, and the helper thread makes the process
+    ///    multithreaded) and [`Kind::Pid`] (it has no handle before its first process).
+    ///  - As for [`unshare_current_thread`] otherwise.
+    pub fn new(kind: Kind) -> Result<Namespace> {
+        if matches!(kind, Kind::User | Kind::Pid) {
+            return Err(Error::InvalidArgument {
+                op: Op::Unshare,
+                target: Target::None,
+                reason: format!(
+                    "a new {kind} namespace cannot be made on a helper thread: {}; create it \
+                     with a new process instead",
+                    if kind == Kind::User {
+                        "the kernel refuses user namespaces to multithreaded processes"
+                    } else {
+                        "a pid namespace has no handle before its first process"
+                    }
+                ),
+            });
+        }
+        on_helper_thread(move || Namespace::unshare_current_thread(kind))
+    }
+}
+
+/// Runs `f` on a fresh thread that ends when `f` returns; `f`'s namespace changes die with
+/// it.
+pub(crate) fn on_helper_thread<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let handle = std::thread::Builder::new()
+        .name("lxns-helper".into())
+        .spawn(f)
+        .map_err(|e| Error::Os {
+            op: Op::SpawnThread,
+            kind: None,
+            target: Target::None,
+            errno: Errno::from_io(&e).unwrap_or(Errno::from_raw(11)),
+        })?;
+    match handle.join() {
+        Ok(r) => r,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Moves the **calling thread** into the namespace behind any fd, without validating it
+/// first: the kernel's `setns(2)` does the checking. `kind`, when given, must match.
+///
+/// This is the entry point for fds you did not get from lxns (received over a socket,
+/// inherited). Prefer [`Namespace::from_fd`] and [`Namespace::enter_current_thread`], which
+/// report a bad fd before anything is attempted.
+///
+/// # Errors
+///  - [`Error::NotNamespace`] with `EINVAL` when `fd` is not a namespace (a regular file, a
+///    socket, …) or not of `kind`; the errno stays readable with
+///    [`Error::raw_os_error`].
+///  - Otherwise as for [`Namespace::enter_current_thread`].
+///
+/// # References
+///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
+#[doc(alias = "setns")]
+pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let target = Target::Fd(fd.as_raw_fd());
+    if kind == Some(Kind::Mnt) {
+        sys::unshare(CLONE_FS)
+            .map_err(|e| Error::os(Op::Setns, kind, target.clone(), e.into()))?;
+    }
+    match rustix::thread::move_into_link_name_space(fd, kind.map(link_type)) {
+        Ok(()) => Ok(()),
+        Err(RErrno::INVAL) => match Namespace::from_fd(fd.try_clone_to_owned().map_err(|e| {
+            Error::os(
+                Op::Setns,
+                kind,
+                target.clone(),
+                Errno::from_io(&e).unwrap_or(Errno::from_raw(24)),
+            )
+        })?) {
+            Err(Error::NotNamespace { found, .. }) => Err(Error::NotNamespace {
+                op: Op::Setns,
+                target,
+                found,
+                errno: Some(Errno::from_raw(22)),
+            }),
+            Err(other) => Err(other),
+            Ok(ns) => match kind {
+                Some(expected) if expected != ns.kind() => Err(Error::WrongKind {
+                    op: Op::Setns,
+                    target,
+                    expected,
+                    found: ns.kind(),
+                }),
+                _ => Err(setns_error(RErrno::INVAL, Some(&ns), ns.kind(), target)),
+            },
+        },
+        Err(e) => Err(setns_error(e, None, kind.unwrap_or(Kind::Net), target)),
+    }
+}
+
+/// Creates new namespaces of every kind in `kinds` with the **calling thread** in them
+/// (`unshare(2)`).
+///
+/// Safe, unlike `rustix::thread::unshare_unsafe`: a [`KindSet`] holds only `CLONE_NEW*`
+/// flags, never `CLONE_FILES` (which would split the fd table under live borrowed fds) or
+/// `CLONE_VM`.
+///
+/// - A user namespace (`Kind::User`) is created first by the kernel; the others are then
+///   owned by it, so an unprivileged single-threaded process can create any set that
+///   includes `User`.
+/// - `Kind::Mnt` also unshares the thread's filesystem attributes. The new mount namespace
+///   is a copy whose mounts may still propagate to and from the old one if `/` is shared;
+///   remount `/` as `MS_REC|MS_PRIVATE` when that matters (spawning does it for you).
+/// - `Kind::Pid` and `Kind::Time` only affect children created afterwards.
+///
+/// ```no_run
+/// // In a single-threaded process, before any thread starts:
+/// use lxns::{Kind, unshare_current_thread};
+/// unshare_current_thread(Kind::User | Kind::Net)?;
+/// # Ok::<(), lxns::Error>(())
+/// ```
+///
+/// # Errors
+///  - [`Error::MultiThreaded`] (`EINVAL`) when `kinds` contains `User` and the process has
+///    more than one thread.
+///  - [`Error::PermissionDenied`] (`EPERM`) without `CAP_SYS_ADMIN` (and no `User` in the
+///    set), or when user namespaces are disabled for unprivileged users.
+///  - [`Error::LimitReached`] (`ENOSPC`) at `/proc/sys/user/max_<kind>_namespaces` or the
+///    nesting limit.
+///
+/// # References
+///  - [unshare(2)](https://man7.org/linux/man-pages/man2/unshare.2.html),
+///    [user_namespaces(7)](https://man7.org/linux/man-pages/man7/user_namespaces.7.html)
+#[doc(alias = "unshare")]
+pub fn unshare_current_thread(kinds: KindSet) -> Result<()> {
+    sys::unshare(kinds.bits()).map_err(|e| unshare_error(e, kinds))
+}
+
+fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
+    let op = Op::Unshare;
+    let first = kinds.iter().next();
+    match e {
+        RErrno::INVAL if kinds.contains(Kind::User) && thread_count() > 1 => {
+            Error::MultiThreaded {
+                op,
+                kind: Kind::User,
+                errno: e.into(),
+                threads: thread_count(),
+            }
+        }
+        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
+            op,
+            kind: if kinds.contains(Kind::User) {
+                Some(Kind::User)
+            } else {
+                first
+            },
+            target: Target::CurrentThread,
+            errno: e.into(),
+            owner: Namespace::current(Kind::User).ok().map(|n| n.id()),
+        },
+        RErrno::NOSPC | RErrno::USERS => {
+            // Name the kind whose limit is lowest: with several kinds the kernel does not
+            // say which one ran out.
+            let kind = kinds
+                .iter()
+                .min_by_key(|k| crate::inspect::limit(*k).unwrap_or(u64::MAX))
+                .unwrap_or(Kind::User);
+            Error::LimitReached {
+                op,
+                kind,
+                limit: crate::inspect::limit(kind).ok(),
+            }
+        }
+        RErrno::INVAL => Error::Unsupported {
+            op,
+            kind: first,
+            what: format!("creating {kinds} namespaces (missing from this kernel's build?)"),
+            errno: Some(e.into()),
+        },
+        other => Error::os(op, first, Target::CurrentThread, other.into()),
+    }
+}
+
+/// Moves the **calling thread** into every namespace in `namespaces`, one `setns(2)` at a
+/// time, in an order that works for privileged and unprivileged callers alike: namespaces
+/// the caller is already in are skipped; the others are tried with the user namespace last
+/// (keeping the caller's own capabilities), and whatever that refused (`EPERM`) is retried
+/// after the user namespace has been entered, as nsenter(1) does.
+///
+/// Returns the kinds actually entered. To join all namespaces of a process at once, prefer
+/// [`Process::enter_current_thread`], which is atomic.
+///
+/// # Errors
+/// As for [`Namespace::enter_current_thread`]. On error the thread may already be in some of
+/// the namespaces: the error names the one that failed. Do this on a thread you will
+/// discard.
+pub fn enter_all_current_thread(namespaces: &[&Namespace]) -> Result<KindSet> {
+    let mut pending: Vec<&Namespace> = Vec::with_capacity(namespaces.len());
+    for ns in namespaces {
+        let here = Namespace::current(ns.kind())?;
+        if here != **ns {
+            pending.push(ns);
+        }
+    }
+    let mut entered = KindSet::EMPTY;
+    let mut retry: Vec<&Namespace> = Vec::new();
+    // Pass 1: everything but user; EPERM is retried after the user namespace.
+    for ns in pending.iter().filter(|n| n.kind() != Kind::User) {
+        match ns.enter_current_thread() {
+            Ok(()) => entered.insert(ns.kind()),
+            Err(Error::PermissionDenied { .. }) => retry.push(ns),
+            Err(e) => return Err(e),
+        }
+    }
+    for ns in pending.iter().filter(|n| n.kind() == Kind::User) {
+        ns.enter_current_thread()?;
+        entered.insert(Kind::User);
+    }
+    for ns in retry {
+        ns.enter_current_thread()?;
+        entered.insert(ns.kind());
+    }
+    Ok(entered)
+}
+
+impl Process {
+    /// Moves the **calling thread** into this process's namespaces of the kinds in `kinds`,
+    /// all at once (`setns(pidfd, flags)`, Linux 5.8+): either every one is entered or none
+    /// is. The kernel orders the steps itself (user namespace first), so this works for
+    /// unprivileged callers joining a process in a user namespace they own.
+    ///
+    /// A mount namespace in `kinds` makes the thread stop sharing its filesystem
+    /// attributes first, as for [`Namespace::enter_current_thread`].
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] (`EINVAL`) when `kinds` includes the user namespace and
+    ///    the process is already in the caller's; use
+    ///    [`enter_all_current_thread`](Process::enter_all_current_thread), which leaves out
+    ///    the kinds already shared.
+    ///  - [`Error::MultiThreaded`], [`Error::PermissionDenied`] as for
+    ///    [`Namespace::enter_current_thread`]; [`Error::ProcessGone`] (`ESRCH`).
+    ///
+    /// # References
+    ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
+    #[doc(alias = "setns")]
+    pub fn enter_current_thread(&self, kinds: KindSet) -> Result<()> {
+        if kinds.is_empty() {
+            return Ok(());
+        }
+        let target = Target::Pid(self.pid());
+        if kinds.contains(Kind::Mnt) {
+            sys::unshare(CLONE_FS)
+                .map_err(|e| Error::os(Op::SetnsProcess, Some(Kind::Mnt), target.clone(), e.into()))?;
+        }
+        let flags = ThreadNameSpaceType::from_bits_retain(kinds.bits());
+        match rustix::thread::move_into_thread_name_spaces(self.as_fd(), flags) {
+            Ok(()) => Ok(()),
+            Err(RErrno::SRCH) => Err(Error::ProcessGone {
+                op: Op::SetnsProcess,
+                kind: None,
+                pid: self.pid(),
+            }),
+            Err(e) => {
+                // Find the kind to blame: user (thread count, already-there) first.
+                let kind = if kinds.contains(Kind::User) && e == RErrno::INVAL {
+                    Kind::User
+                } else if kinds.contains(Kind::Time) && e == RErrno::USERS {
+                    Kind::Time
+                } else {
+                    kinds.iter().next().unwrap_or(Kind::Net)
+                };
+                let ns = self.namespace(kind).ok();
+                let mut err = setns_error(e, ns.as_ref(), kind, target);
+                if let Error::Os { op, .. }
+                | Error::PermissionDenied { op, .. }
+                | Error::MultiThreaded { op, .. } = &mut err
+                {
+                    *op = Op::SetnsProcess;
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Moves the **calling thread** into every namespace of this process that differs from
+    /// the caller's, atomically (nsenter's `-a`). Returns the kinds entered.
+    ///
+    /// # Errors
+    /// As for [`enter_current_thread`](Process::enter_current_thread).
+    pub fn enter_all_current_thread(&self) -> Result<KindSet> {
+        let mut kinds = KindSet::EMPTY;
+        for kind in Kind::ALL {
+            let theirs = match self.namespace(kind) {
+                Ok(ns) => ns,
+                Err(Error::Unsupported { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let ours = Namespace::current(kind)?;
+            if theirs != ours {
+                kinds.insert(kind);
+            }
+        }
+        self.enter_current_thread(kinds)?;
+        Ok(kinds)
+    }
+}
+
+fn link_type(kind: Kind) -> rustix::thread::LinkNameSpaceType {
+    use rustix::thread::LinkNameSpaceType as L;
+    match kind {
+        Kind::Cgroup => L::ControlGroup,
+        Kind::Ipc => L::InterProcessCommunication,
+        Kind::Mnt => L::Mount,
+        Kind::Net => L::Network,
+        Kind::Pid => L::ProcessID,
+        Kind::Time => L::Time,
+        Kind::User => L::User,
+        Kind::Uts => L::HostNameAndNISDomainName,
+    }
+}
+
+/// Maps a `setns` errno to the typed error, naming the owning user namespace on `EPERM`.
+fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target: Target) -> Error {
+    let op = Op::Setns;
+    match e {
+        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
+            op,
+            kind: Some(kind),
+            target,
+            errno: e.into(),
+            owner: ns.and_then(|n| n.user_namespace().ok()).map(|u| u.id()),
+        },
+        RErrno::INVAL if kind == Kind::User && thread_count() > 1 => Error::MultiThreaded {
+            op,
+            kind,
+            errno: e.into(),
+            threads: thread_count(),
+        },
+        RErrno::USERS if kind == Kind::Time => Error::MultiThreaded {
+            op,
+            kind,
+            errno: e.into(),
+            threads: thread_count(),
+        },
+        RErrno::INVAL
+            if kind == Kind::User
+                && ns.is_some_and(|n| {
+                    Namespace::current(Kind::User).is_ok_and(|cur| cur == *n)
+                }) =>
+        {
+            Error::InvalidArgument {
+                op,
+                target,
+                reason: "the calling thread is already in this user namespace (the kernel \
+                         refuses to re-enter it: EINVAL)"
+                    .into(),
+            }
+        }
+        other => Error::os(op, Some(kind), target, other.into()),
+    }
+}
+
+/// The number of threads in the calling process (entries of `/proc/self/task`).
+pub(crate) fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_types_match_the_table() {
+        for kind in Kind::ALL {
+            assert_eq!(link_type(kind) as u32, kind.clone_flag(), "{kind}");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! # lxns: Linux namespaces, safely
+//!
+//! lxns references, inspects, creates and enters the eight kinds of Linux namespaces
+//! (cgroup, ipc, mnt, net, pid, time, user, uts) from safe Rust. It is the library behind
+//! the `lxns` command.
+//!
+//! ## Referencing a namespace
+//!
+//! A [`Namespace`] owns one `O_CLOEXEC` file descriptor on nsfs and knows its [`Kind`]. It
+//! keeps the namespace alive while it exists. Every constructor validates what it opened:
+//!
+//! ```no_run
+//! use lxns::{Kind, Namespace, Process};
+//!
+//! let mine = Namespace::current(Kind::Net)?;                     // the calling thread's
+//! let init = Namespace::of_process(1, Kind::Net)?;               // via a pidfd: race-free
+//! let blue = Namespace::open_as("/run/netns/blue", Kind::Net)?;  // a bind mount, kind checked
+//! let any = Namespace::open("/proc/self/ns/uts")?;               // kind detected
+//! let p = Process::open(1)?;                                     // several kinds of one process
+//! let (ipc, uts) = (p.namespace(Kind::Ipc)?, p.namespace(Kind::Uts)?);
+//! # Ok::<(), lxns::Error>(())
+//! ```
+//!
+//! Opening a path that does not exist, a file that is not a namespace, or a namespace of the
+//! wrong kind gives distinct errors ([`Error::NotFound`], [`Error::NotNamespace`],
+//! [`Error::WrongKind`]). A pid is pinned with `pidfd_open(2)` before its namespace is taken,
+//! so a pid that is reused meanwhile yields [`Error::ProcessGone`], never another process's
+//! namespace.
+//!
+//! ## Inspecting
+//!
+//! [`Namespace::id`] is the identity (`net:[4026531840]`); handles compare equal when they
+//! refer to the same namespace. The `ioctl_ns(2)` queries are methods:
+//! [`user_namespace`](Namespace::user_namespace) (the owner),
+//! [`parent`](Namespace::parent) (user and pid), [`owner_uid`](Namespace::owner_uid),
+//! [`ns_id`](Namespace::ns_id) (the 64-bit id, Linux 6.18+), and pid translation
+//! ([`pid_to_caller`](Namespace::pid_to_caller)). [`limit`] and [`set_limit`] read and set
+//! `/proc/sys/user/max_<kind>_namespaces`.
+//!
+//! ## Entering and creating — mind the thread
+//!
+//! **Namespaces belong to threads, not processes.** `setns(2)` and `unshare(2)` change the
+//! calling thread only, and a thread left in the wrong namespace silently runs later work
+//! there — the classic bug of Go's `NetNS.Do` users, and a live hazard on any thread pool.
+//! lxns therefore names every function that changes the calling thread `…_current_thread`:
+//!
+//! - [`Namespace::enter_current_thread`]: `setns` into one namespace.
+//! - [`Process::enter_current_thread`]: several namespaces of a process at once
+//!   (`setns(pidfd, flags)`), atomically; [`Process::enter_all_current_thread`] is
+//!   `nsenter -a`.
+//! - [`enter_all_current_thread`]: several handles, ordered for privileged and unprivileged
+//!   callers.
+//! - [`unshare_current_thread`] / [`Namespace::unshare_current_thread`]: create namespaces.
+//!
+//! Call them on a thread you own and discard, or in a single-threaded process about to
+//! `exec`. To make a namespace without moving anyone, use [`Namespace::new`], which does the
+//! `unshare` on a helper thread that ends at once:
+//!
+//! ```no_run
+//! use lxns::{Kind, Namespace};
+//!
+//! let scratch = Namespace::new(Kind::Net)?;     // a fresh network namespace, caller unmoved
+//! std::thread::spawn(move || -> lxns::Result<()> {
+//!     scratch.enter_current_thread()?;          // this thread only, and it ends right after
+//!     // ... configure interfaces in `scratch` ...
+//!     Ok(())
+//! })
+//! .join()
+//! .expect("helper thread panicked")?;
+//! # Ok::<(), lxns::Error>(())
+//! ```
+//!
+//! The kernel refuses user namespaces (create or join) and joining time namespaces to a
+//! process with more than one thread; lxns reports that as [`Error::MultiThreaded`] with the
+//! way out in its hint. A Rust test binary is always multithreaded: do such work in a child
+//! process.
+//!
+//! ## Errors
+//!
+//! One [`Error`] enum. Each variant names the failed step ([`Op`]), the kind and the
+//! pid/path/namespace ([`Target`]); [`Error::raw_os_error`] gives the kernel's errno, and
+//! [`Error::hint`] the remedy for the classic traps (user namespaces in a multithreaded
+//! process, `EPERM` and which user namespace's `CAP_SYS_ADMIN` is missing, `ENOSPC` and which
+//! sysctl to raise). Nothing in lxns panics on bad input.
+//!
+//! ## What lxns does not do
+//!
+//! - It does not change the calling thread behind your back: only `…_current_thread`
+//!   functions do, and only the calling thread.
+//! - It does not keep processes alive: a [`Namespace`] keeps its namespace, a [`Process`]
+//!   keeps only its identity.
+//! - It takes no raw fd numbers: fds go in and out as [`OwnedFd`](std::os::fd::OwnedFd) and
+//!   [`BorrowedFd`](std::os::fd::BorrowedFd).
+//! - It never passes `CLONE_FILES`, `CLONE_VM` or other non-namespace flags to `unshare`.
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod enter;
+mod error;
+mod inspect;
+mod kind;
+mod namespace;
+mod process;
+#[allow(unsafe_code)] // The one module with unsafe code: see its `# Safety` section.
+mod sys;
+
+pub use enter::{enter_all_current_thread, setns_current_thread, unshare_current_thread};
+pub use error::{Errno, Error, Op, Result, Target};
+pub use inspect::{limit, parse_limit, set_limit};
+pub use kind::{Iter as KindSetIter, Kind, KindSet};
+pub use namespace::{Namespace, NsId};
+pub use process::Process;

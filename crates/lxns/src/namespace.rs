@@ -1,0 +1,464 @@
+//! [`Namespace`]: an owned, validated handle on one namespace, and [`NsId`], its identity.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{FileType, Mode, OFlags};
+use rustix::io::Errno as RErrno;
+
+use crate::error::{Errno, Error, Op, Result, Target};
+use crate::kind::Kind;
+use crate::process::Process;
+use crate::sys;
+
+/// `NSFS_MAGIC` from linux/magic.h: the filesystem type of namespace files.
+const NSFS_MAGIC: i64 = 0x6e73_6673;
+
+/// The identity of a namespace: the device and inode of its nsfs file, plus its kind.
+///
+/// Two handles refer to the same namespace exactly when their `NsId`s are equal. `Display`
+/// prints it the way the kernel prints `/proc/PID/ns/*` links: `net:[4026531840]`.
+///
+/// ```
+/// let (kind, ino) = lxns::NsId::parse_link("net:[4026531840]").unwrap();
+/// assert_eq!((kind, ino), (lxns::Kind::Net, 4026531840));
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NsId {
+    kind: Kind,
+    dev: u64,
+    ino: u64,
+}
+
+impl NsId {
+    /// An id from its parts (for example from `stat` of a `/proc/PID/ns/*` link).
+    pub const fn new(kind: Kind, dev: u64, ino: u64) -> NsId {
+        NsId { kind, dev, ino }
+    }
+
+    /// The namespace's kind.
+    pub const fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The nsfs device number (`st_dev`).
+    pub const fn dev(&self) -> u64 {
+        self.dev
+    }
+
+    /// The namespace's inode number (`st_ino`), the number `lsns` shows in its NS column.
+    pub const fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// Parses the target of a `/proc/PID/ns/*` link, `net:[4026531840]`, into its kind and
+    /// inode number. Returns `None` for anything else.
+    pub fn parse_link(text: &str) -> Option<(Kind, u64)> {
+        let (name, rest) = text.split_once(":[")?;
+        let ino = rest.strip_suffix(']')?;
+        if ino.is_empty() || !ino.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let kind = crate::kind::TABLE
+            .iter()
+            .find(|row| row.proc_name == name)?
+            .kind;
+        Some((kind, ino.parse().ok()?))
+    }
+}
+
+impl fmt::Display for NsId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:[{}]", self.kind.proc_name(), self.ino)
+    }
+}
+
+/// An open handle on one namespace: an `O_CLOEXEC` nsfs file descriptor and its kind.
+///
+/// A `Namespace` keeps its namespace alive while it exists, even after every process in it
+/// has exited; it does **not** keep any process alive. It can be entered
+/// ([`enter_current_thread`](Namespace::enter_current_thread)), inspected
+/// ([`user_namespace`](Namespace::user_namespace), [`parent`](Namespace::parent), …),
+/// compared (`==` compares identity, [`NsId`]) and passed to other processes as an fd
+/// ([`AsFd`]). Dropping it closes the fd.
+///
+/// Every constructor checks what it opened: a file that is not a namespace, or a namespace of
+/// another kind than asked for, is an error, never a handle.
+///
+/// ```no_run
+/// use lxns::{Kind, Namespace};
+/// let mine = Namespace::current(Kind::Net)?;
+/// let init = Namespace::of_process(1, Kind::Net)?;
+/// println!("{} {}", mine.id(), if mine == init { "is init's" } else { "is not init's" });
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub struct Namespace {
+    fd: OwnedFd,
+    id: NsId,
+}
+
+impl Namespace {
+    /// The calling thread's namespace of `kind` (`/proc/thread-self/ns/<kind>`).
+    ///
+    /// For [`Kind::Pid`] and [`Kind::Time`] this is the namespace the thread itself is in;
+    /// see [`current_for_children`](Namespace::current_for_children) for the one its
+    /// children will get.
+    ///
+    /// # Errors
+    ///  - [`Error::NotFound`] when `/proc` is not mounted or this kernel lacks `kind`.
+    ///
+    /// # References
+    ///  - [namespaces(7)](https://man7.org/linux/man-pages/man7/namespaces.7.html)
+    pub fn current(kind: Kind) -> Result<Namespace> {
+        let path = format!("/proc/thread-self/ns/{}", kind.proc_name());
+        Self::open_checked(Path::new(&path), Some(kind), Op::OpenCurrent)
+    }
+
+    /// The namespace of `kind` that the calling thread's next children will be created in:
+    /// `/proc/thread-self/ns/pid_for_children` or `time_for_children`. For the other kinds,
+    /// the same as [`current`](Namespace::current).
+    ///
+    /// # Errors
+    ///  - [`Error::NotFound`] after `unshare(CLONE_NEWPID)` and before the first child: the
+    ///    kernel gives a new pid namespace no handle until a process lives in it.
+    pub fn current_for_children(kind: Kind) -> Result<Namespace> {
+        let Some(name) = kind.for_children_name() else {
+            return Self::current(kind);
+        };
+        let path = format!("/proc/thread-self/ns/{name}");
+        Self::open_checked(Path::new(&path), Some(kind), Op::OpenCurrent)
+    }
+
+    /// The namespace of `kind` of the process `pid`, opened race-free through a pidfd.
+    ///
+    /// The process is pinned with `pidfd_open(2)` first and the namespace taken from the
+    /// pidfd (`PIDFD_GET_<KIND>_NAMESPACE`, Linux 6.11+; on older kernels `/proc/PID/ns`
+    /// with a liveness check through the pidfd afterwards), so a pid reused by another
+    /// process can never hand back that process's namespace. See [`Process`] to open several
+    /// kinds of one process.
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] for `pid <= 0`.
+    ///  - [`Error::ProcessGone`] when no such process exists or it exits meanwhile.
+    ///  - [`Error::PermissionDenied`] without ptrace read access to the process.
+    ///
+    /// # References
+    ///  - [pidfd_open(2)](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
+    #[doc(alias = "pidfd_open")]
+    pub fn of_process(pid: i32, kind: Kind) -> Result<Namespace> {
+        Process::open(pid)?.namespace(kind)
+    }
+
+    /// The namespace of `kind` of the process that `pidfd` refers to.
+    ///
+    /// # Errors
+    /// As for [`of_process`](Namespace::of_process); [`Error::InvalidArgument`] when `pidfd`
+    /// is not a pidfd.
+    pub fn of_pidfd(pidfd: BorrowedFd<'_>, kind: Kind) -> Result<Namespace> {
+        Process::namespace_of_pidfd(pidfd, None, kind, false)
+    }
+
+    /// Opens a namespace file by path and detects its kind: `/proc/PID/ns/net`,
+    /// `/run/netns/NAME`, or any bind mount of an nsfs file. Symlinks are followed (the
+    /// `/proc` links are symlinks).
+    ///
+    /// Validation: the path must exist ([`Error::NotFound`], also for a dangling symlink), be
+    /// a regular file, not a directory, socket, fifo or device, and live on nsfs
+    /// ([`Error::NotNamespace`], which says what it is instead). Devices and fifos are
+    /// rejected before they are opened.
+    ///
+    /// # Errors
+    ///  - [`Error::NotFound`], [`Error::NotNamespace`] as above.
+    ///  - [`Error::PermissionDenied`] when the file cannot be opened (another user's
+    ///    `/proc/PID/ns`).
+    ///
+    /// # References
+    ///  - [ioctl_ns(2)](https://man7.org/linux/man-pages/man2/ioctl_ns.2.html)
+    ///    (`NS_GET_NSTYPE`), [statfs(2)](https://man7.org/linux/man-pages/man2/statfs.2.html)
+    pub fn open(path: impl AsRef<Path>) -> Result<Namespace> {
+        Self::open_checked(path.as_ref(), None, Op::OpenPath)
+    }
+
+    /// Like [`open`](Namespace::open), and checks the kind.
+    ///
+    /// # Errors
+    /// As for [`open`](Namespace::open), plus [`Error::WrongKind`] naming the expected and
+    /// the found kind.
+    pub fn open_as(path: impl AsRef<Path>, kind: Kind) -> Result<Namespace> {
+        Self::open_checked(path.as_ref(), Some(kind), Op::OpenPath)
+    }
+
+    /// Takes ownership of an fd (received over a socket, inherited, …) after checking that
+    /// it is a namespace, and detects its kind.
+    ///
+    /// # Errors
+    ///  - [`Error::NotNamespace`] when `fd` is not on nsfs (the fd is closed).
+    pub fn from_fd(fd: OwnedFd) -> Result<Namespace> {
+        Self::validate(fd, None, Target::Fd(-1), Op::Validate)
+    }
+
+    /// Like [`from_fd`](Namespace::from_fd), and checks the kind.
+    ///
+    /// # Errors
+    /// As for [`from_fd`](Namespace::from_fd), plus [`Error::WrongKind`].
+    pub fn from_fd_as(fd: OwnedFd, kind: Kind) -> Result<Namespace> {
+        Self::validate(fd, Some(kind), Target::Fd(-1), Op::Validate)
+    }
+
+    /// Wraps an fd already known to be an nsfs fd of `kind` (from a pidfd or nsfs ioctl):
+    /// only its identity is read.
+    pub(crate) fn from_trusted_fd(fd: OwnedFd, kind: Kind, op: Op, target: Target) -> Result<Namespace> {
+        let st = rustix::fs::fstat(&fd)
+            .map_err(|e| Error::os(op, Some(kind), target, e.into()))?;
+        Ok(Namespace {
+            id: NsId::new(kind, st.st_dev, st.st_ino),
+            fd,
+        })
+    }
+
+    /// The namespace's kind.
+    pub fn kind(&self) -> Kind {
+        self.id.kind
+    }
+
+    /// The namespace's identity (device and inode of its nsfs file).
+    pub fn id(&self) -> NsId {
+        self.id
+    }
+
+    /// Whether `self` and `other` are the same namespace (same as `==`).
+    pub fn same_as(&self, other: &Namespace) -> bool {
+        self.id == other.id
+    }
+
+    /// A second handle on the same namespace (`F_DUPFD_CLOEXEC`).
+    ///
+    /// # Errors
+    ///  - [`Error::Os`] with `EMFILE` when the process is out of fds.
+    pub fn try_clone(&self) -> Result<Namespace> {
+        let fd = self.fd.try_clone().map_err(|e| Error::Os {
+            op: Op::Validate,
+            kind: Some(self.kind()),
+            target: Target::Namespace(self.id),
+            errno: Errno::from_io(&e).unwrap_or(Errno::from_raw(24)),
+        })?;
+        Ok(Namespace { fd, id: self.id })
+    }
+
+    /// Gives up the handle and returns its fd.
+    pub fn into_fd(self) -> OwnedFd {
+        self.fd
+    }
+
+    fn open_checked(path: &Path, kind: Option<Kind>, op: Op) -> Result<Namespace> {
+        let target = || Target::Path(path.to_path_buf());
+        let map_open_err = |e: RErrno| match e {
+            RErrno::NOENT | RErrno::NOTDIR => Error::NotFound {
+                op,
+                kind,
+                target: target(),
+            },
+            RErrno::ACCESS | RErrno::PERM => Error::PermissionDenied {
+                op,
+                kind,
+                target: target(),
+                errno: e.into(),
+                owner: None,
+            },
+            RErrno::NXIO => Error::NotNamespace {
+                op,
+                target: target(),
+                found: "a socket".into(),
+                errno: Some(e.into()),
+            },
+            other => Error::os(op, kind, target(), other.into()),
+        };
+        // Refuse what is not a regular file before opening it: opening a fifo blocks and
+        // opening a device can have side effects. nsfs files (and the /proc links to them)
+        // stat as regular files.
+        let st = rustix::fs::stat(path).map_err(map_open_err)?;
+        let ft = FileType::from_raw_mode(st.st_mode);
+        if ft != FileType::RegularFile {
+            return Err(Error::NotNamespace {
+                op,
+                target: target(),
+                found: describe_file_type(ft).into(),
+                errno: None,
+            });
+        }
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
+            Mode::empty(),
+        )
+        .map_err(map_open_err)?;
+        Self::validate(fd, kind, target(), op)
+    }
+
+    fn validate(fd: OwnedFd, kind: Option<Kind>, target: Target, op: Op) -> Result<Namespace> {
+        let target = match target {
+            Target::Fd(_) => Target::Fd(fd.as_raw_fd()),
+            t => t,
+        };
+        let sfs = rustix::fs::fstatfs(&fd)
+            .map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
+        #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
+        let fs_type = i64::from(sfs.f_type);
+        if fs_type != NSFS_MAGIC {
+            let st = rustix::fs::fstat(&fd).ok();
+            let ft = st.map(|s| FileType::from_raw_mode(s.st_mode));
+            let found = match ft {
+                Some(FileType::RegularFile) | None => {
+                    format!("a regular file on {}", describe_fs(fs_type))
+                }
+                Some(ft) => describe_file_type(ft).to_owned(),
+            };
+            return Err(Error::NotNamespace {
+                op,
+                target,
+                found,
+                errno: None,
+            });
+        }
+        let flag = sys::ns_get_nstype(&fd).map_err(|e| match e {
+            RErrno::NOTTY => Error::Unsupported {
+                op,
+                kind,
+                what: "NS_GET_NSTYPE (Linux 4.11)".into(),
+                errno: Some(e.into()),
+            },
+            other => Error::os(op, kind, target.clone(), other.into()),
+        })?;
+        let found = Kind::from_clone_flag(flag).ok_or_else(|| Error::Unsupported {
+            op,
+            kind,
+            what: format!("a namespace kind lxns does not know (CLONE flag {flag:#x})"),
+            errno: None,
+        })?;
+        match kind {
+            Some(expected) if expected != found => {
+                return Err(Error::WrongKind {
+                    op,
+                    target,
+                    expected,
+                    found,
+                });
+            }
+            _ => {}
+        }
+        Self::from_trusted_fd(fd, found, op, target)
+    }
+}
+
+fn describe_file_type(ft: FileType) -> &'static str {
+    match ft {
+        FileType::Directory => "a directory",
+        FileType::Socket => "a socket",
+        FileType::Fifo => "a fifo",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Symlink => "a symlink",
+        FileType::RegularFile => "a regular file",
+        _ => "not a regular file",
+    }
+}
+
+fn describe_fs(magic: i64) -> String {
+    let name = match magic {
+        0x9fa0 => "procfs (a /proc file that is not a namespace link)",
+        0x6265_6572 => "sysfs",
+        0x0102_1994 => "tmpfs",
+        0xef53 => "ext2/3/4",
+        0x5846_5342 => "xfs",
+        0x9123_683e => "btrfs",
+        0x794c_7630 => "overlayfs",
+        0x5049_5045 => "pipefs",
+        0x534f_434b => "sockfs",
+        0x0904_1934 => "anon_inode_fs",
+        0x6365_7467 => "devpts",
+        0x2468_1357 | 0x1373 => "devtmpfs/devfs",
+        _ => return format!("a filesystem of type {magic:#x}"),
+    };
+    name.to_owned()
+}
+
+impl AsFd for Namespace {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl From<Namespace> for OwnedFd {
+    fn from(ns: Namespace) -> OwnedFd {
+        ns.fd
+    }
+}
+
+impl PartialEq for Namespace {
+    fn eq(&self, other: &Namespace) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Namespace {}
+
+impl Hash for Namespace {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Namespace")
+            .field("id", &format_args!("{}", self.id))
+            .field("fd", &self.fd.as_raw_fd())
+            .finish()
+    }
+}
+
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.id, f)
+    }
+}
+
+/// `/proc/PID/ns/<name>` (or `/proc/self/...`) as a path, for messages and fallbacks.
+pub(crate) fn proc_ns_path(pid: i32, name: &str) -> PathBuf {
+    PathBuf::from(format!("/proc/{pid}/ns/{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_link_accepts_only_kernel_format() {
+        assert_eq!(
+            NsId::parse_link("mnt:[4026531832]"),
+            Some((Kind::Mnt, 4026531832))
+        );
+        for bad in [
+            "",
+            "net",
+            "net:[]",
+            "net:[12a]",
+            "net:[-1]",
+            "nets:[1]",
+            "net:[1",
+            "net:[99999999999999999999999]",
+        ] {
+            assert_eq!(NsId::parse_link(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn display_like_kernel() {
+        assert_eq!(
+            NsId::new(Kind::Net, 4, 4026531840).to_string(),
+            "net:[4026531840]"
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! [`Process`]: a pidfd, the race-free way to reach another process's namespaces.
+
+use std::fmt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use rustix::io::Errno as RErrno;
+use rustix::process::{Pid, PidfdFlags};
+
+use crate::error::{Error, Op, Result, Target};
+use crate::kind::Kind;
+use crate::namespace::{Namespace, proc_ns_path};
+use crate::sys;
+
+/// A process, held by a pidfd (`pidfd_open(2)`, Linux 5.3+).
+///
+/// Unlike a bare pid, a pidfd keeps referring to the same process: if it exits and its pid is
+/// reused, every call through this handle fails with [`Error::ProcessGone`] instead of
+/// silently reaching the new process. It does not keep the process alive.
+///
+/// ```no_run
+/// use lxns::{Kind, Process};
+/// let init = Process::open(1)?;
+/// let net = init.namespace(Kind::Net)?;
+/// let uts = init.namespace(Kind::Uts)?;
+/// println!("{net} {uts}");
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub struct Process {
+    fd: OwnedFd,
+    pid: i32,
+}
+
+impl Process {
+    /// Opens a pidfd on process `pid` (`pidfd_open(2)`).
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] for `pid <= 0`, or a thread id that is not a process
+    ///    (thread-group leader).
+    ///  - [`Error::ProcessGone`] when no process has that pid.
+    ///
+    /// # References
+    ///  - [pidfd_open(2)](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
+    #[doc(alias = "pidfd_open")]
+    pub fn open(pid: i32) -> Result<Process> {
+        let Some(raw) = Pid::from_raw(pid).filter(|_| pid > 0) else {
+            return Err(Error::InvalidArgument {
+                op: Op::OpenProcess,
+                target: Target::Pid(pid),
+                reason: format!("pid {pid} is not a process id (pids are positive)"),
+            });
+        };
+        let fd = rustix::process::pidfd_open(raw, PidfdFlags::empty()).map_err(|e| match e {
+            RErrno::SRCH => Error::ProcessGone {
+                op: Op::OpenProcess,
+                kind: None,
+                pid,
+            },
+            RErrno::INVAL => Error::InvalidArgument {
+                op: Op::OpenProcess,
+                target: Target::Pid(pid),
+                reason: format!("{pid} is a thread id, not a process id"),
+            },
+            RErrno::NOSYS => Error::Unsupported {
+                op: Op::OpenProcess,
+                kind: None,
+                what: "pidfd_open (Linux 5.3)".into(),
+                errno: Some(e.into()),
+            },
+            other => Error::os(Op::OpenProcess, None, Target::Pid(pid), other.into()),
+        })?;
+        Ok(Process { fd, pid })
+    }
+
+    /// The calling process.
+    ///
+    /// # Errors
+    /// As for [`open`](Process::open).
+    pub fn current() -> Result<Process> {
+        Process::open(rustix::process::getpid().as_raw_nonzero().get())
+    }
+
+    /// Takes ownership of a pidfd (from `clone3(CLONE_PIDFD)`, `pidfd_open`, or another
+    /// process). Its pid is read from `/proc/self/fdinfo`.
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] when `fd` is not a pidfd.
+    ///  - [`Error::ProcessGone`] when the process has already exited.
+    pub fn from_pidfd(fd: OwnedFd) -> Result<Process> {
+        let pid = pid_of_pidfd(fd.as_fd())?;
+        Ok(Process { fd, pid })
+    }
+
+    /// The process id (in the caller's pid namespace) at the time the handle was made.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The process's namespace of `kind`.
+    ///
+    /// # Errors
+    ///  - [`Error::ProcessGone`] once the process has exited (also while it is a zombie).
+    ///  - [`Error::PermissionDenied`] without ptrace read access to the process.
+    ///  - [`Error::Unsupported`] when the kernel lacks `kind`.
+    pub fn namespace(&self, kind: Kind) -> Result<Namespace> {
+        Self::namespace_of_pidfd(self.fd.as_fd(), Some(self.pid), kind, false)
+    }
+
+    /// The namespace of `kind` the process's next children get (`pid_for_children`,
+    /// `time_for_children`); for other kinds the same as [`namespace`](Process::namespace).
+    ///
+    /// # Errors
+    /// As for [`namespace`](Process::namespace); [`Error::NotFound`] for a pid namespace
+    /// that the process unshared but has no process in yet.
+    pub fn namespace_for_children(&self, kind: Kind) -> Result<Namespace> {
+        Self::namespace_of_pidfd(self.fd.as_fd(), Some(self.pid), kind, true)
+    }
+
+    pub(crate) fn namespace_of_pidfd(
+        pidfd: BorrowedFd<'_>,
+        pid: Option<i32>,
+        kind: Kind,
+        for_children: bool,
+    ) -> Result<Namespace> {
+        let op = Op::OpenProcessNamespace;
+        let info = kind.info();
+        let nr = match (for_children, info.pidfd_for_children_nr) {
+            (true, Some(nr)) => nr,
+            _ => info.pidfd_nr,
+        };
+        let target = || pid.map_or(Target::Fd(pidfd.as_raw_fd()), Target::Pid);
+        match sys::pidfd_get_namespace(pidfd, nr) {
+            Ok(fd) => Namespace::from_trusted_fd(fd, kind, op, target()),
+            Err(RErrno::SRCH) => Err(Error::ProcessGone {
+                op,
+                kind: Some(kind),
+                pid: pid.unwrap_or(-1),
+            }),
+            Err(e @ (RErrno::PERM | RErrno::ACCESS)) => Err(Error::PermissionDenied {
+                op,
+                kind: Some(kind),
+                target: target(),
+                errno: e.into(),
+                owner: None,
+            }),
+            Err(e @ RErrno::OPNOTSUPP) => Err(Error::Unsupported {
+                op,
+                kind: Some(kind),
+                what: format!(
+                    "{} namespaces (Linux {}, and the kernel must be built with them)",
+                    kind.long_name(),
+                    info.since
+                ),
+                errno: Some(e.into()),
+            }),
+            // Kernels before 6.11 have no PIDFD_GET_*_NAMESPACE: go through /proc, then make
+            // sure the pidfd's process was still alive, so the /proc entry was its own.
+            Err(RErrno::NOTTY | RErrno::INVAL) => {
+                let pid = match pid {
+                    Some(p) => p,
+                    None => pid_of_pidfd(pidfd)?,
+                };
+                let name = match (for_children, info.for_children) {
+                    (true, Some(n)) => n,
+                    _ => info.proc_name,
+                };
+                let ns = Namespace::open_as(proc_ns_path(pid, name), kind).map_err(|e| match e {
+                    Error::NotFound { .. } => Error::ProcessGone {
+                        op,
+                        kind: Some(kind),
+                        pid,
+                    },
+                    other => other,
+                })?;
+                pid_of_pidfd(pidfd)?;
+                Ok(ns)
+            }
+            Err(other) => Err(Error::os(op, Some(kind), target(), other.into())),
+        }
+    }
+}
+
+/// Reads the `Pid:` line of `/proc/self/fdinfo/FD` for a pidfd: the pid, `ProcessGone`
+/// when it reads -1 (exited), `InvalidArgument` when there is no such line (not a pidfd).
+fn pid_of_pidfd(fd: BorrowedFd<'_>) -> Result<i32> {
+    let raw = fd.as_raw_fd();
+    let path = format!("/proc/self/fdinfo/{raw}");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Os {
+        op: Op::OpenProcess,
+        kind: None,
+        target: Target::Path(path.clone().into()),
+        errno: crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
+    })?;
+    let pid = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Pid:"))
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .ok_or_else(|| Error::InvalidArgument {
+            op: Op::OpenProcess,
+            target: Target::Fd(raw),
+            reason: "not a pidfd".into(),
+        })?;
+    match pid {
+        -1 => Err(Error::ProcessGone {
+            op: Op::OpenProcess,
+            kind: None,
+            pid: -1,
+        }),
+        0 => Err(Error::InvalidArgument {
+            op: Op::OpenProcess,
+            target: Target::Fd(raw),
+            reason: "the pidfd's process is outside this pid namespace".into(),
+        }),
+        p => Ok(p),
+    }
+}
+
+impl AsFd for Process {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl From<Process> for OwnedFd {
+    fn from(p: Process) -> OwnedFd {
+        p.fd
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Process")
+            .field("pid", &self.pid)
+            .field("pidfd", &self.fd.as_raw_fd())
+            .finish()
+    }
+}

@@ -1,0 +1,169 @@
+//! The only place in lxns with `unsafe` code.
+//!
+//! # Safety
+//!
+//! Each function here wraps one kernel call that `rustix` has no safe wrapper for: the nsfs
+//! `ioctl_ns(2)` requests, the pidfd `PIDFD_GET_*_NAMESPACE` requests and `unshare(2)`
+//! restricted to namespace flags. Every `unsafe` block carries a `// SAFETY:` line naming the
+//! invariant it relies on. Everything else in the crate calls `rustix` safely and is compiled
+//! under `#![deny(unsafe_code)]`.
+
+use std::ffi::c_void;
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
+
+use rustix::io::{Errno, Result};
+use rustix::ioctl::{Getter, Ioctl, IoctlOutput, Opcode, opcode};
+
+/// `NSIO` from linux/nsfs.h.
+const NSIO: u8 = 0xb7;
+/// `PIDFS_IOCTL_MAGIC` from linux/pidfd.h.
+const PIDFS_IOCTL_MAGIC: u8 = 0xff;
+
+const NS_GET_USERNS: Opcode = opcode::none(NSIO, 0x1);
+const NS_GET_PARENT: Opcode = opcode::none(NSIO, 0x2);
+const NS_GET_NSTYPE: Opcode = opcode::none(NSIO, 0x3);
+/// Declared `_IO` in the header although it writes a `uid_t` through its argument.
+const NS_GET_OWNER_UID: Opcode = opcode::none(NSIO, 0x4);
+const NS_GET_PID_FROM_PIDNS: Opcode = opcode::read::<i32>(NSIO, 0x6);
+const NS_GET_PID_IN_PIDNS: Opcode = opcode::read::<i32>(NSIO, 0x8);
+const NS_GET_ID: Opcode = opcode::read::<u64>(NSIO, 0xd);
+
+/// An `ioctl` whose return value is a new file descriptor (`NS_GET_USERNS`,
+/// `NS_GET_PARENT`, `PIDFD_GET_*_NAMESPACE`).
+struct ReturnsFd {
+    opcode: Opcode,
+}
+
+// SAFETY: the ioctl takes no argument (a null pointer is passed and never dereferenced), does
+// not mutate memory of ours, and on success the kernel returns a new fd that the caller owns:
+// `output_from_ptr` is only called with the non-negative value of a successful call.
+unsafe impl Ioctl for ReturnsFd {
+    type Output = OwnedFd;
+    const IS_MUTATING: bool = false;
+
+    fn opcode(&self) -> Opcode {
+        self.opcode
+    }
+
+    fn as_ptr(&mut self) -> *mut c_void {
+        std::ptr::null_mut()
+    }
+
+    unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> Result<OwnedFd> {
+        if out < 0 {
+            return Err(Errno::BADF);
+        }
+        // SAFETY: a successful fd-returning ioctl returns a fresh descriptor (opened with
+        // O_CLOEXEC by nsfs/pidfs) that nothing else owns; we take sole ownership here.
+        Ok(unsafe { OwnedFd::from_raw_fd(out) })
+    }
+}
+
+/// An `ioctl` whose return value is an integer, with an optional by-value argument
+/// (`NS_GET_NSTYPE`, `NS_GET_PID_*`).
+struct ReturnsInt {
+    opcode: Opcode,
+    arg: usize,
+}
+
+// SAFETY: the argument is passed by value (cast to a pointer-sized integer, never
+// dereferenced by the kernel for these requests), no memory of ours is written, and the
+// output is the plain integer return value.
+unsafe impl Ioctl for ReturnsInt {
+    type Output = i32;
+    const IS_MUTATING: bool = false;
+
+    fn opcode(&self) -> Opcode {
+        self.opcode
+    }
+
+    fn as_ptr(&mut self) -> *mut c_void {
+        std::ptr::without_provenance_mut(self.arg)
+    }
+
+    unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> Result<i32> {
+        Ok(out)
+    }
+}
+
+fn fd_ioctl(fd: impl AsFd, opcode: Opcode) -> Result<OwnedFd> {
+    // SAFETY: `fd` is a live borrowed descriptor for the duration of the call; `ReturnsFd`
+    // passes no pointer and `opcode` is one of the fd-returning requests declared above.
+    unsafe { rustix::ioctl::ioctl(fd, ReturnsFd { opcode }) }
+}
+
+fn int_ioctl(fd: impl AsFd, opcode: Opcode, arg: usize) -> Result<i32> {
+    // SAFETY: `fd` is a live borrowed descriptor; the requests used with this helper take
+    // their argument by value and return an int, so no memory is read or written.
+    unsafe { rustix::ioctl::ioctl(fd, ReturnsInt { opcode, arg }) }
+}
+
+/// `ioctl(fd, NS_GET_USERNS)`: the owning user namespace.
+pub(crate) fn ns_get_userns(fd: impl AsFd) -> Result<OwnedFd> {
+    fd_ioctl(fd, NS_GET_USERNS)
+}
+
+/// `ioctl(fd, NS_GET_PARENT)`: the parent user or pid namespace.
+pub(crate) fn ns_get_parent(fd: impl AsFd) -> Result<OwnedFd> {
+    fd_ioctl(fd, NS_GET_PARENT)
+}
+
+/// `ioctl(fd, NS_GET_NSTYPE)`: the `CLONE_NEW*` flag of the namespace.
+pub(crate) fn ns_get_nstype(fd: impl AsFd) -> Result<u32> {
+    int_ioctl(fd, NS_GET_NSTYPE, 0).and_then(|t| u32::try_from(t).map_err(|_| Errno::INVAL))
+}
+
+/// `ioctl(fd, NS_GET_OWNER_UID, &uid)`: the uid of the creator of a user namespace, as seen
+/// from the caller's user namespace.
+pub(crate) fn ns_get_owner_uid(fd: impl AsFd) -> Result<u32> {
+    // SAFETY: NS_GET_OWNER_UID is a valid opcode that writes exactly one `uid_t` (a u32)
+    // through its argument.
+    let getter = unsafe { Getter::<{ NS_GET_OWNER_UID }, u32>::new() };
+    // SAFETY: `fd` is borrowed for the call; `Getter` hands the kernel an aligned
+    // `MaybeUninit<u32>` that it reads back only on success.
+    unsafe { rustix::ioctl::ioctl(fd, getter) }
+}
+
+/// `ioctl(fd, NS_GET_ID, &id)`: the namespace's 64-bit id, unique for the boot (Linux 6.18+).
+pub(crate) fn ns_get_id(fd: impl AsFd) -> Result<u64> {
+    // SAFETY: NS_GET_ID is `_IOR(0xb7, 13, __u64)`, a valid opcode that writes one u64
+    // through its argument.
+    let getter = unsafe { Getter::<{ NS_GET_ID }, u64>::new() };
+    // SAFETY: `fd` is borrowed for the call; `Getter` hands the kernel an aligned
+    // `MaybeUninit<u64>` that it reads back only on success.
+    unsafe { rustix::ioctl::ioctl(fd, getter) }
+}
+
+/// `ioctl(pidns, NS_GET_PID_FROM_PIDNS, pid)`: `pid` as numbered in `pidns`, translated into
+/// the caller's pid namespace.
+pub(crate) fn ns_pid_from_pidns(fd: BorrowedFd<'_>, pid: u32) -> Result<i32> {
+    int_ioctl(fd, NS_GET_PID_FROM_PIDNS, pid as usize)
+}
+
+/// `ioctl(pidns, NS_GET_PID_IN_PIDNS, pid)`: the caller's `pid` translated into `pidns`.
+pub(crate) fn ns_pid_in_pidns(fd: BorrowedFd<'_>, pid: u32) -> Result<i32> {
+    int_ioctl(fd, NS_GET_PID_IN_PIDNS, pid as usize)
+}
+
+/// `ioctl(pidfd, PIDFD_GET_<KIND>_NAMESPACE)` (Linux 6.11+): the process's namespace of one
+/// kind, race-free. `nr` comes from the kind table.
+pub(crate) fn pidfd_get_namespace(pidfd: impl AsFd, nr: u8) -> Result<OwnedFd> {
+    fd_ioctl(pidfd, opcode::none(PIDFS_IOCTL_MAGIC, nr))
+}
+
+/// `unshare(2)` restricted to namespace flags (plus `CLONE_FS`).
+///
+/// `rustix` marks `unshare` unsafe because `CLONE_FILES` could split the fd table under
+/// live `BorrowedFd`s. The callers pass only `CLONE_NEW*` bits (validated by `KindSet`) and
+/// `CLONE_FS`, neither of which touches the fd table or memory.
+pub(crate) fn unshare(flags: u32) -> Result<()> {
+    use rustix::thread::UnshareFlags;
+    const ALLOWED: u32 = crate::KindSet::ALL.bits() | UnshareFlags::FS.bits();
+    if flags & !ALLOWED != 0 {
+        return Err(Errno::INVAL);
+    }
+    // SAFETY: `flags` holds only CLONE_NEW* and CLONE_FS bits (checked just above); these
+    // never unshare the file descriptor table or address space, which is the hazard that
+    // makes `unshare_unsafe` unsafe.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::from_bits_retain(flags)) }
+}
