@@ -309,17 +309,21 @@ impl Namespace {
         if fs_type != NSFS_MAGIC {
             let st = rustix::fs::fstat(&fd).ok();
             let ft = st.map(|s| FileType::from_raw_mode(s.st_mode));
-            let found = match ft {
-                Some(FileType::RegularFile) | None => {
-                    format!("a regular file on {}", describe_fs(fs_type))
+            let (found, errno) = match ft {
+                Some(FileType::RegularFile) => {
+                    // Ask the kernel too, so callers see its answer (ENOTTY) as python-lxns
+                    // users do. Only for regular files: a device could act on the request.
+                    let errno = sys::ns_get_nstype(&fd).err().map(Errno::from);
+                    (format!("a regular file on {}", describe_fs(fs_type)), errno)
                 }
-                Some(ft) => describe_file_type(ft).to_owned(),
+                Some(ft) => (describe_file_type(ft).to_owned(), None),
+                None => (format!("a file on {}", describe_fs(fs_type)), None),
             };
             return Err(Error::NotNamespace {
                 op,
                 target,
                 found,
-                errno: None,
+                errno,
             });
         }
         let flag = sys::ns_get_nstype(&fd).map_err(|e| match e {

@@ -42,7 +42,8 @@ impl Process {
     ///  - [pidfd_open(2)](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
     #[doc(alias = "pidfd_open")]
     pub fn open(pid: i32) -> Result<Process> {
-        let Some(raw) = Pid::from_raw(pid).filter(|_| pid > 0) else {
+        // Check the sign first: `Pid::from_raw` asserts on negative values.
+        let Some(raw) = (pid > 0).then(|| Pid::from_raw(pid)).flatten() else {
             return Err(Error::InvalidArgument {
                 op: Op::OpenProcess,
                 target: Target::Pid(pid),
@@ -55,10 +56,13 @@ impl Process {
                 kind: None,
                 pid,
             },
-            RErrno::INVAL => Error::InvalidArgument {
+            // EINVAL before Linux 6.9, ENOENT since: the pid has no thread-group leader.
+            RErrno::INVAL | RErrno::NOENT => Error::InvalidArgument {
                 op: Op::OpenProcess,
                 target: Target::Pid(pid),
-                reason: format!("{pid} is a thread id, not a process id"),
+                reason: format!(
+                    "{pid} is not a process: it is a thread id (or the thread group is gone)"
+                ),
             },
             RErrno::NOSYS => Error::Unsupported {
                 op: Op::OpenProcess,

@@ -1,1 +1,687 @@
-fn main() {}
+//! Tests that need a process of their own: a single thread (the kernel refuses user
+//! namespaces, and joining time namespaces, to multithreaded processes), an unprivileged uid,
+//! or an fd count no other test disturbs.
+//!
+//! This is a `harness = false` test: `main` re-executes this binary once per case with
+//! `LXNS_ISOLATED_CASE=<name>`, so each case runs on the main thread of a fresh,
+//! single-threaded process (as root, or as uid/gid 65534 for the rootless cases). Cases may
+//! start helper processes the same way. Helpers talk over pipes: they print `key=value`
+//! lines, then `ready`, and wait for stdin to close — no sleeps. The runner checks its own
+//! namespaces around every case and prints libtest's summary line.
+//!
+//! Arguments: substrings to filter cases by; libtest flags (`--nocapture`, `-q`,
+//! `--test-threads N`) are accepted and ignored.
+
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use common::{ChildGuard, NsGuard, TempDir};
+use lxns::{Error, Kind, KindSet, Namespace, Process};
+
+const CASE_ENV: &str = "LXNS_ISOLATED_CASE";
+const EXE_ENV: &str = "LXNS_ISOLATED_EXE";
+const NOBODY: u32 = 65534;
+
+type CaseResult = Result<(), String>;
+
+struct Case {
+    name: &'static str,
+    /// Run as this uid/gid instead of root.
+    uid: Option<u32>,
+    run: fn() -> CaseResult,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "rootless_user_namespace_tree_and_limits",
+        uid: None,
+        run: rootless_user_namespace_tree_and_limits,
+    },
+    Case {
+        name: "rootless_join_orders_user_first",
+        uid: None,
+        run: rootless_join_orders_user_first,
+    },
+    Case {
+        name: "rootless_errors_name_the_missing_privilege",
+        uid: Some(NOBODY),
+        run: rootless_errors_name_the_missing_privilege,
+    },
+    Case {
+        name: "single_threaded_root_unshares_every_kind",
+        uid: None,
+        run: single_threaded_root_unshares_every_kind,
+    },
+    Case {
+        name: "single_threaded_enters_time_and_user_namespaces",
+        uid: None,
+        run: single_threaded_enters_time_and_user_namespaces,
+    },
+    Case {
+        name: "no_fd_leaks_over_10000_iterations",
+        uid: None,
+        run: no_fd_leaks_over_10000_iterations,
+    },
+];
+
+/// Helper processes that cases start (not run on their own).
+const HELPERS: &[(&str, fn() -> CaseResult)] = &[
+    ("helper_userns_tree", helper_userns_tree),
+    ("helper_userns_holder", helper_userns_holder),
+    ("helper_join_pidfd", helper_join_pidfd),
+    ("helper_join_handles", helper_join_handles),
+];
+
+macro_rules! check {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            return Err(format!("{}:{}: {}", file!(), line!(), format!($($arg)*)));
+        }
+    };
+}
+
+macro_rules! ok {
+    ($e:expr) => {
+        $e.map_err(|e| format!("{}:{}: {}: {e}", file!(), line!(), stringify!($e)))?
+    };
+}
+
+fn main() -> ExitCode {
+    if let Ok(name) = std::env::var(CASE_ENV) {
+        return run_in_this_process(&name);
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        for c in CASES {
+            println!("{}: test", c.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut filters = Vec::new();
+    let mut skip_next = false;
+    for a in &args {
+        if skip_next {
+            skip_next = false;
+        } else if a == "--test-threads" || a == "--skip" || a == "--format" {
+            skip_next = true;
+        } else if !a.starts_with('-') {
+            filters.push(a.clone());
+        }
+    }
+    let selected: Vec<&Case> = CASES
+        .iter()
+        .filter(|c| filters.is_empty() || filters.iter().any(|f| c.name.contains(f.as_str())))
+        .collect();
+    let filtered_out = CASES.len() - selected.len();
+    println!("\nrunning {} tests", selected.len());
+    let start = Instant::now();
+    if !rustix::process::geteuid().is_root() {
+        if common::strict() {
+            println!("these tests need root (to drop to uid {NOBODY} and create namespaces)");
+            println!("test result: FAILED. 0 passed; {} failed", selected.len());
+            return ExitCode::FAILURE;
+        }
+        println!("SKIPPED: these tests need root");
+        println!(
+            "test result: ok. 0 passed; 0 failed; {} ignored; 0 measured; {filtered_out} filtered out; finished in 0.00s",
+            selected.len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    // A copy of this binary that uid 65534 can execute wherever the checkout lives.
+    let exe_dir = TempDir::new("isolated-exe");
+    let exe = match copy_self(exe_dir.path()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cannot copy the test binary: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = Vec::new();
+    for case in &selected {
+        let guard = NsGuard::new();
+        let fds_before = common::fd_count();
+        let out = run_case_process(&exe, case.name, case.uid);
+        let fds_after = common::fd_count();
+        drop(guard);
+        match out {
+            Ok(()) if fds_before == fds_after => println!("test {} ... ok", case.name),
+            Ok(()) => {
+                println!("test {} ... FAILED", case.name);
+                failed.push((case.name, format!("runner fds {fds_before} -> {fds_after}")));
+            }
+            Err(text) => {
+                println!("test {} ... FAILED", case.name);
+                failed.push((case.name, text));
+            }
+        }
+    }
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for (name, text) in &failed {
+            println!("\n---- {name} ----\n{text}");
+        }
+    }
+    let passed = selected.len() - failed.len();
+    println!(
+        "\ntest result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; {filtered_out} filtered out; finished in {:.2}s\n",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        failed.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn copy_self(dir: &Path) -> std::io::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let dst = dir.join("lxns-isolated-tests");
+    std::fs::copy(me, &dst)?;
+    Ok(dst)
+}
+
+/// Runs one case in a fresh process and returns its combined output on failure.
+fn run_case_process(exe: &Path, name: &str, uid: Option<u32>) -> CaseResult {
+    let mut cmd = Command::new(exe);
+    cmd.env(CASE_ENV, name)
+        .env(EXE_ENV, exe)
+        .current_dir("/")
+        .stdin(Stdio::null());
+    if let Some(uid) = uid {
+        cmd.uid(uid).gid(uid);
+    }
+    let out = cmd.output().map_err(|e| format!("spawn {}: {e}", exe.display()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn run_in_this_process(name: &str) -> ExitCode {
+    let f = CASES
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.run)
+        .or_else(|| HELPERS.iter().find(|h| h.0 == name).map(|h| h.1));
+    let Some(f) = f else {
+        eprintln!("no case named {name}");
+        return ExitCode::from(2);
+    };
+    match f() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("{name}: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A helper process: reports `key=value` lines up to `ready`, then waits for stdin to close.
+struct Helper {
+    child: ChildGuard,
+    stdin: Option<std::process::ChildStdin>,
+    values: HashMap<String, String>,
+}
+
+impl Helper {
+    fn start(name: &str, uid: Option<u32>, env: &[(&str, String)]) -> Result<Helper, String> {
+        let exe = std::env::var(EXE_ENV).map_err(|_| "LXNS_ISOLATED_EXE unset".to_owned())?;
+        let mut cmd = Command::new(&exe);
+        cmd.env(CASE_ENV, name)
+            .current_dir("/")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        if let Some(uid) = uid {
+            cmd.uid(uid).gid(uid);
+        }
+        let mut child = ChildGuard(cmd.spawn().map_err(|e| format!("spawn helper {name}: {e}"))?);
+        let stdin = child.0.stdin.take();
+        let stdout = child.0.stdout.take().ok_or("no stdout")?;
+        let mut values = HashMap::new();
+        let mut ready = false;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| e.to_string())?;
+            if line == "ready" {
+                ready = true;
+                break;
+            }
+            if let Some((k, v)) = line.split_once('=') {
+                values.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        if !ready {
+            let mut err = String::new();
+            if let Some(mut e) = child.0.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            let status = child.0.wait().map_err(|e| e.to_string())?;
+            return Err(format!("helper {name} did not get ready ({status}): {err}"));
+        }
+        Ok(Helper {
+            child,
+            stdin,
+            values,
+        })
+    }
+
+    fn get(&self, key: &str) -> Result<&str, String> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| format!("helper did not report {key}: {:?}", self.values))
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.pid() as i32
+    }
+
+    /// Closes stdin and checks that the helper exits 0.
+    fn finish(mut self) -> CaseResult {
+        drop(self.stdin.take());
+        let status = self.child.0.wait().map_err(|e| e.to_string())?;
+        let mut err = String::new();
+        if let Some(mut e) = self.child.0.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        check!(status.success(), "helper failed ({status}): {err}");
+        Ok(())
+    }
+}
+
+/// In a helper: report values, say ready, wait for the parent to close stdin.
+fn report_and_wait(values: &[(&str, String)]) -> CaseResult {
+    let mut out = std::io::stdout().lock();
+    for (k, v) in values {
+        writeln!(out, "{k}={v}").map_err(|e| e.to_string())?;
+    }
+    writeln!(out, "ready").map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    drop(out);
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    Ok(())
+}
+
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
+}
+
+fn inode(path: &str) -> Result<u64, String> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .map(|m| m.ino())
+        .map_err(|e| format!("stat {path}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases
+
+/// As uid 65534: create a user namespace and net/uts/ipc/mnt inside it; the owner and parent
+/// relations hold from inside and from outside; a limit of 0 reads back and stops the next
+/// unshare with the limit error.
+fn rootless_user_namespace_tree_and_limits() -> CaseResult {
+    let helper = Helper::start("helper_userns_tree", Some(NOBODY), &[])?;
+    let pid = helper.pid();
+    let p = ok!(Process::open(pid));
+    let user = ok!(p.namespace(Kind::User));
+    let ours = ok!(Namespace::current(Kind::User));
+    check!(user != ours, "helper is still in our user namespace");
+    check!(
+        user.id().ino().to_string() == helper.get("user")?,
+        "user ns mismatch"
+    );
+    // From outside: parent is ours, owner uid is 65534 (mapped here).
+    check!(ok!(user.parent()) == ours, "parent of the helper's user ns is not ours");
+    check!(ok!(user.user_namespace()) == ours, "owner of the helper's user ns is not ours");
+    check!(ok!(user.owner_uid()) == NOBODY, "owner uid seen from outside");
+    for kind in [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt] {
+        let ns = ok!(p.namespace(kind));
+        check!(ns != ok!(Namespace::current(kind)), "{kind} not unshared");
+        check!(ok!(ns.user_namespace()) == user, "{kind} not owned by the new user ns");
+        check!(
+            ns.id().ino().to_string() == helper.get(kind.proc_name())?,
+            "{kind} inode mismatch"
+        );
+    }
+    helper.finish()
+}
+
+fn helper_userns_tree() -> CaseResult {
+    check!(threads() == 1, "helper must be single-threaded");
+    check!(!rustix::process::geteuid().is_root(), "must run unprivileged");
+    let outer = ok!(Namespace::current(Kind::User));
+    ok!(lxns::unshare_current_thread(KindSet::of(Kind::User)));
+    let user = ok!(Namespace::current(Kind::User));
+    check!(user != outer, "user namespace did not change");
+    check!(user.id().ino() == inode("/proc/self/ns/user")?, "handle vs /proc");
+    // No uid_map yet: our creator's uid has no mapping here, so the kernel shows overflowuid.
+    let overflow: u32 = ok!(std::fs::read_to_string("/proc/sys/kernel/overflowuid"))
+        .trim()
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    check!(ok!(user.owner_uid()) == overflow, "owner uid inside is not overflowuid");
+    // The parent is outside our scope now: EPERM, typed.
+    match user.parent() {
+        Err(Error::PermissionDenied { .. }) => {}
+        other => return Err(format!("parent from inside: {other:?}")),
+    }
+    ok!(lxns::unshare_current_thread(
+        Kind::Net | Kind::Uts | Kind::Ipc | Kind::Mnt
+    ));
+    let mut values = vec![("user", user.id().ino().to_string())];
+    for kind in [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt] {
+        let ns = ok!(Namespace::current(kind));
+        check!(
+            ns.id().ino() == inode(&format!("/proc/self/ns/{}", kind.proc_name()))?,
+            "{kind} handle vs /proc"
+        );
+        check!(ok!(ns.user_namespace()) == user, "{kind} owner from inside");
+        values.push((kind.proc_name(), ns.id().ino().to_string()));
+    }
+    // Limits: we own this user namespace, so we may set its sysctls.
+    ok!(lxns::set_limit(Kind::Net, 0));
+    check!(ok!(lxns::limit(Kind::Net)) == 0, "limit did not read back 0");
+    check!(
+        ok!(std::fs::read_to_string("/proc/sys/user/max_net_namespaces")).trim() == "0",
+        "kernel view of the limit"
+    );
+    let before = inode("/proc/self/ns/net")?;
+    match lxns::unshare_current_thread(KindSet::of(Kind::Net)) {
+        Err(e @ Error::LimitReached { .. }) => {
+            check!(e.kind() == Some(Kind::Net), "limit error kind {:?}", e.kind());
+            check!(e.raw_os_error() == Some(28), "errno {:?}", e.raw_os_error());
+            let text = e.to_string();
+            check!(text.contains("/proc/sys/user/max_net_namespaces"), "{text}");
+            check!(text.contains("(now 0)"), "{text}");
+        }
+        other => return Err(format!("unshare at the limit: {other:?}")),
+    }
+    check!(inode("/proc/self/ns/net")? == before, "failed unshare changed the namespace");
+    // Other kinds are not limited.
+    ok!(lxns::unshare_current_thread(KindSet::of(Kind::Cgroup)));
+    report_and_wait(&values)
+}
+
+/// Unprivileged joins: a helper (uid 65534) makes user+net+uts namespaces; two other
+/// unprivileged helpers join them, one through the pidfd (atomic) and one through handles
+/// (two passes: EPERM before the user namespace, success after).
+fn rootless_join_orders_user_first() -> CaseResult {
+    let holder = Helper::start("helper_userns_holder", Some(NOBODY), &[])?;
+    let env = [("TARGET_PID", holder.pid().to_string())];
+    for joiner in ["helper_join_pidfd", "helper_join_handles"] {
+        let j = Helper::start(joiner, Some(NOBODY), &env)?;
+        for kind in [Kind::User, Kind::Net, Kind::Uts] {
+            check!(
+                j.get(kind.proc_name())? == holder.get(kind.proc_name())?,
+                "{joiner}: {kind} differs"
+            );
+        }
+        check!(j.get("entered")? == "net,user,uts", "{joiner}: entered {}", j.get("entered")?);
+        j.finish()?;
+    }
+    holder.finish()
+}
+
+fn helper_userns_holder() -> CaseResult {
+    ok!(lxns::unshare_current_thread(Kind::User | Kind::Net | Kind::Uts));
+    let mut values = Vec::new();
+    for kind in [Kind::User, Kind::Net, Kind::Uts] {
+        values.push((kind.proc_name(), ok!(Namespace::current(kind)).id().ino().to_string()));
+    }
+    report_and_wait(&values)
+}
+
+fn target_pid() -> Result<i32, String> {
+    std::env::var("TARGET_PID")
+        .map_err(|e| e.to_string())?
+        .parse()
+        .map_err(|e| format!("{e}"))
+}
+
+fn report_joined(entered: KindSet) -> CaseResult {
+    let mut values = vec![("entered", entered.to_string())];
+    for kind in [Kind::User, Kind::Net, Kind::Uts] {
+        values.push((
+            kind.proc_name(),
+            inode(&format!("/proc/thread-self/ns/{}", kind.proc_name()))?.to_string(),
+        ));
+    }
+    report_and_wait(&values)
+}
+
+fn helper_join_pidfd() -> CaseResult {
+    let p = ok!(Process::open(target_pid()?));
+    let entered = ok!(p.enter_all_current_thread());
+    report_joined(entered)
+}
+
+fn helper_join_handles() -> CaseResult {
+    let p = ok!(Process::open(target_pid()?));
+    let handles: Vec<Namespace> = [Kind::Net, Kind::Uts, Kind::User]
+        .iter()
+        .map(|k| p.namespace(*k))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    // Joining net alone first must fail: no CAP_SYS_ADMIN in our own user namespace.
+    match handles[0].try_clone().map_err(|e| e.to_string())?.enter_current_thread() {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            let text = e.to_string();
+            check!(text.contains("EPERM") && text.contains("CAP_SYS_ADMIN"), "{text}");
+            check!(
+                text.contains(&format!("user:[{}]", handles[2].id().ino())),
+                "the hint must name the owning user namespace: {text}"
+            );
+        }
+        other => return Err(format!("unprivileged setns net: {other:?}")),
+    }
+    let refs: Vec<&Namespace> = handles.iter().collect();
+    let entered = ok!(lxns::enter_all_current_thread(&refs));
+    report_joined(entered)
+}
+
+/// As uid 65534 with no user namespace: each refusal is `PermissionDenied` with a hint that
+/// names what is missing.
+fn rootless_errors_name_the_missing_privilege() -> CaseResult {
+    // Creating a namespace without CAP_SYS_ADMIN.
+    match lxns::unshare_current_thread(KindSet::of(Kind::Net)) {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            let text = e.to_string();
+            check!(text.contains("CAP_SYS_ADMIN") && text.contains("Kind::User"), "{text}");
+        }
+        other => return Err(format!("unshare net unprivileged: {other:?}")),
+    }
+    match Namespace::new(Kind::Uts) {
+        Err(Error::PermissionDenied { .. }) => {}
+        other => return Err(format!("Namespace::new unprivileged: {other:?}")),
+    }
+    // Entering even our own network namespace needs CAP_SYS_ADMIN.
+    let net = ok!(Namespace::current(Kind::Net));
+    match net.enter_current_thread() {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            check!(e.raw_os_error() == Some(1), "errno");
+        }
+        other => return Err(format!("setns unprivileged: {other:?}")),
+    }
+    // Another user's process (pid 1 of our pid namespace belongs to root).
+    match Namespace::of_process(1, Kind::Net) {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            check!(e.to_string().contains("ptrace"), "{e}");
+        }
+        other => return Err(format!("root's namespace as nobody: {other:?}")),
+    }
+    // Limits need CAP_SYS_RESOURCE.
+    match lxns::set_limit(Kind::Net, 10) {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            check!(e.to_string().contains("CAP_SYS_RESOURCE"), "{e}");
+        }
+        other => return Err(format!("set_limit unprivileged: {other:?}")),
+    }
+    // But a user namespace, single-threaded, is allowed — and inside it, the rest.
+    ok!(lxns::unshare_current_thread(Kind::User | Kind::Net));
+    Ok(())
+}
+
+/// Root, single-threaded: one unshare of all eight kinds, checked against /proc.
+fn single_threaded_root_unshares_every_kind() -> CaseResult {
+    check!(threads() == 1, "must be single-threaded");
+    let mut before = HashMap::new();
+    for kind in Kind::ALL {
+        let name = kind.for_children_name().unwrap_or(kind.proc_name());
+        before.insert(kind, inode(&format!("/proc/self/ns/{name}"))?);
+    }
+    ok!(lxns::unshare_current_thread(KindSet::ALL));
+    // The kernel shows no pid_for_children link until the new pid namespace has a process.
+    check!(
+        std::fs::metadata("/proc/self/ns/pid_for_children").is_err(),
+        "pid_for_children exists before any child"
+    );
+    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Pid) {
+        let name = kind.for_children_name().unwrap_or(kind.proc_name());
+        let now = inode(&format!("/proc/self/ns/{name}"))?;
+        check!(now != before[&kind], "{kind} did not change");
+        check!(
+            ok!(Namespace::current_for_children(kind)).id().ino() == now,
+            "{kind} handle vs /proc"
+        );
+    }
+    // A child makes the new pid namespace visible: it is that namespace's pid 1.
+    let child = ok!(Command::new("grep").args(["^NSpid:", "/proc/self/status"]).output());
+    let nspid = String::from_utf8_lossy(&child.stdout).into_owned();
+    check!(
+        nspid.split_whitespace().last() == Some("1"),
+        "the first child is pid 1 of the new pid namespace: {nspid}"
+    );
+    // pid: no handle until the first child exists; the error says so.
+    match Namespace::current_for_children(Kind::Pid) {
+        Err(e @ Error::NotFound { .. }) => {
+            check!(e.to_string().contains("first process"), "{e}");
+        }
+        other => return Err(format!("pid_for_children before a child: {other:?}")),
+    }
+    Ok(())
+}
+
+/// Root, single-threaded: joining a time namespace and a user namespace works here (and is
+/// refused with `MultiThreaded` in the threaded tests).
+fn single_threaded_enters_time_and_user_namespaces() -> CaseResult {
+    check!(threads() == 1, "must be single-threaded");
+    let home = ok!(Namespace::current(Kind::Time));
+    let time = ok!(Namespace::unshare_current_thread(Kind::Time));
+    check!(time != home, "new time namespace");
+    check!(
+        inode("/proc/self/ns/time")? == home.id().ino(),
+        "unshare moves only time_for_children"
+    );
+    ok!(time.enter_current_thread());
+    check!(inode("/proc/self/ns/time")? == time.id().ino(), "setns time moved us");
+    // A user namespace held by a child process (util-linux unshare, user+net).
+    let holder = common::target_with(&["--user", "--net"]);
+    let p = ok!(Process::open(holder.pid() as i32));
+    let user = ok!(p.namespace(Kind::User));
+    ok!(user.enter_current_thread());
+    check!(inode("/proc/self/ns/user")? == user.id().ino(), "setns user");
+    // Re-entering the user namespace we are in is EINVAL: typed as InvalidArgument.
+    match user.enter_current_thread() {
+        Err(Error::InvalidArgument { .. }) => {}
+        other => return Err(format!("re-enter own user ns: {other:?}")),
+    }
+    Ok(())
+}
+
+/// Every operation 10,000 times; `/proc/self/fd` must hold the same number of entries.
+fn no_fd_leaks_over_10000_iterations() -> CaseResult {
+    const N: usize = 10_000;
+    check!(threads() == 1, "must be single-threaded");
+    let dir = TempDir::new("fdleak");
+    let regular = dir.path().join("regular");
+    ok!(std::fs::write(&regular, b"x"));
+    let target = common::target_with(&["--net", "--uts", "--user", "--pid", "--fork"]);
+    let tpid = target.pid() as i32;
+    let tnet_path = format!("/proc/{tpid}/ns/net");
+    let home_net = ok!(Namespace::current(Kind::Net));
+    let missing = common::free_pid();
+    let before = common::fd_count();
+    let started = Instant::now();
+    let mut ops = 0usize;
+    for _ in 0..N {
+        for kind in Kind::ALL {
+            let _ = ok!(Namespace::current(kind));
+            let _ = ok!(Namespace::current_for_children(kind));
+        }
+        let p = ok!(Process::open(tpid));
+        for kind in Kind::ALL {
+            let ns = ok!(p.namespace(kind));
+            let _ = ok!(ns.user_namespace());
+            let _ = ok!(ns.ns_id());
+            let _ = ok!(ns.try_clone());
+            if kind == Kind::User {
+                let _ = ok!(ns.owner_uid());
+                let _ = ok!(ns.parent());
+            }
+            if kind == Kind::Net {
+                // Enter and return, on this (only) thread.
+                ok!(ns.enter_current_thread());
+                ok!(home_net.enter_current_thread());
+            }
+        }
+        let _ = ok!(Namespace::of_process(tpid, Kind::Net));
+        let _ = ok!(Namespace::of_pidfd(std::os::fd::AsFd::as_fd(&p), Kind::Uts));
+        let _ = ok!(Namespace::open(&tnet_path));
+        let _ = ok!(Namespace::open_as(&tnet_path, Kind::Net));
+        // Error paths.
+        check!(Namespace::open_as(&tnet_path, Kind::Uts).is_err(), "wrong kind");
+        check!(Namespace::open(&regular).is_err(), "regular");
+        check!(Namespace::open(dir.path()).is_err(), "dir");
+        check!(Namespace::open(dir.path().join("missing")).is_err(), "missing");
+        check!(Namespace::of_process(missing, Kind::Net).is_err(), "missing pid");
+        check!(Process::open(0).is_err(), "pid 0");
+        check!(ok!(Namespace::current(Kind::Net)).parent().is_err(), "net parent");
+        check!(ok!(Namespace::current(Kind::User)).parent().is_err(), "init parent");
+        let file = ok!(std::fs::File::open(&regular));
+        check!(
+            lxns::setns_current_thread(std::os::fd::AsFd::as_fd(&file), None).is_err(),
+            "setns regular"
+        );
+        drop(file);
+        // Enter several at once through the pidfd, and come back.
+        ok!(p.enter_current_thread(KindSet::of(Kind::Net)));
+        ok!(home_net.enter_current_thread());
+        // Create: on this thread, and on a helper thread.
+        ok!(lxns::unshare_current_thread(KindSet::of(Kind::Uts)));
+        let _ = ok!(Namespace::new(Kind::Ipc));
+        let _ = ok!(lxns::limit(Kind::Net));
+        ops += 1;
+    }
+    let after = common::fd_count();
+    eprintln!(
+        "{ops} iterations in {:.2}s, fds {before} -> {after}",
+        started.elapsed().as_secs_f64()
+    );
+    check!(before == after, "fd count changed: {before} -> {after}");
+    check!(
+        inode("/proc/self/ns/net")? == home_net.id().ino(),
+        "did not come back to our network namespace"
+    );
+    Ok(())
+}

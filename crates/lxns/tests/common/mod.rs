@@ -1,0 +1,197 @@
+//! Helpers shared by the integration tests: strict-mode skips, guards that clean up even when
+//! a test panics, unique names, and the kernel's view of namespaces (`/proc`).
+#![allow(dead_code)] // Each test crate uses a different subset of these helpers.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use lxns::Kind;
+
+/// Whether skips must fail: in CI (`CI=true`) or with `LXNS_TEST_STRICT=1`.
+pub fn strict() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("LXNS_TEST_STRICT").is_ok_and(|v| v == "1")
+}
+
+/// Skips the current test with a printed reason, or fails it in strict mode.
+#[macro_export]
+macro_rules! skip {
+    ($($arg:tt)*) => {{
+        let reason = format!($($arg)*);
+        if $crate::common::strict() {
+            panic!("would skip, and skips are failures in CI: {reason}");
+        }
+        eprintln!("SKIPPED: {reason}");
+        return;
+    }};
+}
+
+/// Skips unless running as root.
+#[macro_export]
+macro_rules! require_root {
+    () => {
+        if !rustix::process::geteuid().is_root() {
+            $crate::skip!("needs root");
+        }
+    };
+}
+
+/// The inode of a `/proc/.../ns/*` link, as the kernel shows it (`stat -L`).
+pub fn ns_inode(path: impl AsRef<Path>) -> u64 {
+    let path = path.as_ref();
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()))
+        .ino()
+}
+
+/// `readlink /proc/.../ns/*`: `net:[4026531840]`.
+pub fn ns_link(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    std::fs::read_link(path)
+        .unwrap_or_else(|e| panic!("readlink {}: {e}", path.display()))
+        .to_string_lossy()
+        .into_owned()
+}
+
+pub fn thread_ns(kind: Kind) -> u64 {
+    ns_inode(format!("/proc/thread-self/ns/{}", kind.proc_name()))
+}
+
+pub fn pid_ns(pid: u32, kind: Kind) -> u64 {
+    ns_inode(format!("/proc/{pid}/ns/{}", kind.proc_name()))
+}
+
+/// Every namespace link of the process and of the calling thread, for before/after checks.
+fn snapshot() -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for base in ["/proc/self/ns", "/proc/thread-self/ns"] {
+        for kind in Kind::ALL {
+            let mut names = vec![kind.proc_name()];
+            names.extend(kind.for_children_name());
+            for name in names {
+                let p = format!("{base}/{name}");
+                out.push((p.clone(), ns_inode(&p)));
+            }
+        }
+    }
+    out
+}
+
+/// Checks, when dropped, that neither the test process nor the calling thread changed any
+/// namespace (all 8 kinds plus the `*_for_children` links).
+pub struct NsGuard {
+    before: Vec<(String, u64)>,
+}
+
+impl NsGuard {
+    pub fn new() -> NsGuard {
+        NsGuard { before: snapshot() }
+    }
+}
+
+impl Drop for NsGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let after = snapshot();
+        for (b, a) in self.before.iter().zip(&after) {
+            assert_eq!(b, a, "the test process's namespace changed: {} was {} now {}", b.0, b.1, a.1);
+        }
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// `lxns-test-<pid>-<n>-<what>`: unique across parallel tests and leftover runs.
+pub fn unique_name(what: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("lxns-test-{}-{n}-{what}", std::process::id())
+}
+
+/// A temporary directory removed (recursively) on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> TempDir {
+        let p = std::env::temp_dir().join(unique_name(what));
+        std::fs::create_dir(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process killed and reaped on drop.
+pub struct ChildGuard(pub Child);
+
+impl ChildGuard {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `unshare <flags> sh -c 'echo ready; exec sleep 3600'` and returns once the shell
+/// has said `ready`, i.e. after the unshare happened (a pipe read, no sleeping).
+pub fn target_with(flags: &[&str]) -> ChildGuard {
+    let mut cmd = Command::new("unshare");
+    if flags.contains(&"--fork") {
+        // Killing unshare(1) must take its forked child (the pid-namespace init) with it.
+        cmd.arg("--kill-child");
+    }
+    cmd.args(flags)
+        .args(["sh", "-c", "echo ready; exec sleep 3600"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = ChildGuard(cmd.spawn().expect("spawn unshare(1) (util-linux)"));
+    let out = child.0.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).expect("read ready");
+    assert_eq!(line.trim(), "ready", "target did not start: {flags:?}");
+    child
+}
+
+/// Starts a plain `sleep` in our namespaces.
+pub fn sleeper() -> ChildGuard {
+    ChildGuard(
+        Command::new("sleep")
+            .arg("3600")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn sleep"),
+    )
+}
+
+/// The number of open fds of this process.
+pub fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
+}
+
+/// A pid that no process has: above `pid_max`.
+pub fn free_pid() -> i32 {
+    let max: i64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .expect("pid_max")
+        .trim()
+        .parse()
+        .expect("pid_max number");
+    i32::try_from(max + 1).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,560 @@
+//! Core handles, inspection, entering and creating, checked against the kernel's own view
+//! (`/proc/*/ns/*` inodes and links, `/proc/sys/kernel/hostname`, `/proc/PID/status`).
+//!
+//! libtest runs these on threads of one process, so nothing here changes the test thread's
+//! namespaces: every mutation happens on a dedicated thread that ends, and an [`NsGuard`]
+//! checks all namespace links of the process and the test thread around each test. Tests
+//! that need a single-threaded process (user namespaces, unprivileged users, fd counts) live
+//! in `tests/isolated`.
+
+#[macro_use]
+mod common;
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::net::UnixListener;
+
+use common::{NsGuard, TempDir, free_pid, ns_inode, ns_link, pid_ns, sleeper, target_with, thread_ns};
+use lxns::{Error, Kind, KindSet, Namespace, Process};
+
+const EINVAL: i32 = 22;
+const ENOTTY: i32 = 25;
+
+/// Runs `f` on a new thread that ends afterwards; panics propagate.
+fn on_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(f).join().expect("test thread panicked")
+}
+
+#[test]
+fn current_matches_proc_for_every_kind() {
+    let _g = NsGuard::new();
+    for kind in Kind::ALL {
+        let ns = Namespace::current(kind).expect("current");
+        assert_eq!(ns.kind(), kind);
+        let path = format!("/proc/thread-self/ns/{}", kind.proc_name());
+        assert_eq!(ns.id().ino(), ns_inode(&path), "{kind}");
+        assert_eq!(ns.id().to_string(), ns_link(&path), "{kind}");
+        let meta = std::fs::metadata(&path).expect("stat");
+        assert_eq!(ns.id().dev(), meta.dev(), "{kind}");
+        assert_eq!(ns, Namespace::open(&path).expect("open"));
+    }
+}
+
+#[test]
+fn current_for_children_matches_proc() {
+    let _g = NsGuard::new();
+    for kind in [Kind::Pid, Kind::Time] {
+        let ns = Namespace::current_for_children(kind).expect("for children");
+        let name = kind.for_children_name().expect("has link");
+        assert_eq!(ns.id().ino(), ns_inode(format!("/proc/thread-self/ns/{name}")));
+    }
+    // Kinds without a *_for_children link give the plain namespace.
+    assert_eq!(
+        Namespace::current_for_children(Kind::Net).expect("net"),
+        Namespace::current(Kind::Net).expect("net")
+    );
+}
+
+#[test]
+fn of_process_and_pidfd_match_proc() {
+    let _g = NsGuard::new();
+    let target = target_with(&["--net", "--uts", "--ipc"]);
+    let pid = target.pid();
+    let process = Process::open(pid as i32).expect("pidfd");
+    assert_eq!(process.pid(), pid as i32);
+    for kind in Kind::ALL {
+        let a = Namespace::of_process(pid as i32, kind).expect("of_process");
+        let b = Namespace::of_pidfd(process.as_fd(), kind).expect("of_pidfd");
+        let c = process.namespace(kind).expect("namespace");
+        let d = Namespace::open_as(format!("/proc/{pid}/ns/{}", kind.proc_name()), kind)
+            .expect("open_as");
+        assert_eq!(a.id().ino(), pid_ns(pid, kind), "{kind}");
+        assert_eq!(a.id().to_string(), ns_link(format!("/proc/{pid}/ns/{}", kind.proc_name())));
+        assert!(a == b && b == c && c == d, "{kind}");
+    }
+    // The target really is elsewhere for the kinds it unshared, and with us for the rest.
+    for kind in [Kind::Net, Kind::Uts, Kind::Ipc] {
+        assert_ne!(process.namespace(kind).unwrap(), Namespace::current(kind).unwrap());
+    }
+    for kind in [Kind::Mnt, Kind::User, Kind::Cgroup] {
+        assert_eq!(process.namespace(kind).unwrap(), Namespace::current(kind).unwrap());
+    }
+}
+
+#[test]
+fn process_from_pidfd_reads_pid() {
+    let child = sleeper();
+    let pidfd: OwnedFd = Process::open(child.pid() as i32).expect("open").into();
+    let p = Process::from_pidfd(pidfd).expect("from_pidfd");
+    assert_eq!(p.pid(), child.pid() as i32);
+    assert_eq!(
+        p.namespace(Kind::Net).unwrap().id().ino(),
+        pid_ns(child.pid(), Kind::Net)
+    );
+    let not_pidfd: OwnedFd = std::fs::File::open("/etc/hostname").unwrap().into();
+    assert!(matches!(
+        Process::from_pidfd(not_pidfd),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn open_detects_kind_and_checks_it() {
+    let _g = NsGuard::new();
+    let ns = Namespace::open("/proc/self/ns/uts").expect("open");
+    assert_eq!(ns.kind(), Kind::Uts);
+    let err = Namespace::open_as("/proc/self/ns/net", Kind::Uts).expect_err("wrong kind");
+    match &err {
+        Error::WrongKind {
+            expected, found, ..
+        } => assert_eq!((*expected, *found), (Kind::Uts, Kind::Net)),
+        other => panic!("expected WrongKind, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("/proc/self/ns/net") && text.contains("expected uts, found net"), "{text}");
+    // An fd opened elsewhere.
+    let fd: OwnedFd = std::fs::File::open("/proc/self/ns/ipc").unwrap().into();
+    let ns = Namespace::from_fd(fd).expect("from_fd");
+    assert_eq!(ns.kind(), Kind::Ipc);
+    let fd: OwnedFd = std::fs::File::open("/proc/self/ns/ipc").unwrap().into();
+    assert!(matches!(
+        Namespace::from_fd_as(fd, Kind::Net),
+        Err(Error::WrongKind { expected: Kind::Net, found: Kind::Ipc, .. })
+    ));
+}
+
+#[test]
+fn bad_paths_are_distinct_typed_errors() {
+    let _g = NsGuard::new();
+    let dir = TempDir::new("badpaths");
+    let regular = dir.path().join("regular");
+    std::fs::write(&regular, b"not a namespace").unwrap();
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+    let socket = dir.path().join("socket");
+    let _listener = UnixListener::bind(&socket).unwrap();
+    let fifo = dir.path().join("fifo");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+
+    assert!(matches!(Namespace::open(dir.path().join("missing")), Err(Error::NotFound { .. })));
+    assert!(matches!(Namespace::open(&dangling), Err(Error::NotFound { .. })));
+    let cases: [(&std::path::Path, &str); 6] = [
+        (&regular, "a regular file"),
+        (dir.path(), "a directory"),
+        (&socket, "a socket"),
+        (&fifo, "a fifo"), // must not block
+        (std::path::Path::new("/proc/self/status"), "procfs"),
+        (std::path::Path::new("/dev/null"), "a character device"),
+    ];
+    for (path, what) in cases {
+        let err = Namespace::open(path).expect_err("not a namespace");
+        match &err {
+            Error::NotNamespace { found, .. } => assert!(found.contains(what), "{found}"),
+            other => panic!("{}: expected NotNamespace, got {other:?}", path.display()),
+        }
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        assert!(err.hint().is_some());
+    }
+    // The kernel's answer to NS_GET_* on a regular file stays readable: ENOTTY.
+    let err = Namespace::open(&regular).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(ENOTTY), "{err:?}");
+    let fd: OwnedFd = std::fs::File::open(&regular).unwrap().into();
+    assert_eq!(Namespace::from_fd(fd).unwrap_err().raw_os_error(), Some(ENOTTY));
+}
+
+#[test]
+fn setns_on_a_regular_file_is_einval() {
+    let _g = NsGuard::new();
+    let file = std::fs::File::open("/etc/hostname").unwrap();
+    let err = on_thread(move || lxns::setns_current_thread(file.as_fd(), None).unwrap_err());
+    assert!(matches!(err, Error::NotNamespace { .. }), "{err:?}");
+    assert_eq!(err.raw_os_error(), Some(EINVAL));
+    let ns = Namespace::current(Kind::Net).unwrap();
+    let err =
+        on_thread(move || lxns::setns_current_thread(ns.as_fd(), Some(Kind::Uts)).unwrap_err());
+    assert!(
+        matches!(err, Error::WrongKind { expected: Kind::Uts, found: Kind::Net, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn bad_pids_are_typed_errors() {
+    for pid in [0, -1, i32::MIN] {
+        let err = Process::open(pid).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{pid}: {err:?}");
+        assert!(err.to_string().contains(&format!("pid {pid}")), "{err}");
+        assert!(matches!(
+            Namespace::of_process(pid, Kind::Net),
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+    let missing = free_pid();
+    let err = Namespace::of_process(missing, Kind::Net).unwrap_err();
+    assert!(matches!(err, Error::ProcessGone { pid, .. } if pid == missing), "{err:?}");
+    assert_eq!(err.raw_os_error(), Some(3));
+    // A thread id that is not a process (the thread is kept alive meanwhile).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let t = std::thread::spawn(move || {
+        tx.send(rustix::thread::gettid().as_raw_nonzero().get()).unwrap();
+        let _ = done_rx.recv();
+    });
+    let tid = rx.recv().unwrap();
+    let err = Process::open(tid).unwrap_err();
+    drop(done_tx);
+    t.join().unwrap();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert!(err.to_string().contains("thread id"), "{err}");
+}
+
+#[test]
+fn process_that_exits_after_lookup_is_gone() {
+    // Opened, then killed and reaped: the pid may be reused, the pidfd never is.
+    let mut child = sleeper();
+    let process = Process::open(child.pid() as i32).expect("open");
+    assert!(process.namespace(Kind::Net).is_ok());
+    child.0.kill().unwrap();
+    // Wait until it is a zombie, without reaping it (WNOWAIT).
+    rustix::process::waitid(
+        rustix::process::WaitId::Pid(rustix::process::Pid::from_raw(child.pid() as i32).unwrap()),
+        rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOWAIT,
+    )
+    .unwrap();
+    // Zombie (not yet reaped): no namespaces any more.
+    let err = process.namespace(Kind::Net).unwrap_err();
+    assert!(matches!(err, Error::ProcessGone { .. }), "zombie: {err:?}");
+    child.0.wait().unwrap();
+    for kind in Kind::ALL {
+        let err = process.namespace(kind).unwrap_err();
+        assert!(matches!(err, Error::ProcessGone { .. }), "{kind}: {err:?}");
+    }
+    let err = on_thread(move || process.enter_current_thread(KindSet::of(Kind::Uts)).unwrap_err());
+    assert!(matches!(err, Error::ProcessGone { .. }), "{err:?}");
+}
+
+#[test]
+fn owner_and_parent_relations() {
+    let _g = NsGuard::new();
+    let user = Namespace::current(Kind::User).unwrap();
+    for kind in Kind::ALL {
+        let ns = Namespace::current(kind).unwrap();
+        if kind == Kind::User {
+            // Our own user namespace's owner would be our parent: not visible (EPERM).
+            let err = ns.user_namespace().unwrap_err();
+            assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+            continue;
+        }
+        assert_eq!(ns.user_namespace().expect("owner"), user, "{kind}");
+    }
+    // Non-hierarchical kinds have no parent.
+    let err = Namespace::current(Kind::Net).unwrap().parent().unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    // The caller's own user namespace has no parent it may see (EPERM).
+    let err = user.parent().unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert_eq!(err.raw_os_error(), Some(1));
+    // owner uid: the kernel's uid_map says we are uid 0 of the initial namespace.
+    assert_eq!(user.owner_uid().expect("owner uid"), 0);
+    assert!(matches!(
+        Namespace::current(Kind::Uts).unwrap().owner_uid(),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn user_namespace_of_a_child_user_namespace() {
+    let _g = NsGuard::new();
+    // unshare -U: a user namespace created by uid 0 of ours; -n: a net ns it owns.
+    let target = target_with(&["--user", "--net", "--pid", "--fork"]);
+    let p = Process::open(target.pid() as i32).unwrap();
+    let child_user = p.namespace(Kind::User).unwrap();
+    let ours = Namespace::current(Kind::User).unwrap();
+    assert_ne!(child_user, ours);
+    assert_eq!(child_user.parent().expect("parent"), ours);
+    assert_eq!(child_user.user_namespace().expect("owner"), ours);
+    assert_eq!(child_user.owner_uid().unwrap(), 0);
+    let net = p.namespace(Kind::Net).unwrap();
+    assert_eq!(net.user_namespace().unwrap(), child_user);
+    // The child pid namespace (unshare --fork: the shell is its pid 1).
+    let pidns = p.namespace(Kind::Pid).unwrap();
+    // unshare(1) itself stays in our pid namespace; its child is in the new one.
+    let ours_pid = Namespace::current(Kind::Pid).unwrap();
+    if pidns == ours_pid {
+        let pfc = p.namespace_for_children(Kind::Pid).unwrap();
+        assert_eq!(pfc.parent().unwrap(), ours_pid);
+        assert_eq!(pfc.user_namespace().unwrap(), child_user);
+    }
+}
+
+#[test]
+fn ns_id_is_stable_and_distinct() {
+    let _g = NsGuard::new();
+    let a = Namespace::current(Kind::Net).unwrap();
+    let b = Namespace::open("/proc/self/ns/net").unwrap();
+    let id = match a.ns_id() {
+        Ok(id) => id,
+        Err(Error::Unsupported { .. }) => skip!("NS_GET_ID needs Linux 6.18"),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(id, b.ns_id().unwrap());
+    let other = Namespace::new(Kind::Net).unwrap();
+    assert_ne!(id, other.ns_id().unwrap());
+    let uts = Namespace::current(Kind::Uts).unwrap();
+    assert_ne!(id, uts.ns_id().unwrap());
+}
+
+#[test]
+fn pid_translation() {
+    let target = target_with(&["--pid", "--fork", "--mount-proc"]);
+    let p = Process::open(target.pid() as i32).unwrap();
+    let ours = Namespace::current(Kind::Pid).unwrap();
+    let me = std::process::id() as i32;
+    match ours.pid_to_caller(me) {
+        Ok(p) => assert_eq!(p, me),
+        Err(Error::Unsupported { .. }) => skip!("NS_GET_PID_FROM_PIDNS needs Linux 6.11"),
+        Err(e) => panic!("{e}"),
+    }
+    // unshare --fork: the shell is pid 1 of the new pid namespace, a child of unshare(1).
+    let children = std::fs::read_to_string(format!("/proc/{}/task/{}/children", p.pid(), p.pid()))
+        .unwrap();
+    let shell: i32 = children.split_whitespace().next().expect("child").parse().unwrap();
+    let inner = Process::open(shell).unwrap().namespace(Kind::Pid).unwrap();
+    assert_ne!(inner, ours);
+    assert_eq!(inner.pid_to_caller(1).unwrap(), shell);
+    assert_eq!(inner.pid_from_caller(shell).unwrap(), 1);
+    // Our own process is not visible inside.
+    assert!(matches!(inner.pid_from_caller(me), Err(Error::ProcessGone { .. })));
+    assert!(matches!(inner.pid_to_caller(0), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        Namespace::current(Kind::Net).unwrap().pid_to_caller(1),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn new_makes_a_namespace_without_moving_the_caller() {
+    let _g = NsGuard::new();
+    for kind in [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt, Kind::Cgroup, Kind::Time] {
+        let ns = Namespace::new(kind).expect("new");
+        assert_eq!(ns.kind(), kind);
+        assert_ne!(ns, Namespace::current(kind).unwrap(), "{kind}");
+        assert_eq!(ns.user_namespace().unwrap(), Namespace::current(Kind::User).unwrap());
+    }
+    for kind in [Kind::User, Kind::Pid] {
+        assert!(matches!(Namespace::new(kind), Err(Error::InvalidArgument { .. })), "{kind}");
+    }
+}
+
+#[test]
+fn enter_current_thread_moves_only_that_thread() {
+    let _g = NsGuard::new();
+    for kind in [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Cgroup, Kind::Mnt] {
+        let ns = Namespace::new(kind).unwrap();
+        let want = ns.id().ino();
+        let (inside, home) = on_thread(move || {
+            let home = Namespace::current(kind).unwrap();
+            ns.enter_current_thread().expect("enter");
+            let inside = thread_ns(kind);
+            home.enter_current_thread().expect("return");
+            (inside, thread_ns(kind) == home.id().ino())
+        });
+        assert_eq!(inside, want, "{kind}");
+        assert!(home, "{kind}: returned");
+    }
+    // pid: only pid_for_children moves.
+    let target = target_with(&["--pid", "--fork"]);
+    let children = std::fs::read_to_string(format!(
+        "/proc/{}/task/{}/children",
+        target.pid(),
+        target.pid()
+    ))
+    .unwrap();
+    let shell: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    let pidns = Namespace::of_process(shell, Kind::Pid).unwrap();
+    let want = pidns.id().ino();
+    let (own, for_children) = on_thread(move || {
+        let own = thread_ns(Kind::Pid);
+        pidns.enter_current_thread().expect("enter pid");
+        (
+            thread_ns(Kind::Pid) == own,
+            ns_inode("/proc/thread-self/ns/pid_for_children"),
+        )
+    });
+    assert!(own, "the thread's own pid namespace must not change");
+    assert_eq!(for_children, want);
+}
+
+#[test]
+fn unshare_uts_sets_hostname_only_inside() {
+    let _g = NsGuard::new();
+    let host_before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let name = common::unique_name("host");
+    let name = &name[name.len().saturating_sub(60)..];
+    let name2 = name.to_owned();
+    let (seen, ns) = on_thread(move || {
+        let ns = Namespace::unshare_current_thread(Kind::Uts).expect("unshare uts");
+        rustix::system::sethostname(name2.as_bytes()).expect("sethostname");
+        let seen = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        (seen, ns)
+    });
+    assert_eq!(seen.trim(), name);
+    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host_before);
+    // The handle keeps the namespace (and its hostname) alive after the thread ended.
+    let again = on_thread(move || {
+        ns.enter_current_thread().unwrap();
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap()
+    });
+    assert_eq!(again.trim(), name);
+}
+
+#[test]
+fn unshare_several_kinds_at_once() {
+    let _g = NsGuard::new();
+    let before: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt]
+        .iter()
+        .map(|k| thread_ns(*k))
+        .collect();
+    let after = on_thread(|| {
+        lxns::unshare_current_thread(Kind::Net | Kind::Uts | Kind::Ipc | Kind::Mnt)
+            .expect("unshare");
+        [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt]
+            .iter()
+            .map(|k| thread_ns(*k))
+            .collect::<Vec<u64>>()
+    });
+    for (b, a) in before.iter().zip(&after) {
+        assert_ne!(b, a);
+    }
+    // A fresh network namespace has only lo: ask the kernel through ip(8), run from the
+    // thread (a child inherits the forking thread's namespaces).
+    let out = on_thread(|| {
+        lxns::unshare_current_thread(KindSet::of(Kind::Net)).unwrap();
+        std::process::Command::new("ip").args(["-o", "link"]).output()
+    });
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => skip!("ip(8) from iproute2 is needed: {e}"),
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let links: Vec<&str> = text.lines().collect();
+    assert_eq!(links.len(), 1, "{text}");
+    assert!(links[0].contains(": lo:"), "{text}");
+}
+
+#[test]
+fn process_enter_joins_several_at_once() {
+    let _g = NsGuard::new();
+    let target = target_with(&["--net", "--uts", "--ipc"]);
+    let pid = target.pid();
+    let p = Process::open(pid as i32).unwrap();
+    let want: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc].iter().map(|k| pid_ns(pid, *k)).collect();
+    let (got, entered) = on_thread(move || {
+        let entered = p.enter_all_current_thread().expect("enter all");
+        let got: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc].iter().map(|k| thread_ns(*k)).collect();
+        (got, entered)
+    });
+    assert_eq!(got, want);
+    assert_eq!(entered, Kind::Net | Kind::Uts | Kind::Ipc);
+
+    // Explicit kinds, atomic.
+    let p = Process::open(pid as i32).unwrap();
+    let got = on_thread(move || {
+        p.enter_current_thread(Kind::Net | Kind::Uts).expect("setns pidfd");
+        (thread_ns(Kind::Net), thread_ns(Kind::Uts), thread_ns(Kind::Ipc))
+    });
+    assert_eq!(got.0, want[0]);
+    assert_eq!(got.1, want[1]);
+    assert_ne!(got.2, want[2], "ipc was not asked for");
+}
+
+#[test]
+fn enter_all_handles_skips_what_is_shared() {
+    let _g = NsGuard::new();
+    let target = target_with(&["--net", "--uts"]);
+    let p = Process::open(target.pid() as i32).unwrap();
+    let handles: Vec<Namespace> = Kind::ALL.iter().map(|k| p.namespace(*k).unwrap()).collect();
+    let want: Vec<u64> = handles.iter().map(|h| h.id().ino()).collect();
+    let (entered, got) = on_thread(move || {
+        let refs: Vec<&Namespace> = handles.iter().collect();
+        let entered = lxns::enter_all_current_thread(&refs).expect("enter all");
+        let got: Vec<u64> = Kind::ALL.iter().map(|k| thread_ns(*k)).collect();
+        (entered, got)
+    });
+    assert_eq!(entered, Kind::Net | Kind::Uts);
+    for (i, kind) in Kind::ALL.iter().enumerate() {
+        if !matches!(kind, Kind::Pid | Kind::Time) {
+            assert_eq!(got[i], want[i], "{kind}");
+        }
+    }
+}
+
+#[test]
+fn user_namespace_in_a_multithreaded_process_says_what_to_do() {
+    let _g = NsGuard::new();
+    let err = on_thread(|| lxns::unshare_current_thread(KindSet::of(Kind::User)).unwrap_err());
+    match &err {
+        Error::MultiThreaded { kind, threads, .. } => {
+            assert_eq!(*kind, Kind::User);
+            assert!(*threads > 1);
+        }
+        other => panic!("expected MultiThreaded, got {other:?}"),
+    }
+    assert_eq!(err.raw_os_error(), Some(EINVAL));
+    let text = err.to_string();
+    assert!(text.contains("single-threaded") && text.contains("hint:"), "{text}");
+
+    let target = target_with(&["--user"]);
+    let userns = Namespace::of_process(target.pid() as i32, Kind::User).unwrap();
+    let err = on_thread(move || userns.enter_current_thread().unwrap_err());
+    assert!(matches!(err, Error::MultiThreaded { kind: Kind::User, .. }), "{err:?}");
+    let p = Process::open(target.pid() as i32).unwrap();
+    let err = on_thread(move || p.enter_all_current_thread().unwrap_err());
+    assert!(matches!(err, Error::MultiThreaded { kind: Kind::User, .. }), "{err:?}");
+}
+
+#[test]
+fn joining_a_time_namespace_needs_a_single_thread() {
+    let _g = NsGuard::new();
+    let ns = Namespace::new(Kind::Time).unwrap();
+    let err = on_thread(move || ns.enter_current_thread().unwrap_err());
+    assert!(matches!(err, Error::MultiThreaded { kind: Kind::Time, .. }), "{err:?}");
+}
+
+#[test]
+fn limits_read_the_sysctl() {
+    for kind in Kind::ALL {
+        let text = std::fs::read_to_string(kind.limit_path()).unwrap();
+        assert_eq!(lxns::limit(kind).unwrap(), text.trim().parse::<u64>().unwrap());
+    }
+    assert!(lxns::parse_limit("abc").is_err());
+    assert!(lxns::parse_limit("").is_err());
+    assert!(lxns::parse_limit("2147483648").is_err());
+    assert!(matches!(
+        lxns::set_limit(Kind::Net, u64::MAX),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn handles_compare_hash_and_clone() {
+    use std::collections::HashSet;
+    let a = Namespace::current(Kind::Net).unwrap();
+    let b = a.try_clone().unwrap();
+    assert_eq!(a, b);
+    let mut set = HashSet::new();
+    set.insert(a);
+    set.insert(b);
+    assert_eq!(set.len(), 1);
+    let c = Namespace::current(Kind::Uts).unwrap();
+    assert!(!set.contains(&c));
+    let dbg = format!("{c:?}");
+    assert!(dbg.contains("uts:["), "{dbg}");
+}
