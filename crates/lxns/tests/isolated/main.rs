@@ -565,13 +565,6 @@ fn single_threaded_root_unshares_every_kind() -> CaseResult {
             "{kind} handle vs /proc"
         );
     }
-    // A child makes the new pid namespace visible: it is that namespace's pid 1.
-    let child = ok!(Command::new("grep").args(["^NSpid:", "/proc/self/status"]).output());
-    let nspid = String::from_utf8_lossy(&child.stdout).into_owned();
-    check!(
-        nspid.split_whitespace().last() == Some("1"),
-        "the first child is pid 1 of the new pid namespace: {nspid}"
-    );
     // pid: no handle until the first child exists; the error says so.
     match Namespace::current_for_children(Kind::Pid) {
         Err(e @ Error::NotFound { .. }) => {
@@ -579,6 +572,17 @@ fn single_threaded_root_unshares_every_kind() -> CaseResult {
         }
         other => return Err(format!("pid_for_children before a child: {other:?}")),
     }
+    // A child makes the new pid namespace visible: it is that namespace's pid 1.
+    let child = ok!(Command::new("grep").args(["^NSpid:", "/proc/self/status"]).output());
+    let nspid = String::from_utf8_lossy(&child.stdout).into_owned();
+    check!(
+        nspid.split_whitespace().last() == Some("1"),
+        "the first child is pid 1 of the new pid namespace: {nspid}"
+    );
+    // Now the pid namespace has had a process, it has a handle.
+    let pidns = ok!(Namespace::current_for_children(Kind::Pid));
+    check!(pidns.id().ino() == inode("/proc/self/ns/pid_for_children")?, "pid handle vs /proc");
+    check!(pidns.id().ino() != before[&Kind::Pid], "pid did not change");
     Ok(())
 }
 
