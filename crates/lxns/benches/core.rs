@@ -1,1 +1,120 @@
-fn main() {}
+//! Micro-benchmarks of the core hot paths: opening handles, entering and returning,
+//! inspecting, creating. Run with `cargo bench -p lxns --bench core`.
+//!
+//! The enter/return figures compare with `../shared/bench/07-c-setns-loop.sh` (the C floor);
+//! `bench/core.sh` runs that script and our `setns_loop` example in one go and prints ratios.
+
+use std::hint::black_box;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use criterion::Criterion;
+use lxns::{Kind, Namespace, Process};
+
+/// A process in its own network namespace, killed on drop.
+struct Target(Child);
+
+impl Target {
+    fn start() -> Target {
+        let mut child = Command::new("unshare")
+            .args(["--net", "--uts", "sh", "-c", "echo ready; exec sleep 3600"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("unshare(1) from util-linux is needed, as root");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        assert_eq!(line.trim(), "ready");
+        Target(child)
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn benches(c: &mut Criterion, pid: i32) {
+    let home = Namespace::current(Kind::Net).expect("home");
+    let target = Namespace::of_process(pid, Kind::Net).expect("target");
+    let path = format!("/proc/{pid}/ns/net");
+
+    let mut g = c.benchmark_group("open");
+    g.bench_function("current(net)", |b| {
+        b.iter(|| Namespace::current(black_box(Kind::Net)).expect("current"))
+    });
+    g.bench_function("of_process(pid, net)", |b| {
+        b.iter(|| Namespace::of_process(black_box(pid), Kind::Net).expect("of_process"))
+    });
+    g.bench_function("open_as(/proc/PID/ns/net)", |b| {
+        b.iter(|| Namespace::open_as(black_box(&path), Kind::Net).expect("open_as"))
+    });
+    let process = Process::open(pid).expect("process");
+    g.bench_function("Process::namespace(net)", |b| {
+        b.iter(|| process.namespace(black_box(Kind::Net)).expect("namespace"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("enter");
+    g.bench_function("enter+return (pre-opened)", |b| {
+        b.iter(|| {
+            target.enter_current_thread().expect("enter");
+            home.enter_current_thread().expect("return");
+        })
+    });
+    g.bench_function("open+enter+return+close (pidfd)", |b| {
+        b.iter(|| {
+            let t = Namespace::of_process(black_box(pid), Kind::Net).expect("open");
+            t.enter_current_thread().expect("enter");
+            home.enter_current_thread().expect("return");
+        })
+    });
+    g.bench_function("open+enter+return+close (path)", |b| {
+        b.iter(|| {
+            let t = Namespace::open_as(black_box(&path), Kind::Net).expect("open");
+            t.enter_current_thread().expect("enter");
+            home.enter_current_thread().expect("return");
+        })
+    });
+    g.bench_function("Process::enter_current_thread(net)+return", |b| {
+        b.iter(|| {
+            process
+                .enter_current_thread(Kind::Net.into())
+                .expect("enter");
+            home.enter_current_thread().expect("return");
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("inspect");
+    g.bench_function("user_namespace", |b| {
+        b.iter(|| target.user_namespace().expect("owner"))
+    });
+    g.bench_function("ns_id", |b| b.iter(|| target.ns_id().expect("ns_id")));
+    g.bench_function("limit(net)", |b| b.iter(|| lxns::limit(Kind::Net).expect("limit")));
+    g.finish();
+
+    let mut g = c.benchmark_group("create");
+    g.bench_function("Namespace::new(uts)", |b| {
+        b.iter(|| Namespace::new(Kind::Uts).expect("new"))
+    });
+    g.finish();
+
+    assert_eq!(
+        Namespace::current(Kind::Net).expect("net"),
+        home,
+        "the benchmark thread must end in its own network namespace"
+    );
+}
+
+fn main() {
+    let target = Target::start();
+    let pid = i32::try_from(target.0.id()).expect("pid");
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c, pid);
+    c.final_summary();
+}
