@@ -95,7 +95,9 @@ fn benches(c: &mut Criterion, pid: i32) {
         b.iter(|| target.user_namespace().expect("owner"))
     });
     g.bench_function("ns_id", |b| b.iter(|| target.ns_id().expect("ns_id")));
-    g.bench_function("limit(net)", |b| b.iter(|| lxns::limit(Kind::Net).expect("limit")));
+    g.bench_function("limit(net)", |b| {
+        b.iter(|| lxns::limit(Kind::Net).expect("limit"))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("create");

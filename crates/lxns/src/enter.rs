@@ -58,7 +58,12 @@ impl Namespace {
         let kind = self.kind();
         if kind == Kind::Mnt {
             sys::unshare(CLONE_FS).map_err(|e| {
-                Error::os(Op::Setns, Some(kind), Target::Namespace(self.id()), e.into())
+                Error::os(
+                    Op::Setns,
+                    Some(kind),
+                    Target::Namespace(self.id()),
+                    e.into(),
+                )
             })?;
         }
         rustix::thread::move_into_link_name_space(self.as_fd(), Some(link_type(kind)))
@@ -160,8 +165,7 @@ pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()
     use std::os::fd::AsRawFd;
     let target = Target::Fd(fd.as_raw_fd());
     if kind == Some(Kind::Mnt) {
-        sys::unshare(CLONE_FS)
-            .map_err(|e| Error::os(Op::Setns, kind, target.clone(), e.into()))?;
+        sys::unshare(CLONE_FS).map_err(|e| Error::os(Op::Setns, kind, target.clone(), e.into()))?;
     }
     match rustix::thread::move_into_link_name_space(fd, kind.map(link_type)) {
         Ok(()) => Ok(()),
@@ -236,14 +240,12 @@ fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
     let op = Op::Unshare;
     let first = kinds.iter().next();
     match e {
-        RErrno::INVAL if kinds.contains(Kind::User) && thread_count() > 1 => {
-            Error::MultiThreaded {
-                op,
-                kind: Kind::User,
-                errno: e.into(),
-                threads: thread_count(),
-            }
-        }
+        RErrno::INVAL if kinds.contains(Kind::User) && thread_count() > 1 => Error::MultiThreaded {
+            op,
+            kind: Kind::User,
+            errno: e.into(),
+            threads: thread_count(),
+        },
         RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
             op,
             kind: if kinds.contains(Kind::User) {
@@ -346,8 +348,9 @@ impl Process {
         }
         let target = Target::Pid(self.pid());
         if kinds.contains(Kind::Mnt) {
-            sys::unshare(CLONE_FS)
-                .map_err(|e| Error::os(Op::SetnsProcess, Some(Kind::Mnt), target.clone(), e.into()))?;
+            sys::unshare(CLONE_FS).map_err(|e| {
+                Error::os(Op::SetnsProcess, Some(Kind::Mnt), target.clone(), e.into())
+            })?;
         }
         let flags = ThreadNameSpaceType::from_bits_retain(kinds.bits());
         match rustix::thread::move_into_thread_name_spaces(self.as_fd(), flags) {
@@ -441,9 +444,8 @@ fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target: Target) ->
         },
         RErrno::INVAL
             if kind == Kind::User
-                && ns.is_some_and(|n| {
-                    Namespace::current(Kind::User).is_ok_and(|cur| cur == *n)
-                }) =>
+                && ns
+                    .is_some_and(|n| Namespace::current(Kind::User).is_ok_and(|cur| cur == *n)) =>
         {
             Error::InvalidArgument {
                 op,

@@ -392,7 +392,9 @@ impl Error {
                  (such as /run/netns/NAME)"
                     .into(),
             ),
-            Error::MultiThreaded { op, kind, threads, .. } => Some(format!(
+            Error::MultiThreaded {
+                op, kind, threads, ..
+            } => Some(format!(
                 "the kernel refuses to {} a {kind} namespace in a process with more than one \
                  thread (this one has {threads}); do it in a single-threaded process (before \
                  any thread starts, or in a child process), or start the command that needs \
@@ -414,15 +416,15 @@ impl Error {
                  mistaken for it"
                     .into(),
             ),
-            Error::NotFound { kind: Some(Kind::Pid), target: Target::Path(p), .. }
-                if p.ends_with("pid_for_children") =>
-            {
-                Some(
-                    "a new pid namespace has no handle until its first process exists: \
+            Error::NotFound {
+                kind: Some(Kind::Pid),
+                target: Target::Path(p),
+                ..
+            } if p.ends_with("pid_for_children") => Some(
+                "a new pid namespace has no handle until its first process exists: \
                      create a child first"
-                        .into(),
-                )
-            }
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -545,9 +547,7 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::NotFound { .. } => io::ErrorKind::NotFound,
             Error::PermissionDenied { .. } => io::ErrorKind::PermissionDenied,
-            Error::InvalidArgument { .. } | Error::WrongKind { .. } => {
-                io::ErrorKind::InvalidInput
-            }
+            Error::InvalidArgument { .. } | Error::WrongKind { .. } => io::ErrorKind::InvalidInput,
             Error::Unsupported { .. } => io::ErrorKind::Unsupported,
             other => other.raw_os_error().map_or(io::ErrorKind::Other, |raw| {
                 io::Error::from_raw_os_error(raw).kind()

@@ -127,7 +127,9 @@ impl Namespace {
         call: fn(std::os::fd::BorrowedFd<'_>, u32) -> rustix::io::Result<i32>,
     ) -> Result<i32> {
         let op = Op::TranslatePid;
-        let Some(upid) = u32::try_from(pid).ok().filter(|_| self.kind() == Kind::Pid && pid > 0)
+        let Some(upid) = u32::try_from(pid)
+            .ok()
+            .filter(|_| self.kind() == Kind::Pid && pid > 0)
         else {
             return Err(Error::InvalidArgument {
                 op,
@@ -182,7 +184,8 @@ impl Namespace {
 ///    "The /proc/sys/user directory"
 pub fn limit(kind: Kind) -> Result<u64> {
     let path = kind.limit_path();
-    let text = std::fs::read_to_string(&path).map_err(|e| io_error(Op::ReadLimit, kind, &path, &e))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| io_error(Op::ReadLimit, kind, &path, &e))?;
     parse_limit(text.trim()).map_err(|reason| Error::InvalidArgument {
         op: Op::ReadLimit,
         target: Target::Path(path.into()),
@@ -211,7 +214,8 @@ pub fn set_limit(kind: Kind, value: u64) -> Result<()> {
             reason: format!("{value} is above the kernel's maximum of {}", i32::MAX),
         });
     }
-    std::fs::write(&path, format!("{value}\n")).map_err(|e| io_error(Op::WriteLimit, kind, &path, &e))
+    std::fs::write(&path, format!("{value}\n"))
+        .map_err(|e| io_error(Op::WriteLimit, kind, &path, &e))
 }
 
 /// Parses a limit value as the sysctl files and `lxns limits` take it: a decimal number from
@@ -226,11 +230,17 @@ pub fn set_limit(kind: Kind, value: u64) -> Result<()> {
 /// # Errors
 /// A message saying why the text is not a limit.
 pub fn parse_limit(text: &str) -> std::result::Result<u64, String> {
-    let value: u64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a namespace limit (a whole number from 0 to {})", i32::MAX))?;
+    let value: u64 = text.parse().map_err(|_| {
+        format!(
+            "{text:?} is not a namespace limit (a whole number from 0 to {})",
+            i32::MAX
+        )
+    })?;
     if value > i32::MAX as u64 {
-        return Err(format!("{value} is above the kernel's maximum of {}", i32::MAX));
+        return Err(format!(
+            "{value} is above the kernel's maximum of {}",
+            i32::MAX
+        ));
     }
     Ok(value)
 }

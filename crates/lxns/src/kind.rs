@@ -172,7 +172,7 @@ pub(crate) const TABLE: [KindInfo; 8] = [
 ];
 
 impl Kind {
-    /// All eight kinds, in the order of [`TABLE`] (alphabetical, like `/proc/PID/ns`).
+    /// All eight kinds, in alphabetical order, like `/proc/PID/ns`.
     pub const ALL: [Kind; 8] = [
         Kind::Cgroup,
         Kind::Ipc,
@@ -201,7 +201,10 @@ impl Kind {
     /// assert_eq!(lxns::Kind::from_clone_flag(0x100), None); // CLONE_VM is no namespace
     /// ```
     pub fn from_clone_flag(flag: u32) -> Option<Kind> {
-        TABLE.iter().find(|row| row.flag == flag).map(|row| row.kind)
+        TABLE
+            .iter()
+            .find(|row| row.flag == flag)
+            .map(|row| row.kind)
     }
 
     /// The link name under `/proc/PID/ns/` (`"net"`, `"mnt"`, …).
@@ -569,10 +572,7 @@ mod tests {
 
     #[test]
     fn limit_paths() {
-        assert_eq!(
-            Kind::Mnt.limit_path(),
-            "/proc/sys/user/max_mnt_namespaces"
-        );
+        assert_eq!(Kind::Mnt.limit_path(), "/proc/sys/user/max_mnt_namespaces");
         assert_eq!(
             Kind::Cgroup.limit_path(),
             "/proc/sys/user/max_cgroup_namespaces"

@@ -209,9 +209,13 @@ impl Namespace {
 
     /// Wraps an fd already known to be an nsfs fd of `kind` (from a pidfd or nsfs ioctl):
     /// only its identity is read.
-    pub(crate) fn from_trusted_fd(fd: OwnedFd, kind: Kind, op: Op, target: Target) -> Result<Namespace> {
-        let st = rustix::fs::fstat(&fd)
-            .map_err(|e| Error::os(op, Some(kind), target, e.into()))?;
+    pub(crate) fn from_trusted_fd(
+        fd: OwnedFd,
+        kind: Kind,
+        op: Op,
+        target: Target,
+    ) -> Result<Namespace> {
+        let st = rustix::fs::fstat(&fd).map_err(|e| Error::os(op, Some(kind), target, e.into()))?;
         Ok(Namespace {
             id: NsId::new(kind, st.st_dev, st.st_ino),
             fd,
@@ -302,8 +306,8 @@ impl Namespace {
             Target::Fd(_) => Target::Fd(fd.as_raw_fd()),
             t => t,
         };
-        let sfs = rustix::fs::fstatfs(&fd)
-            .map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
+        let sfs =
+            rustix::fs::fstatfs(&fd).map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
         #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
         let fs_type = i64::from(sfs.f_type);
         if fs_type != NSFS_MAGIC {

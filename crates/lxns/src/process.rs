@@ -167,14 +167,15 @@ impl Process {
                     (true, Some(n)) => n,
                     _ => info.proc_name,
                 };
-                let ns = Namespace::open_as(proc_ns_path(pid, name), kind).map_err(|e| match e {
-                    Error::NotFound { .. } => Error::ProcessGone {
-                        op,
-                        kind: Some(kind),
-                        pid,
-                    },
-                    other => other,
-                })?;
+                let ns =
+                    Namespace::open_as(proc_ns_path(pid, name), kind).map_err(|e| match e {
+                        Error::NotFound { .. } => Error::ProcessGone {
+                            op,
+                            kind: Some(kind),
+                            pid,
+                        },
+                        other => other,
+                    })?;
                 pid_of_pidfd(pidfd)?;
                 Ok(ns)
             }

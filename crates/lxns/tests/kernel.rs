@@ -14,7 +14,9 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixListener;
 
-use common::{NsGuard, TempDir, free_pid, ns_inode, ns_link, pid_ns, sleeper, target_with, thread_ns};
+use common::{
+    NsGuard, TempDir, free_pid, ns_inode, ns_link, pid_ns, sleeper, target_with, thread_ns,
+};
 use lxns::{Error, Kind, KindSet, Namespace, Process};
 
 const EINVAL: i32 = 22;
@@ -46,7 +48,10 @@ fn current_for_children_matches_proc() {
     for kind in [Kind::Pid, Kind::Time] {
         let ns = Namespace::current_for_children(kind).expect("for children");
         let name = kind.for_children_name().expect("has link");
-        assert_eq!(ns.id().ino(), ns_inode(format!("/proc/thread-self/ns/{name}")));
+        assert_eq!(
+            ns.id().ino(),
+            ns_inode(format!("/proc/thread-self/ns/{name}"))
+        );
     }
     // Kinds without a *_for_children link give the plain namespace.
     assert_eq!(
@@ -60,33 +65,43 @@ fn of_process_and_pidfd_match_proc() {
     let _g = NsGuard::new();
     let target = target_with(&["--net", "--uts", "--ipc"]);
     let pid = target.pid();
-    let process = Process::open(pid as i32).expect("pidfd");
-    assert_eq!(process.pid(), pid as i32);
+    let process = Process::open(pid).expect("pidfd");
+    assert_eq!(process.pid(), pid);
     for kind in Kind::ALL {
-        let a = Namespace::of_process(pid as i32, kind).expect("of_process");
+        let a = Namespace::of_process(pid, kind).expect("of_process");
         let b = Namespace::of_pidfd(process.as_fd(), kind).expect("of_pidfd");
         let c = process.namespace(kind).expect("namespace");
         let d = Namespace::open_as(format!("/proc/{pid}/ns/{}", kind.proc_name()), kind)
             .expect("open_as");
         assert_eq!(a.id().ino(), pid_ns(pid, kind), "{kind}");
-        assert_eq!(a.id().to_string(), ns_link(format!("/proc/{pid}/ns/{}", kind.proc_name())));
+        assert_eq!(
+            a.id().to_string(),
+            ns_link(format!("/proc/{pid}/ns/{}", kind.proc_name()))
+        );
         assert!(a == b && b == c && c == d, "{kind}");
     }
     // The target really is elsewhere for the kinds it unshared, and with us for the rest.
     for kind in [Kind::Net, Kind::Uts, Kind::Ipc] {
-        assert_ne!(process.namespace(kind).unwrap(), Namespace::current(kind).unwrap());
+        assert_ne!(
+            process.namespace(kind).unwrap(),
+            Namespace::current(kind).unwrap()
+        );
     }
     for kind in [Kind::Mnt, Kind::User, Kind::Cgroup] {
-        assert_eq!(process.namespace(kind).unwrap(), Namespace::current(kind).unwrap());
+        assert_eq!(
+            process.namespace(kind).unwrap(),
+            Namespace::current(kind).unwrap()
+        );
     }
 }
 
 #[test]
 fn process_from_pidfd_reads_pid() {
+    let _g = NsGuard::new();
     let child = sleeper();
-    let pidfd: OwnedFd = Process::open(child.pid() as i32).expect("open").into();
+    let pidfd: OwnedFd = Process::open(child.pid()).expect("open").into();
     let p = Process::from_pidfd(pidfd).expect("from_pidfd");
-    assert_eq!(p.pid(), child.pid() as i32);
+    assert_eq!(p.pid(), child.pid());
     assert_eq!(
         p.namespace(Kind::Net).unwrap().id().ino(),
         pid_ns(child.pid(), Kind::Net)
@@ -111,7 +126,10 @@ fn open_detects_kind_and_checks_it() {
         other => panic!("expected WrongKind, got {other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains("/proc/self/ns/net") && text.contains("expected uts, found net"), "{text}");
+    assert!(
+        text.contains("/proc/self/ns/net") && text.contains("expected uts, found net"),
+        "{text}"
+    );
     // An fd opened elsewhere.
     let fd: OwnedFd = std::fs::File::open("/proc/self/ns/ipc").unwrap().into();
     let ns = Namespace::from_fd(fd).expect("from_fd");
@@ -119,7 +137,11 @@ fn open_detects_kind_and_checks_it() {
     let fd: OwnedFd = std::fs::File::open("/proc/self/ns/ipc").unwrap().into();
     assert!(matches!(
         Namespace::from_fd_as(fd, Kind::Net),
-        Err(Error::WrongKind { expected: Kind::Net, found: Kind::Ipc, .. })
+        Err(Error::WrongKind {
+            expected: Kind::Net,
+            found: Kind::Ipc,
+            ..
+        })
     ));
 }
 
@@ -143,8 +165,14 @@ fn bad_paths_are_distinct_typed_errors() {
     )
     .unwrap();
 
-    assert!(matches!(Namespace::open(dir.path().join("missing")), Err(Error::NotFound { .. })));
-    assert!(matches!(Namespace::open(&dangling), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        Namespace::open(dir.path().join("missing")),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        Namespace::open(&dangling),
+        Err(Error::NotFound { .. })
+    ));
     let cases: [(&std::path::Path, &str); 6] = [
         (&regular, "a regular file"),
         (dir.path(), "a directory"),
@@ -159,14 +187,20 @@ fn bad_paths_are_distinct_typed_errors() {
             Error::NotNamespace { found, .. } => assert!(found.contains(what), "{found}"),
             other => panic!("{}: expected NotNamespace, got {other:?}", path.display()),
         }
-        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
         assert!(err.hint().is_some());
     }
     // The kernel's answer to NS_GET_* on a regular file stays readable: ENOTTY.
     let err = Namespace::open(&regular).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(ENOTTY), "{err:?}");
     let fd: OwnedFd = std::fs::File::open(&regular).unwrap().into();
-    assert_eq!(Namespace::from_fd(fd).unwrap_err().raw_os_error(), Some(ENOTTY));
+    assert_eq!(
+        Namespace::from_fd(fd).unwrap_err().raw_os_error(),
+        Some(ENOTTY)
+    );
 }
 
 #[test]
@@ -180,16 +214,27 @@ fn setns_on_a_regular_file_is_einval() {
     let err =
         on_thread(move || lxns::setns_current_thread(ns.as_fd(), Some(Kind::Uts)).unwrap_err());
     assert!(
-        matches!(err, Error::WrongKind { expected: Kind::Uts, found: Kind::Net, .. }),
+        matches!(
+            err,
+            Error::WrongKind {
+                expected: Kind::Uts,
+                found: Kind::Net,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
 
 #[test]
 fn bad_pids_are_typed_errors() {
+    let _g = NsGuard::new();
     for pid in [0, -1, i32::MIN] {
         let err = Process::open(pid).unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument { .. }), "{pid}: {err:?}");
+        assert!(
+            matches!(err, Error::InvalidArgument { .. }),
+            "{pid}: {err:?}"
+        );
         assert!(err.to_string().contains(&format!("pid {pid}")), "{err}");
         assert!(matches!(
             Namespace::of_process(pid, Kind::Net),
@@ -198,13 +243,17 @@ fn bad_pids_are_typed_errors() {
     }
     let missing = free_pid();
     let err = Namespace::of_process(missing, Kind::Net).unwrap_err();
-    assert!(matches!(err, Error::ProcessGone { pid, .. } if pid == missing), "{err:?}");
+    assert!(
+        matches!(err, Error::ProcessGone { pid, .. } if pid == missing),
+        "{err:?}"
+    );
     assert_eq!(err.raw_os_error(), Some(3));
     // A thread id that is not a process (the thread is kept alive meanwhile).
     let (tx, rx) = std::sync::mpsc::channel();
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let t = std::thread::spawn(move || {
-        tx.send(rustix::thread::gettid().as_raw_nonzero().get()).unwrap();
+        tx.send(rustix::thread::gettid().as_raw_nonzero().get())
+            .unwrap();
         let _ = done_rx.recv();
     });
     let tid = rx.recv().unwrap();
@@ -217,14 +266,15 @@ fn bad_pids_are_typed_errors() {
 
 #[test]
 fn process_that_exits_after_lookup_is_gone() {
+    let _g = NsGuard::new();
     // Opened, then killed and reaped: the pid may be reused, the pidfd never is.
     let mut child = sleeper();
-    let process = Process::open(child.pid() as i32).expect("open");
+    let process = Process::open(child.pid()).expect("open");
     assert!(process.namespace(Kind::Net).is_ok());
     child.0.kill().unwrap();
     // Wait until it is a zombie, without reaping it (WNOWAIT).
     rustix::process::waitid(
-        rustix::process::WaitId::Pid(rustix::process::Pid::from_raw(child.pid() as i32).unwrap()),
+        rustix::process::WaitId::Pid(rustix::process::Pid::from_raw(child.pid()).unwrap()),
         rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOWAIT,
     )
     .unwrap();
@@ -236,7 +286,11 @@ fn process_that_exits_after_lookup_is_gone() {
         let err = process.namespace(kind).unwrap_err();
         assert!(matches!(err, Error::ProcessGone { .. }), "{kind}: {err:?}");
     }
-    let err = on_thread(move || process.enter_current_thread(KindSet::of(Kind::Uts)).unwrap_err());
+    let err = on_thread(move || {
+        process
+            .enter_current_thread(KindSet::of(Kind::Uts))
+            .unwrap_err()
+    });
     assert!(matches!(err, Error::ProcessGone { .. }), "{err:?}");
 }
 
@@ -274,7 +328,7 @@ fn user_namespace_of_a_child_user_namespace() {
     let _g = NsGuard::new();
     // unshare -U: a user namespace created by uid 0 of ours; -n: a net ns it owns.
     let target = target_with(&["--user", "--net", "--pid", "--fork"]);
-    let p = Process::open(target.pid() as i32).unwrap();
+    let p = Process::open(target.pid()).unwrap();
     let child_user = p.namespace(Kind::User).unwrap();
     let ours = Namespace::current(Kind::User).unwrap();
     assert_ne!(child_user, ours);
@@ -313,26 +367,38 @@ fn ns_id_is_stable_and_distinct() {
 
 #[test]
 fn pid_translation() {
+    let _g = NsGuard::new();
     let target = target_with(&["--pid", "--fork", "--mount-proc"]);
-    let p = Process::open(target.pid() as i32).unwrap();
+    let p = Process::open(target.pid()).unwrap();
     let ours = Namespace::current(Kind::Pid).unwrap();
-    let me = std::process::id() as i32;
+    let me = i32::try_from(std::process::id()).unwrap();
     match ours.pid_to_caller(me) {
         Ok(p) => assert_eq!(p, me),
         Err(Error::Unsupported { .. }) => skip!("NS_GET_PID_FROM_PIDNS needs Linux 6.11"),
         Err(e) => panic!("{e}"),
     }
     // unshare --fork: the shell is pid 1 of the new pid namespace, a child of unshare(1).
-    let children = std::fs::read_to_string(format!("/proc/{}/task/{}/children", p.pid(), p.pid()))
+    let children =
+        std::fs::read_to_string(format!("/proc/{}/task/{}/children", p.pid(), p.pid())).unwrap();
+    let shell: i32 = children
+        .split_whitespace()
+        .next()
+        .expect("child")
+        .parse()
         .unwrap();
-    let shell: i32 = children.split_whitespace().next().expect("child").parse().unwrap();
     let inner = Process::open(shell).unwrap().namespace(Kind::Pid).unwrap();
     assert_ne!(inner, ours);
     assert_eq!(inner.pid_to_caller(1).unwrap(), shell);
     assert_eq!(inner.pid_from_caller(shell).unwrap(), 1);
     // Our own process is not visible inside.
-    assert!(matches!(inner.pid_from_caller(me), Err(Error::ProcessGone { .. })));
-    assert!(matches!(inner.pid_to_caller(0), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        inner.pid_from_caller(me),
+        Err(Error::ProcessGone { .. })
+    ));
+    assert!(matches!(
+        inner.pid_to_caller(0),
+        Err(Error::InvalidArgument { .. })
+    ));
     assert!(matches!(
         Namespace::current(Kind::Net).unwrap().pid_to_caller(1),
         Err(Error::InvalidArgument { .. })
@@ -342,14 +408,27 @@ fn pid_translation() {
 #[test]
 fn new_makes_a_namespace_without_moving_the_caller() {
     let _g = NsGuard::new();
-    for kind in [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt, Kind::Cgroup, Kind::Time] {
+    for kind in [
+        Kind::Net,
+        Kind::Uts,
+        Kind::Ipc,
+        Kind::Mnt,
+        Kind::Cgroup,
+        Kind::Time,
+    ] {
         let ns = Namespace::new(kind).expect("new");
         assert_eq!(ns.kind(), kind);
         assert_ne!(ns, Namespace::current(kind).unwrap(), "{kind}");
-        assert_eq!(ns.user_namespace().unwrap(), Namespace::current(Kind::User).unwrap());
+        assert_eq!(
+            ns.user_namespace().unwrap(),
+            Namespace::current(Kind::User).unwrap()
+        );
     }
     for kind in [Kind::User, Kind::Pid] {
-        assert!(matches!(Namespace::new(kind), Err(Error::InvalidArgument { .. })), "{kind}");
+        assert!(
+            matches!(Namespace::new(kind), Err(Error::InvalidArgument { .. })),
+            "{kind}"
+        );
     }
 }
 
@@ -406,7 +485,10 @@ fn unshare_uts_sets_hostname_only_inside() {
         (seen, ns)
     });
     assert_eq!(seen.trim(), name);
-    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host_before);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        host_before
+    );
     // The handle keeps the namespace (and its hostname) alive after the thread ended.
     let again = on_thread(move || {
         ns.enter_current_thread().unwrap();
@@ -437,7 +519,9 @@ fn unshare_several_kinds_at_once() {
     // thread (a child inherits the forking thread's namespaces).
     let out = on_thread(|| {
         lxns::unshare_current_thread(KindSet::of(Kind::Net)).unwrap();
-        std::process::Command::new("ip").args(["-o", "link"]).output()
+        std::process::Command::new("ip")
+            .args(["-o", "link"])
+            .output()
     });
     let out = match out {
         Ok(o) => o,
@@ -454,21 +538,32 @@ fn process_enter_joins_several_at_once() {
     let _g = NsGuard::new();
     let target = target_with(&["--net", "--uts", "--ipc"]);
     let pid = target.pid();
-    let p = Process::open(pid as i32).unwrap();
-    let want: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc].iter().map(|k| pid_ns(pid, *k)).collect();
+    let p = Process::open(pid).unwrap();
+    let want: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc]
+        .iter()
+        .map(|k| pid_ns(pid, *k))
+        .collect();
     let (got, entered) = on_thread(move || {
         let entered = p.enter_all_current_thread().expect("enter all");
-        let got: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc].iter().map(|k| thread_ns(*k)).collect();
+        let got: Vec<u64> = [Kind::Net, Kind::Uts, Kind::Ipc]
+            .iter()
+            .map(|k| thread_ns(*k))
+            .collect();
         (got, entered)
     });
     assert_eq!(got, want);
     assert_eq!(entered, Kind::Net | Kind::Uts | Kind::Ipc);
 
     // Explicit kinds, atomic.
-    let p = Process::open(pid as i32).unwrap();
+    let p = Process::open(pid).unwrap();
     let got = on_thread(move || {
-        p.enter_current_thread(Kind::Net | Kind::Uts).expect("setns pidfd");
-        (thread_ns(Kind::Net), thread_ns(Kind::Uts), thread_ns(Kind::Ipc))
+        p.enter_current_thread(Kind::Net | Kind::Uts)
+            .expect("setns pidfd");
+        (
+            thread_ns(Kind::Net),
+            thread_ns(Kind::Uts),
+            thread_ns(Kind::Ipc),
+        )
     });
     assert_eq!(got.0, want[0]);
     assert_eq!(got.1, want[1]);
@@ -479,7 +574,7 @@ fn process_enter_joins_several_at_once() {
 fn enter_all_handles_skips_what_is_shared() {
     let _g = NsGuard::new();
     let target = target_with(&["--net", "--uts"]);
-    let p = Process::open(target.pid() as i32).unwrap();
+    let p = Process::open(target.pid()).unwrap();
     let handles: Vec<Namespace> = Kind::ALL.iter().map(|k| p.namespace(*k).unwrap()).collect();
     let want: Vec<u64> = handles.iter().map(|h| h.id().ino()).collect();
     let (entered, got) = on_thread(move || {
@@ -509,15 +604,36 @@ fn user_namespace_in_a_multithreaded_process_says_what_to_do() {
     }
     assert_eq!(err.raw_os_error(), Some(EINVAL));
     let text = err.to_string();
-    assert!(text.contains("single-threaded") && text.contains("hint:"), "{text}");
+    assert!(
+        text.contains("single-threaded") && text.contains("hint:"),
+        "{text}"
+    );
 
     let target = target_with(&["--user"]);
-    let userns = Namespace::of_process(target.pid() as i32, Kind::User).unwrap();
+    let userns = Namespace::of_process(target.pid(), Kind::User).unwrap();
     let err = on_thread(move || userns.enter_current_thread().unwrap_err());
-    assert!(matches!(err, Error::MultiThreaded { kind: Kind::User, .. }), "{err:?}");
-    let p = Process::open(target.pid() as i32).unwrap();
+    assert!(
+        matches!(
+            err,
+            Error::MultiThreaded {
+                kind: Kind::User,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let p = Process::open(target.pid()).unwrap();
     let err = on_thread(move || p.enter_all_current_thread().unwrap_err());
-    assert!(matches!(err, Error::MultiThreaded { kind: Kind::User, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::MultiThreaded {
+                kind: Kind::User,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -525,14 +641,27 @@ fn joining_a_time_namespace_needs_a_single_thread() {
     let _g = NsGuard::new();
     let ns = Namespace::new(Kind::Time).unwrap();
     let err = on_thread(move || ns.enter_current_thread().unwrap_err());
-    assert!(matches!(err, Error::MultiThreaded { kind: Kind::Time, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::MultiThreaded {
+                kind: Kind::Time,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn limits_read_the_sysctl() {
+    let _g = NsGuard::new();
     for kind in Kind::ALL {
         let text = std::fs::read_to_string(kind.limit_path()).unwrap();
-        assert_eq!(lxns::limit(kind).unwrap(), text.trim().parse::<u64>().unwrap());
+        assert_eq!(
+            lxns::limit(kind).unwrap(),
+            text.trim().parse::<u64>().unwrap()
+        );
     }
     assert!(lxns::parse_limit("abc").is_err());
     assert!(lxns::parse_limit("").is_err());
@@ -545,6 +674,7 @@ fn limits_read_the_sysctl() {
 
 #[test]
 fn handles_compare_hash_and_clone() {
+    let _g = NsGuard::new();
     use std::collections::HashSet;
     let a = Namespace::current(Kind::Net).unwrap();
     let b = a.try_clone().unwrap();

@@ -137,7 +137,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         writeln!(out)?;
     } else if !described.is_empty() {
         let header = ["NS", "TYPE", "NSID", "OWNER", "PARENT", "UID", "SOURCE"];
-        let keys = ["ns", "type", "nsid", "owner", "parent", "owner_uid", "source"];
+        let keys = [
+            "ns",
+            "type",
+            "nsid",
+            "owner",
+            "parent",
+            "owner_uid",
+            "source",
+        ];
         let rows: Vec<Vec<String>> = described
             .iter()
             .map(|d| keys.iter().map(|k| cell(&d[*k])).collect())

@@ -60,7 +60,7 @@ pub fn thread_ns(kind: Kind) -> u64 {
     ns_inode(format!("/proc/thread-self/ns/{}", kind.proc_name()))
 }
 
-pub fn pid_ns(pid: u32, kind: Kind) -> u64 {
+pub fn pid_ns(pid: i32, kind: Kind) -> u64 {
     ns_inode(format!("/proc/{pid}/ns/{}", kind.proc_name()))
 }
 
@@ -99,7 +99,11 @@ impl Drop for NsGuard {
         }
         let after = snapshot();
         for (b, a) in self.before.iter().zip(&after) {
-            assert_eq!(b, a, "the test process's namespace changed: {} was {} now {}", b.0, b.1, a.1);
+            assert_eq!(
+                b, a,
+                "the test process's namespace changed: {} was {} now {}",
+                b.0, b.1, a.1
+            );
         }
     }
 }
@@ -137,8 +141,8 @@ impl Drop for TempDir {
 pub struct ChildGuard(pub Child);
 
 impl ChildGuard {
-    pub fn pid(&self) -> u32 {
-        self.0.id()
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.0.id()).expect("pids fit in i32")
     }
 }
 
@@ -165,7 +169,9 @@ pub fn target_with(flags: &[&str]) -> ChildGuard {
     let mut child = ChildGuard(cmd.spawn().expect("spawn unshare(1) (util-linux)"));
     let out = child.0.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).expect("read ready");
+    BufReader::new(out)
+        .read_line(&mut line)
+        .expect("read ready");
     assert_eq!(line.trim(), "ready", "target did not start: {flags:?}");
     child
 }
@@ -183,7 +189,9 @@ pub fn sleeper() -> ChildGuard {
 
 /// The number of open fds of this process.
 pub fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
 }
 
 /// A pid that no process has: above `pid_max`.

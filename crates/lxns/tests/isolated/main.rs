@@ -36,7 +36,7 @@ struct Case {
     name: &'static str,
     /// Run as this uid/gid instead of root.
     uid: Option<u32>,
-    run: fn() -> CaseResult,
+    run: CaseFn,
 }
 
 const CASES: &[Case] = &[
@@ -73,7 +73,9 @@ const CASES: &[Case] = &[
 ];
 
 /// Helper processes that cases start (not run on their own).
-const HELPERS: &[(&str, fn() -> CaseResult)] = &[
+type CaseFn = fn() -> CaseResult;
+
+const HELPERS: &[(&str, CaseFn)] = &[
     ("helper_userns_tree", helper_userns_tree),
     ("helper_userns_holder", helper_userns_holder),
     ("helper_join_pidfd", helper_join_pidfd),
@@ -201,7 +203,9 @@ fn run_case_process(exe: &Path, name: &str, uid: Option<u32>) -> CaseResult {
     if let Some(uid) = uid {
         cmd.uid(uid).gid(uid);
     }
-    let out = cmd.output().map_err(|e| format!("spawn {}: {e}", exe.display()))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("spawn {}: {e}", exe.display()))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -255,7 +259,10 @@ impl Helper {
         if let Some(uid) = uid {
             cmd.uid(uid).gid(uid);
         }
-        let mut child = ChildGuard(cmd.spawn().map_err(|e| format!("spawn helper {name}: {e}"))?);
+        let mut child = ChildGuard(
+            cmd.spawn()
+                .map_err(|e| format!("spawn helper {name}: {e}"))?,
+        );
         let stdin = child.0.stdin.take();
         let stdout = child.0.stdout.take().ok_or("no stdout")?;
         let mut values = HashMap::new();
@@ -293,7 +300,7 @@ impl Helper {
     }
 
     fn pid(&self) -> i32 {
-        self.child.pid() as i32
+        self.child.pid()
     }
 
     /// Closes stdin and checks that the helper exits 0.
@@ -352,13 +359,25 @@ fn rootless_user_namespace_tree_and_limits() -> CaseResult {
         "user ns mismatch"
     );
     // From outside: parent is ours, owner uid is 65534 (mapped here).
-    check!(ok!(user.parent()) == ours, "parent of the helper's user ns is not ours");
-    check!(ok!(user.user_namespace()) == ours, "owner of the helper's user ns is not ours");
-    check!(ok!(user.owner_uid()) == NOBODY, "owner uid seen from outside");
+    check!(
+        ok!(user.parent()) == ours,
+        "parent of the helper's user ns is not ours"
+    );
+    check!(
+        ok!(user.user_namespace()) == ours,
+        "owner of the helper's user ns is not ours"
+    );
+    check!(
+        ok!(user.owner_uid()) == NOBODY,
+        "owner uid seen from outside"
+    );
     for kind in [Kind::Net, Kind::Uts, Kind::Ipc, Kind::Mnt] {
         let ns = ok!(p.namespace(kind));
         check!(ns != ok!(Namespace::current(kind)), "{kind} not unshared");
-        check!(ok!(ns.user_namespace()) == user, "{kind} not owned by the new user ns");
+        check!(
+            ok!(ns.user_namespace()) == user,
+            "{kind} not owned by the new user ns"
+        );
         check!(
             ns.id().ino().to_string() == helper.get(kind.proc_name())?,
             "{kind} inode mismatch"
@@ -369,18 +388,27 @@ fn rootless_user_namespace_tree_and_limits() -> CaseResult {
 
 fn helper_userns_tree() -> CaseResult {
     check!(threads() == 1, "helper must be single-threaded");
-    check!(!rustix::process::geteuid().is_root(), "must run unprivileged");
+    check!(
+        !rustix::process::geteuid().is_root(),
+        "must run unprivileged"
+    );
     let outer = ok!(Namespace::current(Kind::User));
     ok!(lxns::unshare_current_thread(KindSet::of(Kind::User)));
     let user = ok!(Namespace::current(Kind::User));
     check!(user != outer, "user namespace did not change");
-    check!(user.id().ino() == inode("/proc/self/ns/user")?, "handle vs /proc");
+    check!(
+        user.id().ino() == inode("/proc/self/ns/user")?,
+        "handle vs /proc"
+    );
     // No uid_map yet: our creator's uid has no mapping here, so the kernel shows overflowuid.
     let overflow: u32 = ok!(std::fs::read_to_string("/proc/sys/kernel/overflowuid"))
         .trim()
         .parse()
         .map_err(|e| format!("{e}"))?;
-    check!(ok!(user.owner_uid()) == overflow, "owner uid inside is not overflowuid");
+    check!(
+        ok!(user.owner_uid()) == overflow,
+        "owner uid inside is not overflowuid"
+    );
     // The parent is outside our scope now: EPERM, typed.
     match user.parent() {
         Err(Error::PermissionDenied { .. }) => {}
@@ -401,7 +429,10 @@ fn helper_userns_tree() -> CaseResult {
     }
     // Limits: we own this user namespace, so we may set its sysctls.
     ok!(lxns::set_limit(Kind::Net, 0));
-    check!(ok!(lxns::limit(Kind::Net)) == 0, "limit did not read back 0");
+    check!(
+        ok!(lxns::limit(Kind::Net)) == 0,
+        "limit did not read back 0"
+    );
     check!(
         ok!(std::fs::read_to_string("/proc/sys/user/max_net_namespaces")).trim() == "0",
         "kernel view of the limit"
@@ -409,7 +440,11 @@ fn helper_userns_tree() -> CaseResult {
     let before = inode("/proc/self/ns/net")?;
     match lxns::unshare_current_thread(KindSet::of(Kind::Net)) {
         Err(e @ Error::LimitReached { .. }) => {
-            check!(e.kind() == Some(Kind::Net), "limit error kind {:?}", e.kind());
+            check!(
+                e.kind() == Some(Kind::Net),
+                "limit error kind {:?}",
+                e.kind()
+            );
             check!(e.raw_os_error() == Some(28), "errno {:?}", e.raw_os_error());
             let text = e.to_string();
             check!(text.contains("/proc/sys/user/max_net_namespaces"), "{text}");
@@ -417,7 +452,10 @@ fn helper_userns_tree() -> CaseResult {
         }
         other => return Err(format!("unshare at the limit: {other:?}")),
     }
-    check!(inode("/proc/self/ns/net")? == before, "failed unshare changed the namespace");
+    check!(
+        inode("/proc/self/ns/net")? == before,
+        "failed unshare changed the namespace"
+    );
     // Other kinds are not limited.
     ok!(lxns::unshare_current_thread(KindSet::of(Kind::Cgroup)));
     report_and_wait(&values)
@@ -437,17 +475,26 @@ fn rootless_join_orders_user_first() -> CaseResult {
                 "{joiner}: {kind} differs"
             );
         }
-        check!(j.get("entered")? == "net,user,uts", "{joiner}: entered {}", j.get("entered")?);
+        check!(
+            j.get("entered")? == "net,user,uts",
+            "{joiner}: entered {}",
+            j.get("entered")?
+        );
         j.finish()?;
     }
     holder.finish()
 }
 
 fn helper_userns_holder() -> CaseResult {
-    ok!(lxns::unshare_current_thread(Kind::User | Kind::Net | Kind::Uts));
+    ok!(lxns::unshare_current_thread(
+        Kind::User | Kind::Net | Kind::Uts
+    ));
     let mut values = Vec::new();
     for kind in [Kind::User, Kind::Net, Kind::Uts] {
-        values.push((kind.proc_name(), ok!(Namespace::current(kind)).id().ino().to_string()));
+        values.push((
+            kind.proc_name(),
+            ok!(Namespace::current(kind)).id().ino().to_string(),
+        ));
     }
     report_and_wait(&values)
 }
@@ -484,10 +531,17 @@ fn helper_join_handles() -> CaseResult {
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     // Joining net alone first must fail: no CAP_SYS_ADMIN in our own user namespace.
-    match handles[0].try_clone().map_err(|e| e.to_string())?.enter_current_thread() {
+    match handles[0]
+        .try_clone()
+        .map_err(|e| e.to_string())?
+        .enter_current_thread()
+    {
         Err(e @ Error::PermissionDenied { .. }) => {
             let text = e.to_string();
-            check!(text.contains("EPERM") && text.contains("CAP_SYS_ADMIN"), "{text}");
+            check!(
+                text.contains("EPERM") && text.contains("CAP_SYS_ADMIN"),
+                "{text}"
+            );
             check!(
                 text.contains(&format!("user:[{}]", handles[2].id().ino())),
                 "the hint must name the owning user namespace: {text}"
@@ -507,7 +561,10 @@ fn rootless_errors_name_the_missing_privilege() -> CaseResult {
     match lxns::unshare_current_thread(KindSet::of(Kind::Net)) {
         Err(e @ Error::PermissionDenied { .. }) => {
             let text = e.to_string();
-            check!(text.contains("CAP_SYS_ADMIN") && text.contains("Kind::User"), "{text}");
+            check!(
+                text.contains("CAP_SYS_ADMIN") && text.contains("Kind::User"),
+                "{text}"
+            );
         }
         other => return Err(format!("unshare net unprivileged: {other:?}")),
     }
@@ -573,7 +630,9 @@ fn single_threaded_root_unshares_every_kind() -> CaseResult {
         other => return Err(format!("pid_for_children before a child: {other:?}")),
     }
     // A child makes the new pid namespace visible: it is that namespace's pid 1.
-    let child = ok!(Command::new("grep").args(["^NSpid:", "/proc/self/status"]).output());
+    let child = ok!(Command::new("grep")
+        .args(["^NSpid:", "/proc/self/status"])
+        .output());
     let nspid = String::from_utf8_lossy(&child.stdout).into_owned();
     check!(
         nspid.split_whitespace().last() == Some("1"),
@@ -581,7 +640,10 @@ fn single_threaded_root_unshares_every_kind() -> CaseResult {
     );
     // Now the pid namespace has had a process, it has a handle.
     let pidns = ok!(Namespace::current_for_children(Kind::Pid));
-    check!(pidns.id().ino() == inode("/proc/self/ns/pid_for_children")?, "pid handle vs /proc");
+    check!(
+        pidns.id().ino() == inode("/proc/self/ns/pid_for_children")?,
+        "pid handle vs /proc"
+    );
     check!(pidns.id().ino() != before[&Kind::Pid], "pid did not change");
     Ok(())
 }
@@ -598,13 +660,19 @@ fn single_threaded_enters_time_and_user_namespaces() -> CaseResult {
         "unshare moves only time_for_children"
     );
     ok!(time.enter_current_thread());
-    check!(inode("/proc/self/ns/time")? == time.id().ino(), "setns time moved us");
+    check!(
+        inode("/proc/self/ns/time")? == time.id().ino(),
+        "setns time moved us"
+    );
     // A user namespace held by a child process (util-linux unshare, user+net).
     let holder = common::target_with(&["--user", "--net"]);
-    let p = ok!(Process::open(holder.pid() as i32));
+    let p = ok!(Process::open(holder.pid()));
     let user = ok!(p.namespace(Kind::User));
     ok!(user.enter_current_thread());
-    check!(inode("/proc/self/ns/user")? == user.id().ino(), "setns user");
+    check!(
+        inode("/proc/self/ns/user")? == user.id().ino(),
+        "setns user"
+    );
     // Re-entering the user namespace we are in is EINVAL: typed as InvalidArgument.
     match user.enter_current_thread() {
         Err(Error::InvalidArgument { .. }) => {}
@@ -621,9 +689,10 @@ fn no_fd_leaks_over_10000_iterations() -> CaseResult {
     let regular = dir.path().join("regular");
     ok!(std::fs::write(&regular, b"x"));
     let target = common::target_with(&["--net", "--uts", "--user", "--pid", "--fork"]);
-    let tpid = target.pid() as i32;
+    let tpid = target.pid();
     let tnet_path = format!("/proc/{tpid}/ns/net");
     let home_net = ok!(Namespace::current(Kind::Net));
+    // The target's user namespace is foreign; we leave it alone, so compare with our own.
     let missing = common::free_pid();
     let before = common::fd_count();
     let started = Instant::now();
@@ -654,14 +723,29 @@ fn no_fd_leaks_over_10000_iterations() -> CaseResult {
         let _ = ok!(Namespace::open(&tnet_path));
         let _ = ok!(Namespace::open_as(&tnet_path, Kind::Net));
         // Error paths.
-        check!(Namespace::open_as(&tnet_path, Kind::Uts).is_err(), "wrong kind");
+        check!(
+            Namespace::open_as(&tnet_path, Kind::Uts).is_err(),
+            "wrong kind"
+        );
         check!(Namespace::open(&regular).is_err(), "regular");
         check!(Namespace::open(dir.path()).is_err(), "dir");
-        check!(Namespace::open(dir.path().join("missing")).is_err(), "missing");
-        check!(Namespace::of_process(missing, Kind::Net).is_err(), "missing pid");
+        check!(
+            Namespace::open(dir.path().join("missing")).is_err(),
+            "missing"
+        );
+        check!(
+            Namespace::of_process(missing, Kind::Net).is_err(),
+            "missing pid"
+        );
         check!(Process::open(0).is_err(), "pid 0");
-        check!(ok!(Namespace::current(Kind::Net)).parent().is_err(), "net parent");
-        check!(ok!(Namespace::current(Kind::User)).parent().is_err(), "init parent");
+        check!(
+            ok!(Namespace::current(Kind::Net)).parent().is_err(),
+            "net parent"
+        );
+        check!(
+            ok!(Namespace::current(Kind::User)).parent().is_err(),
+            "init parent"
+        );
         let file = ok!(std::fs::File::open(&regular));
         check!(
             lxns::setns_current_thread(std::os::fd::AsFd::as_fd(&file), None).is_err(),
@@ -675,6 +759,26 @@ fn no_fd_leaks_over_10000_iterations() -> CaseResult {
         ok!(lxns::unshare_current_thread(KindSet::of(Kind::Uts)));
         let _ = ok!(Namespace::new(Kind::Ipc));
         let _ = ok!(lxns::limit(Kind::Net));
+        check!(
+            lxns::set_limit(Kind::Net, u64::MAX).is_err(),
+            "limit too large"
+        );
+        // The rest of the API surface.
+        let me = ok!(Process::current());
+        let _ = ok!(me.namespace_for_children(Kind::Time));
+        let fd: std::os::fd::OwnedFd = ok!(Process::open(tpid)).into();
+        let again = ok!(Process::from_pidfd(fd));
+        let inner = ok!(again.namespace(Kind::Pid));
+        let _ = ok!(inner.pid_from_caller(tpid));
+        let file: std::os::fd::OwnedFd = ok!(std::fs::File::open(&regular)).into();
+        check!(Process::from_pidfd(file).is_err(), "not a pidfd");
+        let file: std::os::fd::OwnedFd = ok!(std::fs::File::open(&regular)).into();
+        check!(Namespace::from_fd(file).is_err(), "from_fd regular");
+        let tnet = ok!(p.namespace(Kind::Net));
+        let tuts = ok!(p.namespace(Kind::Uts));
+        let entered = ok!(lxns::enter_all_current_thread(&[&tnet, &tuts]));
+        check!(entered == Kind::Net | Kind::Uts, "entered {entered}");
+        ok!(home_net.enter_current_thread());
         ops += 1;
     }
     let after = common::fd_count();

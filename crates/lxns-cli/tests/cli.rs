@@ -1,0 +1,165 @@
+//! The `lxns` command as a black box: run the built binary, compare with the kernel's view.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::process::{Child, Command, Output, Stdio};
+
+fn lxns(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .args(args)
+        .output()
+        .expect("run lxns")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ino(path: &str) -> u64 {
+    std::fs::metadata(path).expect("stat").ino()
+}
+
+/// `unshare <flags> sh -c 'echo ready; exec sleep 3600'`, killed on drop.
+struct Target(Child);
+
+impl Target {
+    fn start(flags: &[&str]) -> Target {
+        let mut child = Command::new("unshare")
+            .args(flags)
+            .args(["sh", "-c", "echo ready; exec sleep 3600"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("unshare(1)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("ready");
+        assert_eq!(line.trim(), "ready");
+        Target(child)
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn info_self_lists_all_kinds_with_kernel_inodes() {
+    let out = lxns(&["info", "self"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("NS"), "{text}");
+    assert_eq!(lines.len(), 9, "{text}");
+    // The child lxns shares all our namespaces.
+    for kind in ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"] {
+        let want = ino(&format!("/proc/self/ns/{kind}")).to_string();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.split_whitespace().take(2).eq([want.as_str(), kind])),
+            "{kind} {want} missing from:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn info_json_for_a_pid_and_kind() {
+    let t = Target::start(&["--user", "--net"]);
+    let arg = format!("{}:net", t.pid());
+    let out = lxns(&["info", "--json", &arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ns = &v["namespaces"][0];
+    assert_eq!(ns["type"], "net");
+    assert_eq!(ns["ns"], ino(&format!("/proc/{}/ns/net", t.pid())));
+    assert_eq!(ns["owner"], ino(&format!("/proc/{}/ns/user", t.pid())));
+    assert!(ns["nsid"].is_u64(), "{ns}");
+    assert!(ns["parent"].is_null());
+    // Its user namespace: parent is ours, created by uid 0.
+    let arg = format!("/proc/{}/ns/user", t.pid());
+    let out = lxns(&["info", "--json", &arg]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let user = &v["namespaces"][0];
+    assert_eq!(user["type"], "user");
+    assert_eq!(user["parent"], ino("/proc/self/ns/user"));
+    assert_eq!(user["owner"], ino("/proc/self/ns/user"));
+    assert_eq!(user["owner_uid"], 0);
+}
+
+#[test]
+fn info_errors_are_clear_and_exit_1() {
+    let cases: [(&str, &str); 5] = [
+        ("/proc/self/ns/uts:net", "expected net, found uts"),
+        ("/etc/hostname", "not a namespace file"),
+        ("/nonexistent/ns", "ENOENT"),
+        ("0", "pid 0"),
+        ("/proc/self/status", "procfs"),
+    ];
+    for (arg, want) in cases {
+        let out = lxns(&["info", arg]);
+        assert_eq!(out.status.code(), Some(1), "{arg}");
+        let err = stderr(&out);
+        assert!(err.starts_with("lxns: "), "{err}");
+        assert!(err.contains(want), "{arg}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Good targets still print when another fails.
+    let out = lxns(&["info", "/nonexistent", "self:uts"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out).lines().count(), 2);
+}
+
+#[test]
+fn limits_show_and_reject_non_numbers() {
+    let out = lxns(&["limits"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 9, "{text}");
+    let want = std::fs::read_to_string("/proc/sys/user/max_net_namespaces").unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().take(2).eq(["net", want.trim()])),
+        "{text}"
+    );
+    let before = want;
+    let out = lxns(&["limits", "net=abc"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a namespace limit"),
+        "{}",
+        stderr(&out)
+    );
+    let out = lxns(&["limits", "bogus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a namespace kind"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/user/max_net_namespaces").unwrap(),
+        before,
+        "nothing changed"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = lxns(&["info"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = lxns(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
