@@ -147,6 +147,8 @@ pub enum Op {
     Parse,
     /// Starting the helper thread that does work in other namespaces.
     SpawnThread,
+    /// Running code inside namespaces ([`run`](crate::run), [`Worker`](crate::Worker)).
+    Run,
 }
 
 impl fmt::Display for Op {
@@ -169,6 +171,7 @@ impl fmt::Display for Op {
             Op::WriteLimit => "set namespace limit",
             Op::Parse => "parse",
             Op::SpawnThread => "start helper thread",
+            Op::Run => "run code in namespaces",
         })
     }
 }

@@ -96,12 +96,14 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod cni;
 mod enter;
 mod error;
 mod inspect;
 mod kind;
 mod namespace;
 mod process;
+mod run;
 #[allow(unsafe_code)] // The one module with unsafe code: see its `# Safety` section.
 mod sys;
 
@@ -111,3 +113,4 @@ pub use inspect::{limit, parse_limit, set_limit};
 pub use kind::{Iter as KindSetIter, Kind, KindSet};
 pub use namespace::{Namespace, NsId};
 pub use process::Process;
+pub use run::{RunFuture, Worker, run, run_async};

@@ -1,0 +1,81 @@
+//! The network-namespace helpers of Go CNI's `pkg/ns`, with the same meanings and without its
+//! thread hazard: [`current_netns`] (`GetCurrentNS`), [`get_netns`] (`GetNS`),
+//! [`is_netns`] (`IsNSorErr`), [`temp_netns`] (`TempNetNS`), [`with_netns_path`]
+//! (`WithNetNSPath`), and [`Namespace::run`] for `NetNS.Do`.
+//!
+//! | CNI `pkg/ns` | lxns |
+//! |---|---|
+//! | `GetCurrentNS()` | [`current_netns`]`()` |
+//! | `GetNS(path)` | [`get_netns`]`(path)` |
+//! | `IsNSorErr(path)`: `NSPathNotExistErr` / `NSPathNotNSErr` | [`is_netns`]: [`Error::NotFound`] / [`Error::NotNamespace`] ([`Error::WrongKind`] for another kind) |
+//! | `TempNetNS()` + `Close()` | [`temp_netns`]`()`, dropped |
+//! | `netns.Do(func(hostNS) error)` | [`Namespace::run`]`(closure)` (capture a [`current_netns`] handle for the host) |
+//! | `WithNetNSPath(path, f)` | [`with_netns_path`]`(path, f)` |
+
+use std::path::Path;
+
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
+use crate::kind::Kind;
+use crate::namespace::Namespace;
+
+/// The calling thread's network namespace (`/proc/thread-self/ns/net`).
+///
+/// # Errors
+/// As for [`Namespace::current`].
+#[doc(alias = "GetCurrentNS")]
+pub fn current_netns() -> Result<Namespace> {
+    Namespace::current(Kind::Net)
+}
+
+/// Opens a network namespace by path (`/run/netns/NAME`, `/proc/PID/ns/net`, a bind mount).
+///
+/// # Errors
+///  - [`Error::NotFound`] when the path does not exist (CNI's `NSPathNotExistErr`).
+///  - [`Error::NotNamespace`] when it is not a namespace file (CNI's `NSPathNotNSErr`).
+///  - [`Error::WrongKind`] when it is a namespace of another kind.
+#[doc(alias = "GetNS")]
+pub fn get_netns(path: impl AsRef<Path>) -> Result<Namespace> {
+    Namespace::open_as(path, Kind::Net)
+}
+
+/// Checks that `path` is a network namespace file, with CNI's distinct errors.
+///
+/// # Errors
+/// As for [`get_netns`].
+#[doc(alias = "IsNSorErr")]
+pub fn is_netns(path: impl AsRef<Path>) -> Result<()> {
+    get_netns(path).map(drop)
+}
+
+/// A new, unnamed network namespace, freed when the handle (and every process or thread in
+/// it) is gone. No thread of the caller enters it.
+///
+/// # Errors
+/// As for [`Namespace::new`]: [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
+#[doc(alias = "TempNetNS")]
+pub fn temp_netns() -> Result<Namespace> {
+    Namespace::new(Kind::Net)
+}
+
+/// Runs `f` inside the network namespace at `path`, on a dedicated thread ([`crate::run`]).
+///
+/// ```no_run
+/// let up = lxns::cni::with_netns_path("/run/netns/blue", || {
+///     std::fs::read_to_string("/sys/class/net/lo/operstate")
+/// })?;
+/// # Ok::<(), lxns::Error>(())
+/// ```
+///
+/// # Errors
+/// As for [`get_netns`] and [`crate::run`].
+#[doc(alias = "WithNetNSPath")]
+pub fn with_netns_path<T, F>(path: impl AsRef<Path>, f: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    let ns = get_netns(path)?;
+    ns.run(f)
+}
