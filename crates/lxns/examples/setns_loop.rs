@@ -9,6 +9,9 @@
 //! - `open(path)-setns-back-close`: the same with `Namespace::open_as("/proc/PID/ns/net")`
 //!   (validated: stat, open, fstatfs, NS_GET_NSTYPE, fstat).
 //! - `setns-pair(pre-opened)`: two `enter_current_thread` calls on open handles.
+//! - `run(empty closure)`: `lxns::run(&[&ns], || ())` — a dedicated thread per call, the
+//!   counterpart of Go CNI's `NetNS.Do` (06-go-netns-loop.sh).
+//! - `worker.run(empty closure)`: `Worker::run(|| ())` on a thread parked in the namespace.
 //!
 //! It runs on the main thread of a single-threaded process and checks, as the C loop does,
 //! that one round trip really switches and that it ends where it started.
@@ -83,6 +86,10 @@ fn run() -> Result<(), String> {
         target.enter_current_thread()?;
         home.enter_current_thread()
     })?;
+    time("run(empty closure)", &mut || lxns::run(&[&target], || ()))?;
+    let worker = lxns::Worker::new(&[&target]).map_err(e)?;
+    time("worker.run(empty closure)", &mut || worker.run(|| ()))?;
+    drop(worker);
     if thread_net()? != home.id().ino() {
         return Err("not back home".into());
     }
