@@ -100,6 +100,20 @@ fn benches(c: &mut Criterion, pid: i32) {
     });
     g.finish();
 
+    let mut g = c.benchmark_group("run");
+    g.bench_function("run(empty closure) via helper pool", |b| {
+        b.iter(|| lxns::run(&[&target], || ()).expect("run"))
+    });
+    g.bench_function("run_scoped(empty closure), new thread", |b| {
+        b.iter(|| lxns::run_scoped(&[&target], || ()).expect("run_scoped"))
+    });
+    let worker = lxns::Worker::new(&[&target]).expect("worker");
+    g.bench_function("Worker::run(empty closure)", |b| {
+        b.iter(|| worker.run(|| ()).expect("worker run"))
+    });
+    drop(worker);
+    g.finish();
+
     let mut g = c.benchmark_group("create");
     g.bench_function("Namespace::new(uts)", |b| {
         b.iter(|| Namespace::new(Kind::Uts).expect("new"))

@@ -12,6 +12,7 @@
 //! - `run(empty closure)`: `lxns::run(&[&ns], || ())` — a dedicated thread per call, the
 //!   counterpart of Go CNI's `NetNS.Do` (06-go-netns-loop.sh).
 //! - `worker.run(empty closure)`: `Worker::run(|| ())` on a thread parked in the namespace.
+//! - `run_scoped(empty closure)`: `lxns::run_scoped` — a new thread per call.
 //!
 //! It runs on the main thread of a single-threaded process and checks, as the C loop does,
 //! that one round trip really switches and that it ends where it started.
@@ -87,6 +88,9 @@ fn run() -> Result<(), String> {
         home.enter_current_thread()
     })?;
     time("run(empty closure)", &mut || lxns::run(&[&target], || ()))?;
+    time("run_scoped(empty closure)", &mut || {
+        lxns::run_scoped(&[&target], || ())
+    })?;
     let worker = lxns::Worker::new(&[&target]).map_err(e)?;
     time("worker.run(empty closure)", &mut || worker.run(|| ()))?;
     drop(worker);

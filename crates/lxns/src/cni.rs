@@ -59,7 +59,7 @@ pub fn temp_netns() -> Result<Namespace> {
     Namespace::new(Kind::Net)
 }
 
-/// Runs `f` inside the network namespace at `path`, on a dedicated thread ([`crate::run`]).
+/// Runs `f` inside the network namespace at `path`, on a helper thread ([`crate::run`]).
 ///
 /// ```no_run
 /// let up = lxns::cni::with_netns_path("/run/netns/blue", || {
@@ -73,8 +73,8 @@ pub fn temp_netns() -> Result<Namespace> {
 #[doc(alias = "WithNetNSPath")]
 pub fn with_netns_path<T, F>(path: impl AsRef<Path>, f: F) -> Result<T>
 where
-    F: FnOnce() -> T + Send,
-    T: Send,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
 {
     let ns = get_netns(path)?;
     ns.run(f)

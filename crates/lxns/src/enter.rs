@@ -21,6 +21,21 @@ use crate::sys;
 /// `CLONE_FS` from linux/sched.h.
 const CLONE_FS: u32 = 0x0000_0200;
 
+thread_local! {
+    /// Set whenever an lxns function changes (or tries to change) this thread's namespaces,
+    /// so helper threads that ran user code know they must re-verify themselves.
+    static MUTATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn mark_mutated() {
+    MUTATED.with(|m| m.set(true));
+}
+
+/// Whether lxns changed this thread's namespaces since the last call; clears the mark.
+pub(crate) fn take_mutated() -> bool {
+    MUTATED.with(|m| m.replace(false))
+}
+
 impl Namespace {
     /// Moves the **calling thread** into this namespace (`setns(2)` with the kind checked by
     /// the kernel too).
@@ -55,6 +70,7 @@ impl Namespace {
     ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
     #[doc(alias = "setns")]
     pub fn enter_current_thread(&self) -> Result<()> {
+        mark_mutated();
         let kind = self.kind();
         if kind == Kind::Mnt {
             sys::unshare(CLONE_FS).map_err(|e| {
@@ -163,6 +179,7 @@ pub(crate) fn on_helper_thread<T: Send + 'static>(
 #[doc(alias = "setns")]
 pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()> {
     use std::os::fd::AsRawFd;
+    mark_mutated();
     let target = Target::Fd(fd.as_raw_fd());
     if kind == Some(Kind::Mnt) {
         sys::unshare(CLONE_FS).map_err(|e| Error::os(Op::Setns, kind, target.clone(), e.into()))?;
@@ -233,6 +250,7 @@ pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()
 ///    [user_namespaces(7)](https://man7.org/linux/man-pages/man7/user_namespaces.7.html)
 #[doc(alias = "unshare")]
 pub fn unshare_current_thread(kinds: KindSet) -> Result<()> {
+    mark_mutated();
     sys::unshare(kinds.bits()).map_err(|e| unshare_error(e, kinds))
 }
 
@@ -346,6 +364,7 @@ impl Process {
         if kinds.is_empty() {
             return Ok(());
         }
+        mark_mutated();
         let target = Target::Pid(self.pid());
         if kinds.contains(Kind::Mnt) {
             sys::unshare(CLONE_FS).map_err(|e| {

@@ -70,6 +70,29 @@
 //! # Ok::<(), lxns::Error>(())
 //! ```
 //!
+//! ## Running code inside namespaces
+//!
+//! Most programs do not want to move a thread at all; they want some code to run *in* a
+//! namespace. [`run`] does that on a helper thread of lxns's pool: the helper enters, runs the
+//! closure, goes back to the process's namespaces (checked) and returns the value; a helper
+//! it cannot vouch for is retired, never reused. [`Worker`] parks one thread in a set of
+//! namespaces for many calls; [`run_async`] and [`Worker::run_async`] are futures for any
+//! executor; [`run_scoped`] runs a borrowing closure on a new thread; [`cni`] mirrors Go
+//! CNI's `pkg/ns`:
+//!
+//! ```no_run
+//! use lxns::{Kind, Namespace, Worker};
+//!
+//! let blue = Namespace::open_as("/run/netns/blue", Kind::Net)?;
+//! let dev = lxns::run(&[&blue], || std::fs::read_to_string("/proc/thread-self/net/dev"))?;
+//! let worker = Worker::new(&[&blue])?;           // for a hundred calls in a row
+//! for i in 0..100 {
+//!     worker.run(move || { /* configure interface i */ let _ = i; })?;
+//! }
+//! # let _ = dev;
+//! # Ok::<(), lxns::Error>(())
+//! ```
+//!
 //! The kernel refuses user namespaces (create or join) and joining time namespaces to a
 //! process with more than one thread; lxns reports that as [`Error::MultiThreaded`] with the
 //! way out in its hint. A Rust test binary is always multithreaded: do such work in a child
@@ -113,4 +136,4 @@ pub use inspect::{limit, parse_limit, set_limit};
 pub use kind::{Iter as KindSetIter, Kind, KindSet};
 pub use namespace::{Namespace, NsId};
 pub use process::Process;
-pub use run::{RunFuture, Worker, run, run_async};
+pub use run::{RunFuture, Worker, run, run_async, run_scoped};

@@ -1,20 +1,28 @@
 //! Running code inside namespaces without tainting any thread of the caller.
 //!
-//! Namespaces belong to threads. Go's `NetNS.Do` switches a locked OS thread into the target
+//! Namespaces belong to threads. Go's `NetNS.Do` switches an OS thread into the target
 //! namespace and back; when the switch back fails, or the callback moves the thread
-//! elsewhere, the thread returns to the pool in the wrong namespace and later, unrelated code
-//! runs there. lxns never switches a thread it did not create:
+//! elsewhere, the thread goes back to the pool in the wrong namespace and later, unrelated
+//! code runs there. lxns never switches a thread it did not create, and never reuses one it
+//! cannot vouch for:
 //!
-//! - [`run`] runs a closure on a **new thread** that enters the namespaces, runs it, and ends.
-//!   The calling thread never changes namespace; the helper thread is never reused, whatever
-//!   the closure did to it.
+//! - [`run`] hands a closure to a **helper thread** of lxns's own pool. The helper enters the
+//!   namespaces, runs the closure, returns to the process's namespaces (`setns`, which the
+//!   kernel confirms) and only then hands back the value. If the closure panicked or moved
+//!   the thread through lxns, the helper also checks all of its namespaces against
+//!   `/proc/thread-self/ns`; a helper that cannot be verified, or that unshared its
+//!   filesystem attributes for a mount namespace, is retired — it exits, and the value is
+//!   handed back only once the kernel has torn it down. For every kind not given, the closure
+//!   sees the **process's** namespaces (those of its main thread), whichever thread calls.
+//! - [`run_scoped`] runs a closure that may borrow from the caller on a **new thread** that
+//!   ends afterwards; kinds not given are the calling thread's.
 //! - [`Worker`] keeps one thread parked in a set of namespaces for repeated calls (a CNI
-//!   plugin configuring many interfaces). After every closure it re-enters its namespaces and
-//!   checks every kind against the kernel; a thread that cannot be verified stops, and the
-//!   worker reports it instead of running more code there.
-//! - [`run_async`] and [`Worker::run_async`] return futures that any executor (tokio,
-//!   async-std, smol, a hand-written one) can await; the work happens on the helper thread, so
-//!   no executor thread ever blocks or changes namespace.
+//!   plugin configuring many interfaces), with the same restore-and-verify rule.
+//! - [`run_async`] and [`Worker::run_async`] return futures any executor can await; the work
+//!   happens on a helper thread, so no executor thread blocks or changes namespace.
+//!
+//! Helpers and callers hand work over through a slot that each side polls briefly before
+//! parking, so back-to-back calls cost a few microseconds instead of two cross-CPU wake-ups.
 //!
 //! User namespaces cannot be joined this way: the kernel refuses `setns` into a user
 //! namespace (and into a time namespace) from a process with more than one thread, and a
@@ -24,19 +32,27 @@ use std::future::Future;
 use std::os::fd::OwnedFd;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::task::{Context, Poll, Waker};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, Thread};
+use std::time::{Duration, Instant};
 
+use crate::enter::take_mutated;
 use crate::error::{Errno, Error, Op, Result, Target};
 use crate::kind::{Kind, KindSet};
 use crate::namespace::{Namespace, NsId};
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks shared by every entry point.
+
 /// Checks that a thread can join every namespace in `namespaces`, and that no kind appears
-/// twice.
-fn check_joinable(op: Op, namespaces: &[&Namespace]) -> Result<KindSet> {
+/// twice. Returns the kinds.
+fn check_joinable(namespaces: &[&Namespace]) -> Result<KindSet> {
     let mut kinds = KindSet::EMPTY;
     for ns in namespaces {
         let kind = ns.kind();
@@ -55,14 +71,14 @@ fn check_joinable(op: Op, namespaces: &[&Namespace]) -> Result<KindSet> {
         };
         if let Some(why) = why {
             return Err(Error::InvalidArgument {
-                op,
+                op: Op::Run,
                 target: Target::Namespace(ns.id()),
                 reason: why.into(),
             });
         }
         if kinds.contains(kind) {
             return Err(Error::InvalidArgument {
-                op,
+                op: Op::Run,
                 target: Target::Namespace(ns.id()),
                 reason: format!("two {kind} namespaces given; a thread is in one of each kind"),
             });
@@ -78,6 +94,32 @@ fn enter_each(namespaces: &[&Namespace]) -> Result<()> {
         .iter()
         .try_for_each(|ns| ns.enter_current_thread())
 }
+
+fn duplicate(namespaces: &[&Namespace]) -> Result<Vec<Namespace>> {
+    namespaces.iter().map(|ns| ns.try_clone()).collect()
+}
+
+fn spawn_error(e: &std::io::Error) -> Error {
+    Error::Os {
+        op: Op::SpawnThread,
+        kind: None,
+        target: Target::None,
+        errno: Errno::from_io(e).unwrap_or(Errno::from_raw(11)),
+    }
+}
+
+fn helper_gone() -> Error {
+    Error::InvalidArgument {
+        op: Op::Run,
+        target: Target::None,
+        reason: "the helper thread has stopped (its namespaces could not be verified after a \
+                 closure, or it could not be started); for a Worker, create a new one"
+            .into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Waiting for a thread to be completely gone.
 
 /// `PIDFD_THREAD` (= `O_EXCL`, Linux 6.9): a pidfd on one thread, readable once the thread
 /// has exited completely — after the kernel dropped its namespaces.
@@ -101,13 +143,14 @@ fn wait_exited(pidfd: &OwnedFd) {
     while let Err(rustix::io::Errno::INTR) = poll(&mut fds, None) {}
 }
 
-/// Hands `(pidfd, finish)` to a reaper thread that runs `finish` once the thread behind
-/// `pidfd` has fully exited. Used by [`run_async`], whose caller cannot block.
+/// `finish` to run once the thread behind `pidfd` has fully exited.
 struct Reap {
     pidfd: OwnedFd,
     finish: Box<dyn FnOnce() + Send>,
 }
 
+/// A thread that runs `finish` callbacks once the threads they belong to are gone; used when
+/// a retiring thread must hand back a value without making anyone block on it.
 fn reaper() -> Option<&'static mpsc::Sender<Reap>> {
     static REAPER: std::sync::OnceLock<Option<mpsc::Sender<Reap>>> = std::sync::OnceLock::new();
     REAPER
@@ -116,9 +159,9 @@ fn reaper() -> Option<&'static mpsc::Sender<Reap>> {
             std::thread::Builder::new()
                 .name("lxns-reaper".into())
                 .spawn(move || {
-                    // Whoever started us may be in namespaces of their own; go to the
-                    // process's (its main thread's), so the reaper pins nothing foreign.
-                    go_to_process_namespaces();
+                    // Whoever started us may be in namespaces of their own; take the
+                    // process's, so the reaper pins nothing foreign.
+                    let _ = Home::of_process();
                     while let Ok(reap) = rx.recv() {
                         wait_exited(&reap.pidfd);
                         (reap.finish)();
@@ -130,63 +173,430 @@ fn reaper() -> Option<&'static mpsc::Sender<Reap>> {
         .as_ref()
 }
 
-/// Moves the calling thread into the namespaces of the process's main thread
-/// (`/proc/self/ns/*`) for every kind a thread can join, where they differ.
-fn go_to_process_namespaces() {
-    for kind in [
-        Kind::Net,
-        Kind::Uts,
-        Kind::Ipc,
-        Kind::Cgroup,
-        Kind::Mnt,
-        Kind::Pid,
-    ] {
-        let path = format!("/proc/self/ns/{}", kind.proc_name());
-        if let (Ok(main), Ok(mine)) = (Namespace::open_as(&path, kind), Namespace::current(kind)) {
-            if main != mine {
-                let _ = main.enter_current_thread();
+/// Ends the calling helper thread's usefulness: `deliver` runs once it has fully exited.
+fn retire(pidfd: Option<OwnedFd>, deliver: Box<dyn FnOnce() + Send>) {
+    match (pidfd, reaper()) {
+        (Some(pidfd), Some(reaper)) => {
+            if let Err(mpsc::SendError(reap)) = reaper.send(Reap {
+                pidfd,
+                finish: deliver,
+            }) {
+                (reap.finish)();
+            }
+        }
+        _ => deliver(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Spin-then-park handoff.
+
+const EMPTY: u8 = 0;
+const FULL: u8 = 1;
+const PARKED: u8 = 2;
+
+/// How long a waiting side polls before it parks.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// A one-value slot between producers (one value at a time) and one consumer thread. The
+/// consumer polls for [`SPIN`] and then parks; a producer unparks it only when it actually
+/// parked, so a busy exchange never goes through the scheduler. A closed slot refuses values.
+struct Handoff<T> {
+    state: AtomicU8,
+    /// The value, and whether the slot is closed.
+    value: Mutex<(Option<T>, bool)>,
+    consumer: Thread,
+}
+
+impl<T> Handoff<T> {
+    fn new(consumer: Thread) -> Handoff<T> {
+        Handoff {
+            state: AtomicU8::new(EMPTY),
+            value: Mutex::new((None, false)),
+            consumer,
+        }
+    }
+
+    /// Puts `value`, waiting while a previous value has not been taken yet. Gives the value
+    /// back if the slot is closed.
+    fn put(&self, value: T) -> std::result::Result<(), T> {
+        loop {
+            {
+                let mut slot = lock(&self.value);
+                if slot.1 {
+                    return Err(value);
+                }
+                if slot.0.is_none() {
+                    slot.0 = Some(value);
+                    break;
+                }
+            }
+            std::thread::yield_now();
+        }
+        if self.state.swap(FULL, Ordering::AcqRel) == PARKED {
+            self.consumer.unpark();
+        }
+        Ok(())
+    }
+
+    /// Waits for the value (called by the consumer thread only). `None` if the slot was
+    /// closed empty.
+    fn take(&self) -> Option<T> {
+        let start = Instant::now();
+        let mut spins = 0u32;
+        while self.state.load(Ordering::Acquire) != FULL {
+            spins = spins.wrapping_add(1);
+            if spins < 256 {
+                std::hint::spin_loop();
+                continue;
+            }
+            if start.elapsed() < SPIN {
+                // The other side may be waiting for this CPU.
+                std::thread::yield_now();
+                continue;
+            }
+            if self
+                .state
+                .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                while self.state.load(Ordering::Acquire) != FULL {
+                    std::thread::park();
+                }
+            }
+            break;
+        }
+        // EMPTY before taking: a producer that sees the old value still there waits for us.
+        self.state.store(EMPTY, Ordering::Release);
+        lock(&self.value).0.take()
+    }
+
+    /// Closes the slot (consumer side) and returns a value nobody will take now.
+    fn close(&self) -> Option<T> {
+        let mut slot = lock(&self.value);
+        slot.1 = true;
+        slot.0.take()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The namespaces a helper thread must be in between closures.
+
+/// The kinds a thread of a multithreaded process can change, with the link to check.
+const CHECKED: [(&str, Kind); 10] = [
+    ("cgroup", Kind::Cgroup),
+    ("ipc", Kind::Ipc),
+    ("mnt", Kind::Mnt),
+    ("net", Kind::Net),
+    ("pid", Kind::Pid),
+    ("pid_for_children", Kind::Pid),
+    ("time", Kind::Time),
+    ("time_for_children", Kind::Time),
+    ("user", Kind::User),
+    ("uts", Kind::Uts),
+];
+
+/// A helper thread's home: handles on the namespaces it belongs in (to go back with `setns`)
+/// and the inode of every `/proc/thread-self/ns` link (to verify).
+struct Home {
+    handles: Vec<Namespace>,
+    expected: Vec<(&'static str, u64)>,
+    dir: OwnedFd,
+}
+
+impl Home {
+    /// Moves the calling thread to the namespaces of the process's main thread
+    /// (`/proc/self/ns/*`) and records them as its home.
+    fn of_process() -> Result<Home> {
+        let mut handles = Vec::new();
+        for kind in [
+            Kind::Cgroup,
+            Kind::Ipc,
+            Kind::Net,
+            Kind::Uts,
+            Kind::Pid,
+            Kind::Mnt,
+        ] {
+            let name = if kind == Kind::Pid {
+                "pid_for_children"
+            } else {
+                kind.proc_name()
+            };
+            let main = match Namespace::open_as(format!("/proc/self/ns/{name}"), kind) {
+                Ok(ns) => ns,
+                // No pid_for_children while the main thread's new pid namespace is empty.
+                Err(Error::NotFound { .. }) if kind == Kind::Pid => {
+                    Namespace::open_as("/proc/self/ns/pid", kind)?
+                }
+                Err(e) => return Err(e),
+            };
+            if main != Namespace::current_for_children(kind)? {
+                main.enter_current_thread()?;
+            }
+            if kind != Kind::Mnt {
+                handles.push(main);
+            }
+        }
+        let _ = take_mutated();
+        Self::capture(handles)
+    }
+
+    /// Records the calling thread's present namespaces as its home.
+    fn of_current_thread(entered: Vec<Namespace>) -> Result<Home> {
+        Self::capture(entered)
+    }
+
+    fn capture(handles: Vec<Namespace>) -> Result<Home> {
+        use rustix::fs::{Mode, OFlags};
+        let dir = rustix::fs::open(
+            "/proc/thread-self/ns",
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| {
+            Error::os(
+                Op::OpenCurrent,
+                None,
+                Target::Path("/proc/thread-self/ns".into()),
+                e.into(),
+            )
+        })?;
+        let mut expected = Vec::with_capacity(CHECKED.len());
+        for (name, kind) in CHECKED {
+            match rustix::fs::statat(&dir, name, rustix::fs::AtFlags::empty()) {
+                Ok(st) => expected.push((name, st.st_ino)),
+                // A kernel without this kind, or an empty new pid namespace: nothing to check.
+                Err(rustix::io::Errno::NOENT) => {}
+                Err(e) => {
+                    return Err(Error::os(
+                        Op::OpenCurrent,
+                        Some(kind),
+                        Target::CurrentThread,
+                        e.into(),
+                    ));
+                }
+            }
+        }
+        Ok(Home {
+            handles,
+            expected,
+            dir,
+        })
+    }
+
+    /// Goes back home after a closure: re-enters the namespaces of `kinds` (every home kind
+    /// when `full`), and with `full` also checks every link. `false`: the thread must not be
+    /// used again.
+    fn restore(&self, kinds: KindSet, full: bool) -> bool {
+        let entered_ok = self
+            .handles
+            .iter()
+            .filter(|h| full || kinds.contains(h.kind()))
+            .all(|h| h.enter_current_thread().is_ok());
+        let _ = take_mutated();
+        entered_ok && (!full || self.verify())
+    }
+
+    fn verify(&self) -> bool {
+        self.expected.iter().all(|(name, ino)| {
+            rustix::fs::statat(&self.dir, *name, rustix::fs::AtFlags::empty())
+                .is_ok_and(|st| st.st_ino == *ino)
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Jobs and replies.
+
+/// How a job's value gets back to whoever waits for it.
+trait Reply<T>: Send + 'static {
+    fn send(self, value: std::thread::Result<Result<T>>);
+}
+
+/// A caller blocked in [`run`] or [`Worker::run`].
+impl<T: Send + 'static> Reply<T> for Arc<Handoff<std::thread::Result<Result<T>>>> {
+    fn send(self, value: std::thread::Result<Result<T>>) {
+        // A reply slot is never closed.
+        let _ = self.put(value);
+    }
+}
+
+/// What a helper thread does with a finished job.
+struct Done {
+    /// Whether the thread is verified to be back home and may run more jobs.
+    clean: bool,
+    /// Hands the value back; called after the thread is home (or gone).
+    deliver: Box<dyn FnOnce() + Send>,
+}
+
+trait Job: Send {
+    fn run(self: Box<Self>, home: &Home) -> Done;
+    fn fail(self: Box<Self>, error: Error);
+}
+
+struct RunJob<F, T, R> {
+    namespaces: Vec<Namespace>,
+    f: F,
+    reply: R,
+    _value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<F, T, R> Job for RunJob<F, T, R>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+    R: Reply<T>,
+{
+    fn run(self: Box<Self>, home: &Home) -> Done {
+        let RunJob {
+            namespaces,
+            f,
+            reply,
+            ..
+        } = *self;
+        let kinds: KindSet = namespaces.iter().map(Namespace::kind).collect();
+        let result = catch_unwind(AssertUnwindSafe(|| -> Result<T> {
+            let refs: Vec<&Namespace> = namespaces.iter().collect();
+            enter_each(&refs)?;
+            let _ = take_mutated();
+            Ok(f())
+        }));
+        // A panic, or the closure moving the thread through lxns: check everything.
+        let full = result.is_err() || take_mutated();
+        // A mount namespace unshared this thread's cwd/root from the process: never reuse.
+        let clean = !kinds.contains(Kind::Mnt) && home.restore(kinds, full);
+        drop(namespaces);
+        Done {
+            clean,
+            deliver: Box::new(move || reply.send(result)),
+        }
+    }
+
+    fn fail(self: Box<Self>, error: Error) {
+        self.reply.send(Ok(Err(error)));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The helper-thread pool behind `run` and `run_async`.
+
+struct PoolThread {
+    inbox: Handoff<Box<dyn Job>>,
+}
+
+/// Idle helpers, each parked (or polling) on its inbox.
+static IDLE: Mutex<Vec<Arc<PoolThread>>> = Mutex::new(Vec::new());
+
+/// How many verified helpers wait for work at most; the rest exit after their job.
+const MAX_IDLE: usize = 8;
+
+fn dispatch(job: Box<dyn Job>) {
+    let idle = lock(&IDLE).pop();
+    match idle {
+        Some(helper) => {
+            // Idle helpers never close their inbox.
+            if let Err(job) = helper.inbox.put(job) {
+                job.fail(helper_gone());
+            }
+        }
+        None => {
+            // The job travels to the new thread through a slot we can take it back from
+            // if the thread cannot be created.
+            let slot = Arc::new(Mutex::new(Some(job)));
+            let theirs = Arc::clone(&slot);
+            let spawned = std::thread::Builder::new()
+                .name("lxns-helper".into())
+                .spawn(move || {
+                    if let Some(job) = lock(&theirs).take() {
+                        helper_main(job);
+                    }
+                });
+            if let Err(e) = spawned {
+                if let Some(job) = lock(&slot).take() {
+                    job.fail(spawn_error(&e));
+                }
             }
         }
     }
 }
 
-fn spawn_error(e: &std::io::Error) -> Error {
-    Error::Os {
-        op: Op::SpawnThread,
-        kind: None,
-        target: Target::None,
-        errno: Errno::from_io(e).unwrap_or(Errno::from_raw(11)),
+fn helper_main(first: Box<dyn Job>) {
+    let pidfd = own_thread_pidfd();
+    let home = match Home::of_process() {
+        Ok(home) => home,
+        Err(e) => {
+            // This thread may be half-way somewhere: it takes no job but this failure.
+            first.fail(Error::InvalidArgument {
+                op: Op::Run,
+                target: Target::None,
+                reason: format!("a helper thread could not join the process's namespaces: {e}"),
+            });
+            return;
+        }
+    };
+    let me = Arc::new(PoolThread {
+        inbox: Handoff::new(std::thread::current()),
+    });
+    let mut job = first;
+    loop {
+        let Done { clean, deliver } = job.run(&home);
+        if !clean {
+            retire(pidfd, deliver);
+            return;
+        }
+        // Offer ourselves before handing the value back, so a caller that calls again at
+        // once finds us.
+        let offered = {
+            let mut idle = lock(&IDLE);
+            if idle.len() < MAX_IDLE {
+                idle.push(Arc::clone(&me));
+                true
+            } else {
+                false
+            }
+        };
+        deliver();
+        if !offered {
+            return;
+        }
+        match me.inbox.take() {
+            Some(next) => job = next,
+            None => return,
+        }
     }
 }
 
-/// Runs `f` inside `namespaces` on a dedicated thread and returns its value.
+/// Runs `f` inside `namespaces` on one of lxns's helper threads and returns its value.
 ///
-/// The thread enters the namespaces in the order given (a mount namespace first makes the
-/// thread stop sharing cwd/root with the process, as the kernel requires), runs `f`, and
-/// ends; it never runs anything else, whatever `f` did to it. The calling thread's
-/// namespaces never change. `f` may borrow from the caller (the thread is scoped).
+/// The helper enters the namespaces in the order given (setns), runs `f`, goes back to the
+/// process's namespaces, and hands back the value. For every kind not given, `f` runs in the
+/// namespaces of the process (its main thread) — as with Go's `NetNS.Do`, whichever thread
+/// calls. The calling thread never changes namespace. A helper is used again only when the
+/// kernel has confirmed it is back home; if `f` panicked or changed the thread's namespaces
+/// through lxns, every namespace link of the thread is checked too, and a helper that fails
+/// (or that entered a mount namespace) is retired: `run` returns only after it has exited
+/// completely.
 ///
-/// Pid and time semantics: entering a pid namespace affects only processes the closure
-/// starts (`pid_for_children`). Time namespaces are refused (see the errors).
+/// `f` must be `'static` (capture by `move`; clone handles with
+/// [`Namespace::try_clone`]); [`run_scoped`] takes borrowing closures.
 ///
-/// A panic in `f` is caught on the helper thread and resumed on the calling thread with the
-/// original payload ([`std::panic::resume_unwind`]), so `run` panics exactly where `f`
-/// would have, and nothing is left in a foreign namespace.
+/// A panic in `f` is resumed on the calling thread with the original payload
+/// ([`std::panic::resume_unwind`]).
 ///
 /// ```no_run
 /// use lxns::{Kind, Namespace};
 /// let blue = Namespace::open_as("/run/netns/blue", Kind::Net)?;
-/// let links = lxns::run(&[&blue], || std::fs::read_to_string("/proc/thread-self/net/dev"))?;
+/// let devices = lxns::run(&[&blue], || std::fs::read_to_string("/proc/thread-self/net/dev"))?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
 ///  - [`Error::InvalidArgument`] for a user or time namespace (the kernel refuses them to a
 ///    thread of a multithreaded process) or two namespaces of one kind — before any thread
-///    starts.
+///    is involved.
 ///  - The error of the `setns` that failed, naming the namespace (kind and id) that could not
-///    be entered; the helper thread is discarded and `f` does not run.
-///  - [`Error::Os`] with [`Op::SpawnThread`] when no thread can be created.
+///    be entered; `f` does not run, and the helper goes home (or is retired).
+///  - [`Error::Os`] with [`Op::SpawnThread`] when a helper thread cannot be created.
 ///
 /// # References
 ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
@@ -194,10 +604,39 @@ fn spawn_error(e: &std::io::Error) -> Error {
 #[doc(alias = "WithNetNSPath")]
 pub fn run<T, F>(namespaces: &[&Namespace], f: F) -> Result<T>
 where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    check_joinable(namespaces)?;
+    let reply = Arc::new(Handoff::new(std::thread::current()));
+    dispatch(Box::new(RunJob {
+        namespaces: duplicate(namespaces)?,
+        f,
+        reply: Arc::clone(&reply),
+        _value: std::marker::PhantomData,
+    }));
+    match reply.take() {
+        Some(Ok(result)) => result,
+        Some(Err(panic)) => resume_unwind(panic),
+        None => Err(helper_gone()),
+    }
+}
+
+/// Runs `f` inside `namespaces` on a **new** thread that ends afterwards, and returns its
+/// value. Unlike [`run`], `f` may borrow from the caller, and kinds not given are those of
+/// the calling thread (the new thread inherits them). It costs a thread creation per call.
+///
+/// `run_scoped` returns only once the thread has exited completely, so nothing holds the
+/// namespaces on its behalf afterwards. A panic in `f` is resumed on the calling thread.
+///
+/// # Errors
+/// As for [`run`].
+pub fn run_scoped<T, F>(namespaces: &[&Namespace], f: F) -> Result<T>
+where
     F: FnOnce() -> T + Send,
     T: Send,
 {
-    check_joinable(Op::Run, namespaces)?;
+    check_joinable(namespaces)?;
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name("lxns-run".into())
@@ -226,21 +665,34 @@ where
 }
 
 impl Namespace {
-    /// Runs `f` inside this namespace on a dedicated thread: [`run`] with one namespace.
+    /// Runs `f` inside this namespace on a helper thread: [`run`] with one namespace.
     ///
     /// # Errors
     /// As for [`run`].
     pub fn run<T, F>(&self, f: F) -> Result<T>
     where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        run(&[self], f)
+    }
+
+    /// Runs a borrowing closure inside this namespace on a new thread: [`run_scoped`] with
+    /// one namespace.
+    ///
+    /// # Errors
+    /// As for [`run`].
+    pub fn run_scoped<T, F>(&self, f: F) -> Result<T>
+    where
         F: FnOnce() -> T + Send,
         T: Send,
     {
-        run(&[self], f)
+        run_scoped(&[self], f)
     }
 }
 
 // ---------------------------------------------------------------------------------------
-// A one-shot channel whose receiving end is a Future (no executor dependency).
+// Futures.
 
 struct Slot<T> {
     value: Option<std::thread::Result<Result<T>>>,
@@ -250,13 +702,10 @@ struct Slot<T> {
 
 struct Sender<T>(Arc<Mutex<Slot<T>>>);
 
-impl<T> Sender<T> {
+impl<T: Send + 'static> Reply<T> for Sender<T> {
     fn send(self, value: std::thread::Result<Result<T>>) {
         let waker = {
-            let mut slot = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut slot = lock(&self.0);
             slot.value = Some(value);
             slot.waker.take()
         };
@@ -269,10 +718,7 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let waker = {
-            let mut slot = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut slot = lock(&self.0);
             slot.closed = true;
             slot.waker.take()
         };
@@ -283,7 +729,7 @@ impl<T> Drop for Sender<T> {
 }
 
 /// The future returned by [`run_async`] and [`Worker::run_async`]: resolves to the closure's
-/// value, the error that kept it from running, or resumes its panic.
+/// value or the error that kept it from running, and resumes its panic.
 ///
 /// Dropping it does not cancel the work: the closure still runs to completion on its thread,
 /// and its value is dropped there.
@@ -315,17 +761,14 @@ impl<T> Future for RunFuture<T> {
         if let Some(ready) = self.ready.take() {
             return Poll::Ready(ready);
         }
-        let mut slot = self
-            .slot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut slot = lock(&self.slot);
         match slot.value.take() {
             Some(Ok(result)) => Poll::Ready(result),
             Some(Err(panic)) => {
                 drop(slot);
                 resume_unwind(panic)
             }
-            None if slot.closed => Poll::Ready(Err(worker_gone())),
+            None if slot.closed => Poll::Ready(Err(helper_gone())),
             None => {
                 slot.waker = Some(cx.waker().clone());
                 Poll::Pending
@@ -337,31 +780,17 @@ impl<T> Future for RunFuture<T> {
 // RunFuture holds no self-references.
 impl<T> Unpin for RunFuture<T> {}
 
-fn worker_gone() -> Error {
-    Error::InvalidArgument {
-        op: Op::Run,
-        target: Target::None,
-        reason: "the worker thread has stopped (its namespaces could not be verified after a \
-                 closure, or it could not be started); create a new Worker"
-            .into(),
-    }
-}
-
-/// Like [`run`], as a future: the helper thread is started at once and the future resolves
-/// when the closure has run. The executor's threads never block and never change namespace.
-///
-/// The namespaces are duplicated (`F_DUPFD_CLOEXEC`) for the helper thread, so the future is
-/// `'static` and the caller keeps its handles.
+/// Like [`run`], as a future: the closure goes to a helper thread at once and the future
+/// resolves when it has run and the helper is back home (or gone). The executor's threads
+/// never block and never change namespace.
 ///
 /// ```no_run
-/// # async fn demo() -> lxns::Result<()> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use lxns::{Kind, Namespace};
 /// let ns = Namespace::new(Kind::Net)?;
 /// let inode = lxns::run_async(&[&ns], || {
-///     std::fs::metadata("/proc/thread-self/ns/net").map(|m| {
-///         use std::os::unix::fs::MetadataExt;
-///         m.ino()
-///     })
+///     use std::os::unix::fs::MetadataExt;
+///     std::fs::metadata("/proc/thread-self/ns/net").map(|m| m.ino())
 /// })
 /// .await??;
 /// assert_eq!(inode, ns.id().ino());
@@ -369,48 +798,21 @@ fn worker_gone() -> Error {
 /// ```
 ///
 /// # Errors
-/// As for [`run`]; errors found before the thread starts are returned by the future too.
+/// As for [`run`], through the future.
 pub fn run_async<T, F>(namespaces: &[&Namespace], f: F) -> RunFuture<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     let (tx, mut fut) = oneshot();
-    let prepared = check_joinable(Op::Run, namespaces).and_then(|_| {
-        namespaces
-            .iter()
-            .map(|ns| ns.try_clone())
-            .collect::<Result<Vec<Namespace>>>()
-    });
-    let owned = match prepared {
-        Ok(owned) => owned,
-        Err(e) => {
-            fut.ready = Some(Err(e));
-            return fut;
-        }
-    };
-    let spawned = std::thread::Builder::new()
-        .name("lxns-run".into())
-        .spawn(move || {
-            let pidfd = own_thread_pidfd();
-            let result = catch_unwind(AssertUnwindSafe(move || -> Result<T> {
-                let refs: Vec<&Namespace> = owned.iter().collect();
-                enter_each(&refs)?;
-                Ok(f())
-            }));
-            let finish: Box<dyn FnOnce() + Send> = Box::new(move || tx.send(result));
-            // Resolve the future only once this thread is completely gone.
-            match (pidfd, reaper()) {
-                (Some(pidfd), Some(reaper)) => {
-                    if let Err(mpsc::SendError(reap)) = reaper.send(Reap { pidfd, finish }) {
-                        (reap.finish)();
-                    }
-                }
-                _ => finish(),
-            }
-        });
-    if let Err(e) = spawned {
-        fut.ready = Some(Err(spawn_error(&e)));
+    match check_joinable(namespaces).and_then(|_| duplicate(namespaces)) {
+        Ok(owned) => dispatch(Box::new(RunJob {
+            namespaces: owned,
+            f,
+            reply: tx,
+            _value: std::marker::PhantomData,
+        })),
+        Err(e) => fut.ready = Some(Err(e)),
     }
     fut
 }
@@ -418,17 +820,17 @@ where
 // ---------------------------------------------------------------------------------------
 // Worker
 
-type Job = Box<dyn FnOnce() + Send>;
-
 /// A thread parked in a set of namespaces, running closures one after another.
 ///
-/// Entering namespaces costs about a microsecond per kind, and creating a thread some tens of
-/// microseconds; a worker pays both once. After every closure it re-enters its namespaces
-/// (so a closure that moved the thread cannot affect the next one) and checks all eight
-/// kinds of the thread against `/proc/thread-self/ns`; if the thread cannot be verified, it
-/// stops, and every later call fails with an error instead of running in the wrong place.
+/// Entering namespaces costs about a microsecond per kind; a worker enters once. After every
+/// closure it re-enters its namespaces (so a closure that moved the thread cannot affect the
+/// next one); if the closure panicked or changed the thread's namespaces through lxns, it
+/// also re-enters every other kind it started in and checks every `/proc/thread-self/ns`
+/// link. A worker that cannot be verified stops: every later call fails with an error
+/// instead of running in the wrong place. [`Worker::verify`] checks on demand.
 ///
-/// Dropping the worker lets queued closures finish, then ends and joins the thread.
+/// Dropping the worker lets a running closure finish, then ends the thread and waits until
+/// it has exited completely.
 ///
 /// ```no_run
 /// use lxns::{Kind, Namespace, Worker};
@@ -440,72 +842,65 @@ type Job = Box<dyn FnOnce() + Send>;
 /// # Ok::<(), lxns::Error>(())
 /// ```
 pub struct Worker {
-    jobs: Option<mpsc::Sender<Job>>,
+    inbox: Arc<Handoff<Option<Box<dyn Job>>>>,
     thread: Option<JoinHandle<()>>,
     ids: Vec<NsId>,
     /// Set by the worker thread before it stops taking jobs.
     stopped: Arc<AtomicBool>,
     /// The worker thread's pidfd, to wait for its complete exit on drop.
     pidfd: Option<OwnedFd>,
+    /// One caller at a time: the inbox holds one job.
+    callers: Mutex<()>,
 }
 
-/// What the worker thread checks after each closure: its expected namespace of every kind.
-struct Expected {
-    /// The namespaces the worker entered, re-entered after each closure.
-    entered: Vec<Namespace>,
-    /// `(kind, ino)` of every kind the thread should be in.
-    all: Vec<(Kind, u64)>,
-    /// `/proc/thread-self/ns` of the worker thread, opened once.
-    dir: OwnedFd,
+/// A job for a worker: runs `f` in place (the worker is already in its namespaces).
+struct WorkerJob<F, T, R> {
+    f: F,
+    reply: R,
+    _value: std::marker::PhantomData<fn() -> T>,
 }
 
-impl Expected {
-    fn capture(entered: Vec<Namespace>) -> Result<Expected> {
-        let dir = rustix::fs::open(
-            "/proc/thread-self/ns",
-            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .map_err(|e| {
-            Error::os(
-                Op::OpenCurrent,
-                None,
-                Target::Path("/proc/thread-self/ns".into()),
-                e.into(),
-            )
-        })?;
-        let mut all = Vec::with_capacity(Kind::ALL.len());
-        for kind in Kind::ALL {
-            match rustix::fs::statat(&dir, kind.proc_name(), rustix::fs::AtFlags::empty()) {
-                Ok(st) => all.push((kind, st.st_ino)),
-                // A kernel without this kind has no link: nothing to check.
-                Err(rustix::io::Errno::NOENT) => {}
-                Err(e) => {
-                    return Err(Error::os(
-                        Op::OpenCurrent,
-                        Some(kind),
-                        Target::CurrentThread,
-                        e.into(),
-                    ));
-                }
-            }
+impl<F, T, R> Job for WorkerJob<F, T, R>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+    R: Reply<T>,
+{
+    fn run(self: Box<Self>, home: &Home) -> Done {
+        let WorkerJob { f, reply, .. } = *self;
+        let _ = take_mutated();
+        let result = catch_unwind(AssertUnwindSafe(|| Ok(f())));
+        let full = result.is_err() || take_mutated();
+        let kinds: KindSet = home.handles.iter().map(Namespace::kind).collect();
+        let clean = home.restore(kinds, full);
+        Done {
+            clean,
+            deliver: Box::new(move || reply.send(result)),
         }
-        Ok(Expected { entered, all, dir })
     }
 
-    /// Re-enters and verifies; `false` means the thread must not run anything else.
-    fn restore_and_verify(&self) -> bool {
-        if self
-            .entered
-            .iter()
-            .any(|ns| ns.enter_current_thread().is_err())
-        {
-            return false;
+    fn fail(self: Box<Self>, error: Error) {
+        self.reply.send(Ok(Err(error)));
+    }
+}
+
+/// Checks `home` on request of [`Worker::verify`].
+struct VerifyJob(Arc<Handoff<std::thread::Result<Result<()>>>>);
+
+impl Job for VerifyJob {
+    fn run(self: Box<Self>, home: &Home) -> Done {
+        let clean = home.verify();
+        let reply = self.0;
+        Done {
+            clean,
+            deliver: Box::new(move || {
+                let _ = reply.put(Ok(if clean { Ok(()) } else { Err(helper_gone()) }));
+            }),
         }
-        self.all.iter().all(|(kind, ino)| {
-            rustix::fs::statat(&self.dir, kind.proc_name(), rustix::fs::AtFlags::empty())
-                .is_ok_and(|st| st.st_ino == *ino)
-        })
+    }
+
+    fn fail(self: Box<Self>, error: Error) {
+        let _ = self.0.put(Ok(Err(error)));
     }
 }
 
@@ -516,14 +911,11 @@ impl Worker {
     /// As for [`run`]: user and time namespaces are refused, and a namespace that cannot be
     /// entered is named in the error (the thread is discarded).
     pub fn new(namespaces: &[&Namespace]) -> Result<Worker> {
-        check_joinable(Op::Run, namespaces)?;
-        let owned = namespaces
-            .iter()
-            .map(|ns| ns.try_clone())
-            .collect::<Result<Vec<Namespace>>>()?;
+        check_joinable(namespaces)?;
+        let owned = duplicate(namespaces)?;
         let ids = owned.iter().map(Namespace::id).collect();
-        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<Option<OwnedFd>>>(1);
+        type Inbox = Arc<Handoff<Option<Box<dyn Job>>>>;
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(Inbox, Option<OwnedFd>)>>(1);
         let stopped = Arc::new(AtomicBool::new(false));
         let stopped_in_thread = Arc::clone(&stopped);
         let thread = std::thread::Builder::new()
@@ -531,37 +923,45 @@ impl Worker {
             .spawn(move || {
                 let pidfd = own_thread_pidfd();
                 let refs: Vec<&Namespace> = owned.iter().collect();
-                let expected = enter_each(&refs).and_then(|()| Expected::capture(owned));
-                let expected = match expected {
-                    Ok(e) => {
-                        let _ = ready_tx.send(Ok(pidfd));
-                        e
-                    }
+                let home = enter_each(&refs).and_then(|()| {
+                    let _ = take_mutated();
+                    Home::of_current_thread(owned)
+                });
+                let home = match home {
+                    Ok(home) => home,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
+                let inbox: Inbox = Arc::new(Handoff::new(std::thread::current()));
+                let _ = ready_tx.send(Ok((Arc::clone(&inbox), pidfd)));
                 drop(ready_tx);
-                while let Ok(job) = jobs_rx.recv() {
-                    job();
-                    if !expected.restore_and_verify() {
-                        // Flag first, so nobody sees a failed call while the worker still
-                        // reports itself alive; dropping `jobs_rx` on return then makes every
-                        // later call fail.
+                while let Some(Some(job)) = inbox.take() {
+                    let Done { clean, deliver } = job.run(&home);
+                    if !clean {
+                        // Flag first, so no caller sees a failure while the worker still
+                        // reports itself alive.
                         stopped_in_thread.store(true, Ordering::SeqCst);
-                        return;
+                        deliver();
+                        break;
                     }
+                    deliver();
+                }
+                stopped_in_thread.store(true, Ordering::SeqCst);
+                if let Some(Some(pending)) = inbox.close() {
+                    pending.fail(helper_gone());
                 }
             })
             .map_err(|e| spawn_error(&e))?;
         match ready_rx.recv() {
-            Ok(Ok(pidfd)) => Ok(Worker {
-                jobs: Some(jobs_tx),
+            Ok(Ok((inbox, pidfd))) => Ok(Worker {
+                inbox,
                 thread: Some(thread),
                 ids,
                 stopped,
                 pidfd,
+                callers: Mutex::new(()),
             }),
             Ok(Err(e)) => {
                 let _ = thread.join();
@@ -569,7 +969,7 @@ impl Worker {
             }
             Err(_) => {
                 let _ = thread.join();
-                Err(worker_gone())
+                Err(helper_gone())
             }
         }
     }
@@ -579,15 +979,25 @@ impl Worker {
         &self.ids
     }
 
-    /// Whether the worker thread is still running (it stops when it cannot verify its
+    /// Whether the worker thread still takes work (it stops when it cannot verify its
     /// namespaces after a closure).
     pub fn is_alive(&self) -> bool {
         !self.stopped.load(Ordering::SeqCst)
-            && self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Checks every namespace link of the worker thread against what it was when the worker
+    /// started; the worker stops if any differs.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the worker has stopped or fails the check.
+    pub fn verify(&self) -> Result<()> {
+        let reply = Arc::new(Handoff::new(std::thread::current()));
+        self.call(Box::new(VerifyJob(Arc::clone(&reply))), &reply)
     }
 
     /// Runs `f` on the worker thread and waits for its value. A panic in `f` is resumed on
-    /// the calling thread (the worker itself survives it, after re-verifying its namespaces).
+    /// the calling thread (the worker survives it, after re-verifying its namespaces).
+    /// Calls from several threads take turns.
     ///
     /// # Errors
     ///  - [`Error::InvalidArgument`] when the worker has stopped: a previous closure left the
@@ -597,14 +1007,29 @@ impl Worker {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (tx, rx) = mpsc::sync_channel::<std::thread::Result<T>>(1);
-        self.submit(Box::new(move || {
-            let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
-        }))?;
-        match rx.recv() {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(panic)) => resume_unwind(panic),
-            Err(_) => Err(worker_gone()),
+        let reply = Arc::new(Handoff::new(std::thread::current()));
+        let job = Box::new(WorkerJob {
+            f,
+            reply: Arc::clone(&reply),
+            _value: std::marker::PhantomData,
+        });
+        self.call(job, &reply)
+    }
+
+    fn call<T>(
+        &self,
+        job: Box<dyn Job>,
+        reply: &Handoff<std::thread::Result<Result<T>>>,
+    ) -> Result<T> {
+        let _turn = lock(&self.callers);
+        if self.inbox.put(Some(job)).is_err() {
+            return Err(helper_gone());
+        }
+        // The worker always answers: with the value, or by failing the job when it stops.
+        match reply.take() {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => resume_unwind(panic),
+            None => Err(helper_gone()),
         }
     }
 
@@ -618,27 +1043,25 @@ impl Worker {
         T: Send + 'static,
     {
         let (tx, mut fut) = oneshot::<T>();
-        let submitted = self.submit(Box::new(move || {
-            tx.send(catch_unwind(AssertUnwindSafe(move || Ok(f()))));
-        }));
-        if let Err(e) = submitted {
-            fut.ready = Some(Err(e));
+        let job: Box<dyn Job> = Box::new(WorkerJob {
+            f,
+            reply: tx,
+            _value: std::marker::PhantomData,
+        });
+        let _turn = lock(&self.callers);
+        if self.inbox.put(Some(job)).is_err() {
+            fut.ready = Some(Err(helper_gone()));
         }
         fut
-    }
-
-    fn submit(&self, job: Job) -> Result<()> {
-        self.jobs
-            .as_ref()
-            .ok_or_else(worker_gone)?
-            .send(job)
-            .map_err(|_| worker_gone())
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        drop(self.jobs.take());
+        {
+            let _turn = lock(&self.callers);
+            let _ = self.inbox.put(None);
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
