@@ -21,7 +21,7 @@
 //! - [`run_async`] and [`Worker::run_async`] return futures any executor can await; the work
 //!   happens on a helper thread, so no executor thread blocks or changes namespace.
 //!
-//! Helpers and callers hand work over through a slot that each side polls briefly before
+//! Helpers and callers hand work over through queues that each consumer polls briefly before
 //! parking, so back-to-back calls cost a few microseconds instead of two cross-CPU wake-ups.
 //!
 //! User namespaces cannot be joined this way: the kernel refuses `setns` into a user
@@ -198,13 +198,15 @@ const PARKED: u8 = 2;
 /// How long a waiting side polls before it parks.
 const SPIN: Duration = Duration::from_micros(50);
 
-/// A one-value slot between producers (one value at a time) and one consumer thread. The
-/// consumer polls for [`SPIN`] and then parks; a producer unparks it only when it actually
-/// parked, so a busy exchange never goes through the scheduler. A closed slot refuses values.
+/// A queue from any number of producers to one consumer thread. The consumer polls for
+/// [`SPIN`] and then parks; a producer unparks it only when it actually parked, so a busy
+/// exchange never goes through the scheduler. Producers never wait. A closed queue refuses
+/// values.
 struct Handoff<T> {
+    /// `FULL` while the queue is not empty (changed only with `queue` locked, except the
+    /// consumer's `EMPTY -> PARKED`).
     state: AtomicU8,
-    /// The value, and whether the slot is closed.
-    value: Mutex<(Option<T>, bool)>,
+    queue: Mutex<(std::collections::VecDeque<T>, bool)>,
     consumer: Thread,
 }
 
@@ -212,70 +214,68 @@ impl<T> Handoff<T> {
     fn new(consumer: Thread) -> Handoff<T> {
         Handoff {
             state: AtomicU8::new(EMPTY),
-            value: Mutex::new((None, false)),
+            queue: Mutex::new((std::collections::VecDeque::new(), false)),
             consumer,
         }
     }
 
-    /// Puts `value`, waiting while a previous value has not been taken yet. Gives the value
-    /// back if the slot is closed.
+    /// Queues `value`; gives it back if the queue is closed.
     fn put(&self, value: T) -> std::result::Result<(), T> {
-        loop {
-            {
-                let mut slot = lock(&self.value);
-                if slot.1 {
-                    return Err(value);
-                }
-                if slot.0.is_none() {
-                    slot.0 = Some(value);
-                    break;
-                }
+        let was_parked = {
+            let mut q = lock(&self.queue);
+            if q.1 {
+                return Err(value);
             }
-            std::thread::yield_now();
-        }
-        if self.state.swap(FULL, Ordering::AcqRel) == PARKED {
+            q.0.push_back(value);
+            self.state.swap(FULL, Ordering::AcqRel) == PARKED
+        };
+        if was_parked {
             self.consumer.unpark();
         }
         Ok(())
     }
 
-    /// Waits for the value (called by the consumer thread only). `None` if the slot was
-    /// closed empty.
+    /// Waits for the next value (called by the consumer thread only). `None` once the queue
+    /// is closed and empty.
     fn take(&self) -> Option<T> {
         let start = Instant::now();
         let mut spins = 0u32;
-        while self.state.load(Ordering::Acquire) != FULL {
+        loop {
+            if self.state.load(Ordering::Acquire) == FULL {
+                let mut q = lock(&self.queue);
+                let value = q.0.pop_front();
+                if q.0.is_empty() {
+                    self.state.store(EMPTY, Ordering::Release);
+                }
+                if value.is_some() || q.1 {
+                    return value;
+                }
+                continue;
+            }
             spins = spins.wrapping_add(1);
             if spins < 256 {
                 std::hint::spin_loop();
-                continue;
-            }
-            if start.elapsed() < SPIN {
+            } else if start.elapsed() < SPIN {
                 // The other side may be waiting for this CPU.
                 std::thread::yield_now();
-                continue;
-            }
-            if self
+            } else if self
                 .state
                 .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                while self.state.load(Ordering::Acquire) != FULL {
+                while self.state.load(Ordering::Acquire) == PARKED {
                     std::thread::park();
                 }
             }
-            break;
         }
-        // EMPTY before taking: a producer that sees the old value still there waits for us.
-        self.state.store(EMPTY, Ordering::Release);
-        lock(&self.value).0.take()
     }
 
-    /// Closes the slot (consumer side) and returns a value nobody will take now.
-    fn close(&self) -> Option<T> {
-        let mut slot = lock(&self.value);
-        slot.1 = true;
-        slot.0.take()
+    /// Closes the queue (consumer side) and returns what nobody will take now.
+    fn close(&self) -> Vec<T> {
+        let mut q = lock(&self.queue);
+        q.1 = true;
+        self.state.store(FULL, Ordering::Release);
+        q.0.drain(..).collect()
     }
 }
 
@@ -849,8 +849,6 @@ pub struct Worker {
     stopped: Arc<AtomicBool>,
     /// The worker thread's pidfd, to wait for its complete exit on drop.
     pidfd: Option<OwnedFd>,
-    /// One caller at a time: the inbox holds one job.
-    callers: Mutex<()>,
 }
 
 /// A job for a worker: runs `f` in place (the worker is already in its namespaces).
@@ -949,7 +947,7 @@ impl Worker {
                     deliver();
                 }
                 stopped_in_thread.store(true, Ordering::SeqCst);
-                if let Some(Some(pending)) = inbox.close() {
+                for pending in inbox.close().into_iter().flatten() {
                     pending.fail(helper_gone());
                 }
             })
@@ -961,7 +959,6 @@ impl Worker {
                 ids,
                 stopped,
                 pidfd,
-                callers: Mutex::new(()),
             }),
             Ok(Err(e)) => {
                 let _ = thread.join();
@@ -997,7 +994,7 @@ impl Worker {
 
     /// Runs `f` on the worker thread and waits for its value. A panic in `f` is resumed on
     /// the calling thread (the worker survives it, after re-verifying its namespaces).
-    /// Calls from several threads take turns.
+    /// Calls from several threads are queued and run in order.
     ///
     /// # Errors
     ///  - [`Error::InvalidArgument`] when the worker has stopped: a previous closure left the
@@ -1021,7 +1018,6 @@ impl Worker {
         job: Box<dyn Job>,
         reply: &Handoff<std::thread::Result<Result<T>>>,
     ) -> Result<T> {
-        let _turn = lock(&self.callers);
         if self.inbox.put(Some(job)).is_err() {
             return Err(helper_gone());
         }
@@ -1048,7 +1044,6 @@ impl Worker {
             reply: tx,
             _value: std::marker::PhantomData,
         });
-        let _turn = lock(&self.callers);
         if self.inbox.put(Some(job)).is_err() {
             fut.ready = Some(Err(helper_gone()));
         }
@@ -1058,10 +1053,7 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        {
-            let _turn = lock(&self.callers);
-            let _ = self.inbox.put(None);
-        }
+        let _ = self.inbox.put(None);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
