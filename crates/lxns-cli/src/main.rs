@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Linux namespaces: inspect them (more subcommands follow the library).
+/// Linux namespaces: list and inspect them (more subcommands follow the library).
 #[derive(Debug, Parser)]
 #[command(name = "lxns", version, about, propagate_version = true)]
 struct Cli {
@@ -20,6 +20,7 @@ struct Cli {
 enum Command {
     Info(cmd::info::Args),
     Limits(cmd::limits::Args),
+    Ls(cmd::ls::Args),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => cmd::info::run(&args),
         Command::Limits(args) => cmd::limits::run(&args),
+        Command::Ls(args) => cmd::ls::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -37,3 +37,49 @@ pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io:
     }
     Ok(())
 }
+
+/// Prints rows in columns: `right[i]` right-aligns column `i`; the last column is not padded.
+pub fn aligned_table(
+    out: &mut impl Write,
+    header: &[&str],
+    right: &[bool],
+    rows: &[Vec<String>],
+    no_header: bool,
+) -> io::Result<()> {
+    let width = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| -> io::Result<()> {
+        let cells: Vec<&str> = cells.collect();
+        let last = cells.len().saturating_sub(1);
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(width(cell));
+            if right.get(i).copied().unwrap_or(false) {
+                text.push_str(&" ".repeat(pad));
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                if i != last {
+                    text.push_str(&" ".repeat(pad));
+                }
+            }
+            if i != last {
+                text.push(' ');
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    if !no_header {
+        line(&mut header.iter().copied())?;
+    }
+    for row in rows {
+        line(&mut row.iter().map(String::as_str))?;
+    }
+    Ok(())
+}

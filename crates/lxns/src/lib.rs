@@ -124,6 +124,7 @@ mod enter;
 mod error;
 mod inspect;
 mod kind;
+mod list;
 mod namespace;
 mod process;
 mod run;
@@ -134,6 +135,7 @@ pub use enter::{enter_all_current_thread, setns_current_thread, unshare_current_
 pub use error::{Errno, Error, Op, Result, Target};
 pub use inspect::{limit, parse_limit, set_limit};
 pub use kind::{Iter as KindSetIter, Kind, KindSet};
+pub use list::{ListOptions, Listing, NetNsId, NsInfo, list};
 pub use namespace::{Namespace, NsId};
 pub use process::Process;
 pub use run::{RunFuture, Worker, run, run_async, run_scoped};

@@ -1,0 +1,526 @@
+//! `lxns ls`: list namespaces, lsns(8)-compatible (columns, flags, JSON shape).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use lxns::{Kind, KindSet, ListOptions, Listing, NetNsId, NsInfo};
+use serde_json::{Map, Value, json};
+
+use crate::output;
+
+/// List namespaces (like lsns).
+///
+/// Finds namespaces through every process, nsfs bind mounts (/run/netns/*) and open file
+/// descriptors. Columns: NS, TYPE, PATH, NPROCS, PID, PPID, COMMAND, UID, USER, NETNSID, NSFS,
+/// PNS, ONS.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Namespace types to list (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    types: Vec<String>,
+    /// Only namespaces this process is in.
+    #[arg(
+        short = 'p',
+        long = "task",
+        value_name = "PID",
+        allow_hyphen_values = true
+    )]
+    pid: Option<i32>,
+    /// JSON output (the shape of `lsns -J`).
+    #[arg(short = 'J', long, conflicts_with = "raw")]
+    json: bool,
+    /// List format (no tree).
+    #[arg(short = 'l', long)]
+    list: bool,
+    /// Don't print headings.
+    #[arg(short = 'n', long)]
+    noheadings: bool,
+    /// Raw output: space-separated, escaped.
+    #[arg(short = 'r', long)]
+    raw: bool,
+    /// Columns to show, comma-separated; a leading '+' adds to the defaults.
+    #[arg(short = 'o', long, value_name = "LIST")]
+    output: Option<String>,
+    /// All columns.
+    #[arg(long)]
+    output_all: bool,
+    /// Accepted for lsns compatibility (lxns never truncates).
+    #[arg(short = 'u', long)]
+    notruncate: bool,
+    /// Accepted for lsns compatibility: NSFS paths are joined with ','.
+    #[arg(short = 'W', long)]
+    nowrap: bool,
+    /// Tree format: owner (default), parent or process.
+    #[arg(
+        short = 'T',
+        long,
+        value_name = "REL",
+        num_args = 0..=1,
+        default_missing_value = "owner",
+        require_equals = true
+    )]
+    tree: Option<String>,
+    /// Only namespaces no process is in (kept by a bind mount or an open fd).
+    #[arg(long)]
+    persistent: bool,
+    /// Also look at threads.
+    #[arg(long)]
+    threads: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Col {
+    Ns,
+    Type,
+    Path,
+    Nprocs,
+    Pid,
+    Ppid,
+    Command,
+    Uid,
+    User,
+    Netnsid,
+    Nsfs,
+    Pns,
+    Ons,
+}
+
+const ALL_COLS: [Col; 13] = [
+    Col::Ns,
+    Col::Type,
+    Col::Path,
+    Col::Nprocs,
+    Col::Pid,
+    Col::Ppid,
+    Col::Command,
+    Col::Uid,
+    Col::User,
+    Col::Netnsid,
+    Col::Nsfs,
+    Col::Pns,
+    Col::Ons,
+];
+
+impl Col {
+    fn name(self) -> &'static str {
+        match self {
+            Col::Ns => "NS",
+            Col::Type => "TYPE",
+            Col::Path => "PATH",
+            Col::Nprocs => "NPROCS",
+            Col::Pid => "PID",
+            Col::Ppid => "PPID",
+            Col::Command => "COMMAND",
+            Col::Uid => "UID",
+            Col::User => "USER",
+            Col::Netnsid => "NETNSID",
+            Col::Nsfs => "NSFS",
+            Col::Pns => "PNS",
+            Col::Ons => "ONS",
+        }
+    }
+
+    fn parse(name: &str) -> Result<Col> {
+        ALL_COLS
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown column: {name} (known: NS, TYPE, PATH, NPROCS, PID, PPID, COMMAND, \
+                     UID, USER, NETNSID, NSFS, PNS, ONS)"
+                )
+            })
+    }
+
+    fn right_aligned(self) -> bool {
+        matches!(
+            self,
+            Col::Ns
+                | Col::Nprocs
+                | Col::Pid
+                | Col::Ppid
+                | Col::Uid
+                | Col::Netnsid
+                | Col::Pns
+                | Col::Ons
+        )
+    }
+}
+
+/// uid -> user name, from /etc/passwd (read once).
+struct Users(HashMap<u32, String>);
+
+impl Users {
+    fn load() -> Users {
+        let text = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let map = text
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                let uid = f.nth(1)?.parse().ok()?;
+                Some((uid, name.to_owned()))
+            })
+            .collect();
+        Users(map)
+    }
+
+    fn name(&self, uid: u32) -> String {
+        self.0.get(&uid).cloned().unwrap_or_else(|| uid.to_string())
+    }
+}
+
+fn value(col: Col, n: &NsInfo, users: &Users, sep: &str) -> Value {
+    match col {
+        Col::Ns => json!(n.id.ino()),
+        Col::Type => json!(n.id.kind().proc_name()),
+        Col::Path => n
+            .path()
+            .map_or(Value::Null, |p| json!(p.display().to_string())),
+        Col::Nprocs => json!(n.nprocs),
+        Col::Pid => n.pid.map_or(Value::Null, |p| json!(p)),
+        Col::Ppid => n.ppid.map_or(Value::Null, |p| json!(p)),
+        Col::Command => n.command.as_ref().map_or(Value::Null, |c| json!(c)),
+        Col::Uid => n.uid.map_or(Value::Null, |u| json!(u)),
+        Col::User => n.uid.map_or(Value::Null, |u| json!(users.name(u))),
+        Col::Netnsid => match n.netnsid {
+            Some(NetNsId::Assigned(id)) => json!(id),
+            Some(NetNsId::Unassigned) => json!("unassigned"),
+            None => Value::Null,
+        },
+        Col::Nsfs => {
+            if n.nsfs.is_empty() {
+                Value::Null
+            } else {
+                let paths: Vec<String> = n.nsfs.iter().map(|p| p.display().to_string()).collect();
+                json!(paths.join(sep))
+            }
+        }
+        Col::Pns => json!(n.parent.unwrap_or(0)),
+        Col::Ons => json!(n.owner.unwrap_or(0)),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// libsmartcols' raw escaping: spaces, backslashes and non-printables as `\xHH`.
+fn raw_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b == b' ' || b == b'\\' || !(0x21..0x7f).contains(&b) {
+            out.push_str(&format!("\\x{b:02x}"));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    out
+}
+
+fn columns(args: &Args, kinds_given: &KindSet) -> Result<Vec<Col>> {
+    let mut cols = if args.output_all {
+        ALL_COLS.to_vec()
+    } else {
+        let mut d = vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User];
+        if kinds_given.contains(Kind::Net) {
+            d.extend([Col::Netnsid, Col::Nsfs]);
+        }
+        d.push(Col::Command);
+        d
+    };
+    if let Some(spec) = &args.output {
+        let (append, list) = match spec.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, spec.as_str()),
+        };
+        let parsed = list
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(Col::parse)
+            .collect::<Result<Vec<_>>>()?;
+        if parsed.is_empty() {
+            bail!("-o needs at least one column");
+        }
+        if append {
+            cols.extend(parsed);
+        } else {
+            cols = parsed;
+        }
+    }
+    Ok(cols)
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Tree {
+    Owner,
+    Parent,
+    Process,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let mut kinds = KindSet::EMPTY;
+    for t in &args.types {
+        for part in t.split(',') {
+            kinds.insert(part.parse::<Kind>()?);
+        }
+    }
+    let kinds_given = kinds;
+    if kinds.is_empty() {
+        kinds = KindSet::ALL;
+    }
+    // Like lsns: a process tree unless -l, or the tree -T asks for.
+    let tree = match (args.tree.as_deref(), args.list) {
+        (_, true) => None,
+        (None, false) => Some(Tree::Process),
+        (Some("owner"), false) => Some(Tree::Owner),
+        (Some("parent"), false) => Some(Tree::Parent),
+        (Some("process"), false) => Some(Tree::Process),
+        (Some(other), false) => bail!("unknown tree relation: {other} (owner, parent or process)"),
+    };
+    let cols = columns(args, &kinds_given)?;
+    let has = |c: Col| cols.contains(&c);
+    let mut opts = ListOptions::new()
+        .kinds(kinds)
+        .threads(args.threads)
+        .command(has(Col::Command))
+        .ppid(has(Col::Ppid) || tree == Some(Tree::Process))
+        .netnsid(has(Col::Netnsid))
+        .hierarchy(
+            has(Col::Pns) || has(Col::Ons) || matches!(tree, Some(Tree::Owner | Tree::Parent)),
+        );
+    if let Some(pid) = args.pid {
+        opts = opts.pid(pid);
+    }
+    let listing = lxns::list(&opts)?;
+    let keep: Vec<usize> = listing
+        .namespaces
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !args.persistent || n.nprocs == 0)
+        .map(|(i, _)| i)
+        .collect();
+    let users = Users::load();
+    // lsns joins several NSFS paths with a newline in JSON and with ',' on one line.
+    let sep = if args.json { "\n" } else { "," };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let rows = order(&listing, &keep, tree);
+    // lsns draws the process tree in COMMAND (or the first column without it), the others
+    // in NS.
+    let tree_col = match tree {
+        None => None,
+        Some(Tree::Process) if has(Col::Command) => Some(Col::Command),
+        Some(_) => cols.first().copied(),
+    };
+    if args.json {
+        let doc = json_doc(&listing, &rows, &cols, &users, sep);
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(i, prefix)| {
+                cols.iter()
+                    .map(|col| {
+                        let v = text(&value(*col, &listing.namespaces[*i], &users, sep));
+                        if Some(*col) == tree_col && !args.raw {
+                            format!("{prefix}{v}")
+                        } else {
+                            v
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        if args.raw {
+            if !args.noheadings {
+                let names: Vec<&str> = cols.iter().map(|c| c.name()).collect();
+                writeln!(out, "{}", names.join(" "))?;
+            }
+            for row in &cells {
+                let escaped: Vec<String> = row.iter().map(|c| raw_escape(c)).collect();
+                writeln!(out, "{}", escaped.join(" "))?;
+            }
+        } else {
+            let header: Vec<&str> = cols.iter().map(|c| c.name()).collect();
+            let right: Vec<bool> = cols
+                .iter()
+                .map(|c| c.right_aligned() && Some(*c) != tree_col)
+                .collect();
+            output::aligned_table(&mut out, &header, &right, &cells, args.noheadings)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The rows to print, in order, with their tree prefix.
+fn order(listing: &Listing, keep: &[usize], tree: Option<Tree>) -> Vec<(usize, String)> {
+    let Some(tree) = tree else {
+        return keep.iter().map(|i| (*i, String::new())).collect();
+    };
+    let ns = &listing.namespaces;
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    match tree {
+        Tree::Process => {
+            // lsns: a row hangs under the latest earlier row whose process is its
+            // process's parent.
+            let mut last_row_of_pid: HashMap<i32, usize> = HashMap::new();
+            for i in keep {
+                let Some(n) = ns.get(*i) else { continue };
+                let parent = n
+                    .ppid
+                    .filter(|pp| Some(*pp) != n.pid)
+                    .and_then(|pp| last_row_of_pid.get(&pp).copied());
+                match parent {
+                    Some(p) => children.entry(p).or_default().push(*i),
+                    None => roots.push(*i),
+                }
+                if let Some(pid) = n.pid {
+                    last_row_of_pid.insert(pid, *i);
+                }
+            }
+        }
+        Tree::Owner | Tree::Parent => {
+            let by_ino: HashMap<u64, usize> = keep
+                .iter()
+                .filter_map(|i| Some((ns.get(*i)?.id.ino(), *i)))
+                .collect();
+            for i in keep {
+                let Some(n) = ns.get(*i) else { continue };
+                let up = if tree == Tree::Owner {
+                    n.owner
+                } else {
+                    n.parent
+                };
+                match up.and_then(|p| by_ino.get(&p)).filter(|p| **p != *i) {
+                    Some(p) => children.entry(*p).or_default().push(*i),
+                    None => roots.push(*i),
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    fn walk(
+        i: usize,
+        prefix: &str,
+        branch: &str,
+        children: &HashMap<usize, Vec<usize>>,
+        out: &mut Vec<(usize, String)>,
+        seen: &mut std::collections::HashSet<usize>,
+    ) {
+        if !seen.insert(i) {
+            return;
+        }
+        out.push((i, format!("{prefix}{branch}")));
+        let kids = children.get(&i).map_or(&[][..], Vec::as_slice);
+        let next = match branch {
+            "" => String::new(),
+            "└─" => format!("{prefix}  "),
+            _ => format!("{prefix}│ "),
+        };
+        for (k, child) in kids.iter().enumerate() {
+            let b = if k + 1 == kids.len() {
+                "└─"
+            } else {
+                "├─"
+            };
+            walk(*child, &next, b, children, out, seen);
+        }
+    }
+    for r in roots {
+        walk(r, "", "", &children, &mut out, &mut seen);
+    }
+    // A cycle (owner/parent data changing under us) must not lose rows.
+    for i in keep {
+        if !seen.contains(i) {
+            out.push((*i, String::new()));
+        }
+    }
+    out
+}
+
+fn json_doc(
+    listing: &Listing,
+    rows: &[(usize, String)],
+    cols: &[Col],
+    users: &Users,
+    sep: &str,
+) -> Value {
+    let object = |i: usize| -> Map<String, Value> {
+        cols.iter()
+            .map(|c| {
+                (
+                    c.name().to_ascii_lowercase(),
+                    value(*c, &listing.namespaces[i], users, sep),
+                )
+            })
+            .collect()
+    };
+    // Rebuild the nesting from the prefixes' depth.
+    let mut stack: Vec<(usize, Map<String, Value>)> = Vec::new();
+    let mut top: Vec<Value> = Vec::new();
+    fn close(stack: &mut Vec<(usize, Map<String, Value>)>, top: &mut Vec<Value>) {
+        if let Some((_, obj)) = stack.pop() {
+            match stack.last_mut() {
+                Some((_, parent)) => {
+                    if let Some(Value::Array(kids)) = parent.get_mut("children") {
+                        kids.push(Value::Object(obj));
+                    } else {
+                        parent.insert("children".into(), Value::Array(vec![Value::Object(obj)]));
+                    }
+                }
+                None => top.push(Value::Object(obj)),
+            }
+        }
+    }
+    for (i, prefix) in rows {
+        let d = tree_depth(prefix);
+        while stack.last().is_some_and(|(sd, _)| *sd >= d) {
+            close(&mut stack, &mut top);
+        }
+        stack.push((d, object(*i)));
+    }
+    while !stack.is_empty() {
+        close(&mut stack, &mut top);
+    }
+    json!({ "namespaces": top })
+}
+
+/// The depth of a tree prefix: each level is two characters wide.
+fn tree_depth(prefix: &str) -> usize {
+    prefix.chars().count() / 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_parse() {
+        assert_eq!(Col::parse("netnsid").ok(), Some(Col::Netnsid));
+        assert!(Col::parse("bogus").is_err());
+    }
+
+    #[test]
+    fn raw_escapes_like_smartcols() {
+        assert_eq!(raw_escape("sleep 600"), "sleep\\x20600");
+        assert_eq!(raw_escape("a\\b"), "a\\x5cb");
+    }
+
+    #[test]
+    fn tree_prefix_depth() {
+        assert_eq!(tree_depth(""), 0);
+        assert_eq!(tree_depth("├─"), 1);
+        assert_eq!(tree_depth("│ └─"), 2);
+    }
+}

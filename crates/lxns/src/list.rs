@@ -1,0 +1,919 @@
+//! System-wide enumeration of namespaces: what `lsns(8)` does, as a library, in linear time.
+//!
+//! Namespaces are found through every process (`/proc/PID/ns/*`), optionally through every
+//! thread (`/proc/PID/task/TID/ns/*`), through bind mounts of nsfs files (`/proc/self/mountinfo`,
+//! e.g. `/run/netns/*`) and through open file descriptors (`/proc/PID/fd/*`). Each is keyed by
+//! its kind and inode in a hash map, so the cost grows linearly with the number of processes;
+//! processes are read in parallel on the available CPUs. Processes that exit during the scan,
+//! and processes the caller may not inspect, are skipped, never reported as errors: an
+//! unprivileged caller sees what it can see, and nothing is invented about the rest.
+//!
+//! `listns(2)` (Linux 6.19) is not used yet: the kernels lxns is tested on (6.18) lack it.
+
+use std::collections::HashMap;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
+
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno as RErrno;
+
+use crate::error::{Error, Op, Result, Target};
+use crate::kind::{Kind, KindSet};
+use crate::namespace::{Namespace, NsId};
+
+/// What to scan and what to compute. The defaults match `lsns`: all kinds, every process,
+/// nsfs mounts and open fds, with the lowest pid's uid and command.
+///
+/// ```no_run
+/// use lxns::{Kind, ListOptions};
+/// let nets = lxns::list(&ListOptions::new().kinds(Kind::Net.into()).netnsid(true))?;
+/// for ns in &nets.namespaces {
+///     println!("{} {} procs, lowest pid {:?}", ns.id, ns.nprocs, ns.pid);
+/// }
+/// # Ok::<(), lxns::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ListOptions {
+    kinds: KindSet,
+    pid: Option<i32>,
+    threads: bool,
+    mounts: bool,
+    fds: bool,
+    command: bool,
+    ppid: bool,
+    hierarchy: bool,
+    netnsid: bool,
+}
+
+impl Default for ListOptions {
+    fn default() -> ListOptions {
+        ListOptions {
+            kinds: KindSet::ALL,
+            pid: None,
+            threads: false,
+            mounts: true,
+            fds: true,
+            command: true,
+            ppid: false,
+            hierarchy: false,
+            netnsid: false,
+        }
+    }
+}
+
+impl ListOptions {
+    /// The defaults (see the type's docs).
+    pub fn new() -> ListOptions {
+        ListOptions::default()
+    }
+
+    /// Only these kinds (only their `/proc/PID/ns` links are read).
+    #[must_use]
+    pub fn kinds(mut self, kinds: KindSet) -> ListOptions {
+        self.kinds = kinds;
+        self
+    }
+
+    /// Only the namespaces process `pid` is in (their process counts still cover the whole
+    /// system).
+    #[must_use]
+    pub fn pid(mut self, pid: i32) -> ListOptions {
+        self.pid = Some(pid);
+        self
+    }
+
+    /// Also look at every thread: namespaces only a thread is in are listed, with the thread
+    /// ids in [`NsInfo::threads`].
+    #[must_use]
+    pub fn threads(mut self, on: bool) -> ListOptions {
+        self.threads = on;
+        self
+    }
+
+    /// Look for nsfs bind mounts in `/proc/self/mountinfo` (default on).
+    #[must_use]
+    pub fn mounts(mut self, on: bool) -> ListOptions {
+        self.mounts = on;
+        self
+    }
+
+    /// Look at every process's open fds (default on).
+    #[must_use]
+    pub fn fds(mut self, on: bool) -> ListOptions {
+        self.fds = on;
+        self
+    }
+
+    /// Read the lowest pid's command line (default on).
+    #[must_use]
+    pub fn command(mut self, on: bool) -> ListOptions {
+        self.command = on;
+        self
+    }
+
+    /// Read the lowest pid's parent pid.
+    #[must_use]
+    pub fn ppid(mut self, on: bool) -> ListOptions {
+        self.ppid = on;
+        self
+    }
+
+    /// Find each namespace's owning user namespace and (user, pid) parent (`ioctl_ns`).
+    #[must_use]
+    pub fn hierarchy(mut self, on: bool) -> ListOptions {
+        self.hierarchy = on;
+        self
+    }
+
+    /// Ask the kernel for each network namespace's id in the caller's network namespace
+    /// (`RTM_GETNSID`).
+    #[must_use]
+    pub fn netnsid(mut self, on: bool) -> ListOptions {
+        self.netnsid = on;
+        self
+    }
+}
+
+/// A network namespace's id as seen from the caller's network namespace (`NETNSID`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NetNsId {
+    /// The kernel assigned this id.
+    Assigned(i32),
+    /// No id is assigned (`NETNSA_NSID_NOT_ASSIGNED`).
+    Unassigned,
+}
+
+/// One namespace found on the system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NsInfo {
+    /// Kind and inode.
+    pub id: NsId,
+    /// How many processes are in it.
+    pub nprocs: usize,
+    /// The lowest pid in it, if any process is.
+    pub pid: Option<i32>,
+    /// That process's parent pid (with [`ListOptions::ppid`]).
+    pub ppid: Option<i32>,
+    /// That process's uid (the owner of `/proc/PID`).
+    pub uid: Option<u32>,
+    /// That process's command line, or its `comm` when the command line is empty.
+    pub command: Option<String>,
+    /// For network namespaces (with [`ListOptions::netnsid`]).
+    pub netnsid: Option<NetNsId>,
+    /// Where it is bind-mounted in the caller's mount namespace.
+    pub nsfs: Vec<PathBuf>,
+    /// `(pid, fd)` of open file descriptors on it.
+    pub fds: Vec<(i32, i32)>,
+    /// Thread ids in it whose process is not (with [`ListOptions::threads`]).
+    pub threads: Vec<i32>,
+    /// The owning user namespace's inode (with [`ListOptions::hierarchy`]).
+    pub owner: Option<u64>,
+    /// The parent namespace's inode, for user and pid namespaces (with
+    /// [`ListOptions::hierarchy`]).
+    pub parent: Option<u64>,
+}
+
+impl NsInfo {
+    fn new(id: NsId) -> NsInfo {
+        NsInfo {
+            id,
+            nprocs: 0,
+            pid: None,
+            ppid: None,
+            uid: None,
+            command: None,
+            netnsid: None,
+            nsfs: Vec::new(),
+            fds: Vec::new(),
+            threads: Vec::new(),
+            owner: None,
+            parent: None,
+        }
+    }
+
+    /// A path through which the namespace can be opened now: `/proc/PID/ns/KIND`, a bind
+    /// mount, or `/proc/PID/fd/N`.
+    pub fn path(&self) -> Option<PathBuf> {
+        let kind = self.id.kind();
+        if let Some(pid) = self.pid {
+            return Some(PathBuf::from(format!(
+                "/proc/{pid}/ns/{}",
+                kind.proc_name()
+            )));
+        }
+        if let Some(p) = self.nsfs.first() {
+            return Some(p.clone());
+        }
+        if let Some((pid, fd)) = self.fds.first() {
+            return Some(PathBuf::from(format!("/proc/{pid}/fd/{fd}")));
+        }
+        self.threads
+            .first()
+            .map(|tid| PathBuf::from(format!("/proc/{tid}/task/{tid}/ns/{}", kind.proc_name())))
+    }
+
+    /// Opens the namespace (checked to be the same one).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when it is gone; as for [`Namespace::open_as`].
+    pub fn open(&self) -> Result<Namespace> {
+        let path = self.path().ok_or(Error::NotFound {
+            op: Op::OpenPath,
+            kind: Some(self.id.kind()),
+            target: Target::Namespace(self.id),
+        })?;
+        let ns = Namespace::open_as(&path, self.id.kind())?;
+        if ns.id().ino() == self.id.ino() {
+            Ok(ns)
+        } else {
+            Err(Error::NotFound {
+                op: Op::OpenPath,
+                kind: Some(self.id.kind()),
+                target: Target::Namespace(self.id),
+            })
+        }
+    }
+}
+
+/// The result of [`list`]: namespaces sorted by inode, and the scanned processes.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Listing {
+    /// Every namespace found, sorted by inode number.
+    pub namespaces: Vec<NsInfo>,
+    /// Every process read, ascending.
+    pub processes: Vec<i32>,
+    members: HashMap<(Kind, u64), Vec<i32>>,
+}
+
+impl Listing {
+    /// The namespace with this kind and inode.
+    pub fn get(&self, kind: Kind, ino: u64) -> Option<&NsInfo> {
+        self.namespaces
+            .binary_search_by_key(&ino, |n| n.id.ino())
+            .ok()
+            .map(|i| &self.namespaces[i])
+            .filter(|n| n.id.kind() == kind)
+    }
+
+    /// The pids in a namespace, ascending.
+    pub fn members(&self, kind: Kind, ino: u64) -> &[i32] {
+        self.members.get(&(kind, ino)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The owner tree: for each namespace, the namespaces whose owning user namespace it is
+    /// (requires [`ListOptions::hierarchy`]). Roots are namespaces whose owner is unknown or
+    /// not listed.
+    pub fn owner_children(&self) -> HashMap<u64, Vec<usize>> {
+        self.children_by(|n| n.owner)
+    }
+
+    /// The parent tree of user and pid namespaces (requires [`ListOptions::hierarchy`]).
+    pub fn parent_children(&self) -> HashMap<u64, Vec<usize>> {
+        self.children_by(|n| n.parent)
+    }
+
+    fn children_by(&self, key: impl Fn(&NsInfo) -> Option<u64>) -> HashMap<u64, Vec<usize>> {
+        let mut out: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, n) in self.namespaces.iter().enumerate() {
+            if let Some(k) = key(n) {
+                if k != n.id.ino() {
+                    out.entry(k).or_default().push(i);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What one process contributed.
+struct ProcRecord {
+    pid: i32,
+    uid: u32,
+    ns: [Option<u64>; 8],
+    fds: Vec<(Kind, u64, i32)>,
+    threads: Vec<(Kind, u64, i32)>,
+}
+
+/// Lists every namespace reachable on the system, as [`ListOptions`] says.
+///
+/// # Errors
+///  - [`Error::NotFound`] when `/proc` is not mounted.
+///  - [`Error::ProcessGone`] when [`ListOptions::pid`] names no process (visible to us).
+///
+/// # References
+///  - [lsns(8)](https://man7.org/linux/man-pages/man8/lsns.8.html),
+///    [namespaces(7)](https://man7.org/linux/man-pages/man7/namespaces.7.html)
+#[doc(alias = "lsns")]
+pub fn list(opts: &ListOptions) -> Result<Listing> {
+    let proc_dir = rustix::fs::open(
+        "/proc",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| match e {
+        RErrno::NOENT => Error::NotFound {
+            op: Op::OpenPath,
+            kind: None,
+            target: Target::Path("/proc".into()),
+        },
+        other => Error::os(
+            Op::OpenPath,
+            None,
+            Target::Path("/proc".into()),
+            other.into(),
+        ),
+    })?;
+    let pids = list_pids()?;
+    let dev = Namespace::current(Kind::User).map_or(0, |n| n.id().dev());
+    let records = scan_parallel(&proc_dir, &pids, opts);
+
+    let mut map: HashMap<(Kind, u64), NsInfo> = HashMap::new();
+    let mut members: HashMap<(Kind, u64), Vec<i32>> = HashMap::new();
+    fn entry(map: &mut HashMap<(Kind, u64), NsInfo>, id: NsId) -> &mut NsInfo {
+        map.entry((id.kind(), id.ino()))
+            .or_insert_with(|| NsInfo::new(id))
+    }
+    for rec in &records {
+        for (i, ino) in rec.ns.iter().enumerate() {
+            let (Some(ino), Some(kind)) = (ino, Kind::ALL.get(i)) else {
+                continue;
+            };
+            let info = entry(&mut map, NsId::new(*kind, dev, *ino));
+            info.nprocs += 1;
+            if info.pid.is_none() {
+                info.pid = Some(rec.pid);
+                info.uid = Some(rec.uid);
+            }
+            members.entry((*kind, *ino)).or_default().push(rec.pid);
+        }
+        for (kind, ino, fd) in &rec.fds {
+            entry(&mut map, NsId::new(*kind, dev, *ino))
+                .fds
+                .push((rec.pid, *fd));
+        }
+        for (kind, ino, tid) in &rec.threads {
+            let info = entry(&mut map, NsId::new(*kind, dev, *ino));
+            if !members
+                .get(&(*kind, *ino))
+                .is_some_and(|m| m.contains(&rec.pid))
+            {
+                info.threads.push(*tid);
+            }
+        }
+    }
+    if opts.mounts {
+        for (kind, ino, path) in nsfs_mounts() {
+            if opts.kinds.contains(kind) {
+                let info = entry(&mut map, NsId::new(kind, dev, ino));
+                if !info.nsfs.contains(&path) {
+                    info.nsfs.push(path);
+                }
+            }
+        }
+    }
+    if let Some(pid) = opts.pid {
+        let Some(rec) = records.iter().find(|r| r.pid == pid) else {
+            return Err(Error::ProcessGone {
+                op: Op::OpenProcessNamespace,
+                kind: None,
+                pid,
+            });
+        };
+        let mine: Vec<(Kind, u64)> = rec
+            .ns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ino)| Some((*Kind::ALL.get(i)?, (*ino)?)))
+            .collect();
+        map.retain(|k, _| mine.contains(k));
+    }
+    let mut namespaces: Vec<NsInfo> = map.into_values().collect();
+    namespaces.sort_by_key(|n| (n.id.ino(), n.id.kind()));
+
+    fill_details(&proc_dir, &mut namespaces, opts);
+    if opts.netnsid {
+        fill_netnsids(&mut namespaces);
+    }
+    if opts.hierarchy {
+        for info in &mut namespaces {
+            if let Ok(ns) = info.open() {
+                info.owner = ns.user_namespace().ok().map(|u| u.id().ino());
+                if info.id.kind().is_hierarchical() {
+                    info.parent = ns.parent().ok().map(|p| p.id().ino());
+                }
+            }
+        }
+    }
+    let processes = records.iter().map(|r| r.pid).collect();
+    Ok(Listing {
+        namespaces,
+        processes,
+        members,
+    })
+}
+
+fn list_pids() -> Result<Vec<i32>> {
+    let dir = std::fs::read_dir("/proc").map_err(|e| Error::Os {
+        op: Op::OpenPath,
+        kind: None,
+        target: Target::Path("/proc".into()),
+        errno: crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
+    })?;
+    let mut pids: Vec<i32> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    Ok(pids)
+}
+
+/// Reads every process, split over the available CPUs; results in pid order.
+fn scan_parallel(proc_dir: &OwnedFd, pids: &[i32], opts: &ListOptions) -> Vec<ProcRecord> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(pids.len() / 128 + 1);
+    if workers <= 1 {
+        return pids
+            .iter()
+            .filter_map(|pid| read_process(proc_dir, *pid, opts))
+            .collect();
+    }
+    let chunk = pids.len().div_ceil(workers);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = pids
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .filter_map(|pid| read_process(proc_dir, *pid, opts))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Parses `net:[4026531840]` (a `/proc/PID/ns` or `/proc/PID/fd` link target).
+fn parse_link(buf: &[u8]) -> Option<(Kind, u64)> {
+    NsId::parse_link(std::str::from_utf8(buf).ok()?)
+}
+
+fn read_link(dir: impl AsFd, path: &str) -> Option<Vec<u8>> {
+    rustix::fs::readlinkat(dir, path, Vec::with_capacity(48))
+        .ok()
+        .map(std::ffi::CString::into_bytes)
+}
+
+fn read_process(proc_dir: &OwnedFd, pid: i32, opts: &ListOptions) -> Option<ProcRecord> {
+    let dir = rustix::fs::openat(
+        proc_dir,
+        pid.to_string().as_str(),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let uid = rustix::fs::fstat(&dir).ok()?.st_uid;
+    let mut ns = [None; 8];
+    let mut any = false;
+    for kind in opts.kinds.iter() {
+        let link = read_link(&dir, &format!("ns/{}", kind.proc_name()));
+        if let Some((k, ino)) = link.as_deref().and_then(parse_link) {
+            if k == kind {
+                ns[kind as usize] = Some(ino);
+                any = true;
+            }
+        }
+    }
+    if !any {
+        // Gone, or not ours to inspect.
+        return None;
+    }
+    let mut fds = Vec::new();
+    if opts.fds {
+        if let Ok(fd_dir) = rustix::fs::openat(
+            &dir,
+            "fd",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            if let Ok(mut entries) = rustix::fs::Dir::read_from(&fd_dir) {
+                while let Some(Ok(e)) = entries.next() {
+                    let name = e.file_name().to_bytes();
+                    let Some(fd) = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok())
+                    else {
+                        continue;
+                    };
+                    if let Some((kind, ino)) = read_link(&fd_dir, &format!("{fd}"))
+                        .as_deref()
+                        .and_then(parse_link)
+                    {
+                        if opts.kinds.contains(kind) {
+                            fds.push((kind, ino, fd));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut threads = Vec::new();
+    if opts.threads {
+        if let Ok(task_dir) = rustix::fs::openat(
+            &dir,
+            "task",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            if let Ok(mut entries) = rustix::fs::Dir::read_from(&task_dir) {
+                while let Some(Ok(e)) = entries.next() {
+                    let Some(tid) = std::str::from_utf8(e.file_name().to_bytes())
+                        .ok()
+                        .and_then(|s| s.parse::<i32>().ok())
+                    else {
+                        continue;
+                    };
+                    if tid == pid {
+                        continue;
+                    }
+                    for kind in opts.kinds.iter() {
+                        let link = read_link(&task_dir, &format!("{tid}/ns/{}", kind.proc_name()));
+                        if let Some((k, ino)) = link.as_deref().and_then(parse_link) {
+                            if Some(ino) != ns[k as usize] {
+                                threads.push((k, ino, tid));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(ProcRecord {
+        pid,
+        uid,
+        ns,
+        fds,
+        threads,
+    })
+}
+
+fn read_small(dir: impl AsFd, name: &str) -> Option<Vec<u8>> {
+    let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match rustix::io::read(&fd, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(buf.get(..n)?),
+            Err(RErrno::INTR) => {}
+            Err(_) => return None,
+        }
+        if out.len() > 1 << 20 {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// The 4th field of `/proc/PID/stat` (after the parenthesised command, which may contain
+/// spaces and parentheses).
+fn read_stat_ppid(dir: impl AsFd) -> Option<i32> {
+    let stat = read_small(dir, "stat")?;
+    let close = stat.iter().rposition(|b| *b == b')')?;
+    let rest = std::str::from_utf8(stat.get(close + 1..)?).ok()?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The command line with NULs as spaces, or `comm` for processes without one (kernel
+/// threads), like lsns.
+fn read_command(dir: impl AsFd + Copy) -> Option<String> {
+    let raw = read_small(dir, "cmdline")?;
+    let trimmed: &[u8] = {
+        let mut end = raw.len();
+        while end > 0 && raw.get(end - 1) == Some(&0) {
+            end -= 1;
+        }
+        raw.get(..end)?
+    };
+    if trimmed.is_empty() {
+        let comm = read_small(dir, "comm")?;
+        return Some(
+            String::from_utf8_lossy(&comm)
+                .trim_end_matches('\n')
+                .to_owned(),
+        );
+    }
+    let text: Vec<u8> = trimmed
+        .iter()
+        .map(|b| if *b == 0 { b' ' } else { *b })
+        .collect();
+    Some(String::from_utf8_lossy(&text).into_owned())
+}
+
+fn fill_details(proc_dir: &OwnedFd, namespaces: &mut [NsInfo], opts: &ListOptions) {
+    if !opts.command && !opts.ppid {
+        return;
+    }
+    let mut cache: HashMap<i32, (Option<String>, Option<i32>)> = HashMap::new();
+    let pids: Vec<i32> = {
+        let mut p: Vec<i32> = namespaces.iter().filter_map(|n| n.pid).collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    };
+    let read = |pid: &i32| {
+        let dir = rustix::fs::openat(
+            proc_dir,
+            pid.to_string().as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok();
+        let command = dir.as_ref().filter(|_| opts.command).and_then(read_command);
+        let ppid = dir.as_ref().filter(|_| opts.ppid).and_then(read_stat_ppid);
+        (*pid, (command, ppid))
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(pids.len() / 128 + 1);
+    if workers <= 1 {
+        cache.extend(pids.iter().map(read));
+    } else {
+        let chunk = pids.len().div_ceil(workers);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = pids
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+                .collect();
+            for h in handles {
+                cache.extend(h.join().unwrap_or_default());
+            }
+        });
+    }
+    for n in namespaces {
+        if let Some((command, ppid)) = n.pid.and_then(|p| cache.get(&p)) {
+            n.command.clone_from(command);
+            n.ppid = *ppid;
+        }
+    }
+}
+
+/// nsfs mounts in the caller's mount namespace: `(kind, inode, mount point)`.
+fn nsfs_mounts() -> Vec<(Kind, u64, PathBuf)> {
+    let Ok(text) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    text.lines().filter_map(parse_mountinfo_nsfs).collect()
+}
+
+/// One `/proc/PID/mountinfo` line, if it is an nsfs mount.
+fn parse_mountinfo_nsfs(line: &str) -> Option<(Kind, u64, PathBuf)> {
+    let (left, right) = line.split_once(" - ")?;
+    if right.split(' ').next()? != "nsfs" {
+        return None;
+    }
+    let mut fields = left.split(' ');
+    let root = fields.nth(3)?;
+    let mount_point = fields.next()?;
+    let (kind, ino) = NsId::parse_link(root)?;
+    Some((kind, ino, PathBuf::from(unescape_octal(mount_point))))
+}
+
+/// Undoes mountinfo's `\040`-style escapes.
+fn unescape_octal(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) == Some(&b'\\') {
+            if let Some(oct) = bytes.get(i + 1..i + 4) {
+                if oct.iter().all(|b| (b'0'..=b'7').contains(b)) {
+                    let v = oct.iter().fold(0u32, |a, b| a * 8 + u32::from(b - b'0'));
+                    if let Ok(byte) = u8::try_from(v) {
+                        out.push(byte);
+                        i += 4;
+                        continue;
+                    }
+                }
+            }
+        }
+        if let Some(b) = bytes.get(i) {
+            out.push(*b);
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// NETNSID through rtnetlink (RTM_GETNSID), batched.
+
+const RTM_NEWNSID: u16 = 88;
+const RTM_GETNSID: u16 = 90;
+const NLMSG_ERROR: u16 = 2;
+const NLM_F_REQUEST: u16 = 1;
+const NETNSA_NSID: u16 = 1;
+const NETNSA_PID: u16 = 2;
+const NETNSA_FD: u16 = 3;
+/// Requests per datagram: small enough that the replies fit the socket's receive buffer.
+const NETNSID_BATCH: usize = 64;
+
+/// A `RTM_GETNSID` request for the namespace of `pid` or behind `fd` (`attr`), with `seq`.
+fn getnsid_request(out: &mut Vec<u8>, seq: u32, attr: u16, value: i32) {
+    // nlmsghdr (16) + rtgenmsg padded (4) + rtattr (4) + i32 (4)
+    let len: u32 = 28;
+    out.extend_from_slice(&len.to_ne_bytes());
+    out.extend_from_slice(&RTM_GETNSID.to_ne_bytes());
+    out.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
+    out.extend_from_slice(&seq.to_ne_bytes());
+    out.extend_from_slice(&0u32.to_ne_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0]); // rtgen_family = AF_UNSPEC, padding
+    out.extend_from_slice(&8u16.to_ne_bytes());
+    out.extend_from_slice(&attr.to_ne_bytes());
+    out.extend_from_slice(&value.to_ne_bytes());
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Parses the replies in one datagram: `(seq, nsid)`, nsid -1 for "not assigned".
+fn parse_nsid_replies(buf: &[u8], out: &mut Vec<(u32, Option<i32>)>) {
+    let mut at = 0usize;
+    while let (Some(len), Some(kind), Some(seq)) =
+        (u32_at(buf, at), u16_at(buf, at + 4), u32_at(buf, at + 8))
+    {
+        let len = len as usize;
+        if len < 16 || at + len > buf.len() {
+            break;
+        }
+        if kind == RTM_NEWNSID {
+            // Attributes start after the 16-byte header and the 4-byte rtgenmsg.
+            let mut a = at + 20;
+            let mut nsid = None;
+            while let (Some(alen), Some(atype)) = (u16_at(buf, a), u16_at(buf, a + 2)) {
+                let alen = usize::from(alen);
+                if alen < 4 || a + alen > at + len {
+                    break;
+                }
+                if atype == NETNSA_NSID {
+                    nsid = buf
+                        .get(a + 4..a + 8)
+                        .and_then(|b| b.try_into().ok())
+                        .map(i32::from_ne_bytes);
+                }
+                a += (alen + 3) & !3;
+            }
+            out.push((seq, nsid));
+        } else if kind == NLMSG_ERROR {
+            out.push((seq, None));
+        }
+        at += (len + 3) & !3;
+    }
+}
+
+fn fill_netnsids(namespaces: &mut [NsInfo]) {
+    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
+    let Ok(sock) = rustix::net::socket_with(
+        AddressFamily::NETLINK,
+        SocketType::RAW,
+        SocketFlags::CLOEXEC,
+        // Protocol 0 is NETLINK_ROUTE.
+        None,
+    ) else {
+        return;
+    };
+    let targets: Vec<usize> = namespaces
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.id.kind() == Kind::Net)
+        .map(|(i, _)| i)
+        .collect();
+    for batch in targets.chunks(NETNSID_BATCH) {
+        let mut req = Vec::with_capacity(batch.len() * 28);
+        // Namespaces without a process are asked about by fd; keep those fds open until
+        // the replies are in.
+        let mut held: Vec<Namespace> = Vec::new();
+        for (seq, i) in batch.iter().enumerate() {
+            let Some(n) = namespaces.get(*i) else {
+                continue;
+            };
+            let seq = u32::try_from(seq).unwrap_or(u32::MAX);
+            match n.pid {
+                Some(pid) => getnsid_request(&mut req, seq, NETNSA_PID, pid),
+                None => {
+                    if let Ok(ns) = n.open() {
+                        use std::os::fd::AsRawFd;
+                        getnsid_request(&mut req, seq, NETNSA_FD, ns.as_fd().as_raw_fd());
+                        held.push(ns);
+                    }
+                }
+            }
+        }
+        if req.is_empty() || rustix::net::send(&sock, &req, SendFlags::empty()).is_err() {
+            continue;
+        }
+        let expected = req.len() / 28;
+        let mut replies = Vec::with_capacity(expected);
+        let mut buf = vec![0u8; 64 * 1024];
+        while replies.len() < expected {
+            match rustix::net::recv(&sock, &mut buf[..], RecvFlags::empty()) {
+                Ok((_, n)) if n > 0 => {
+                    if let Some(data) = buf.get(..n) {
+                        parse_nsid_replies(data, &mut replies);
+                    }
+                }
+                Err(RErrno::INTR) => {}
+                _ => break,
+            }
+        }
+        for (seq, nsid) in replies {
+            let Some(i) = batch.get(seq as usize) else {
+                continue;
+            };
+            if let (Some(n), Some(nsid)) = (namespaces.get_mut(*i), nsid) {
+                n.netnsid = Some(if nsid >= 0 {
+                    NetNsId::Assigned(nsid)
+                } else {
+                    NetNsId::Unassigned
+                });
+            }
+        }
+        drop(held);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_nsfs_lines() {
+        let line = "620 29 0:4 net:[4026532246] /run/netns/a\\040b rw,shared:5 - nsfs nsfs rw";
+        assert_eq!(
+            parse_mountinfo_nsfs(line),
+            Some((Kind::Net, 4026532246, PathBuf::from("/run/netns/a b")))
+        );
+        assert_eq!(
+            parse_mountinfo_nsfs("22 1 8:1 / / rw - ext4 /dev/sda1 rw"),
+            None
+        );
+        assert_eq!(parse_mountinfo_nsfs("garbage"), None);
+        assert_eq!(parse_mountinfo_nsfs("1 2 3 x:[1] /m - nsfs nsfs rw"), None);
+    }
+
+    #[test]
+    fn octal_unescape() {
+        assert_eq!(unescape_octal("a\\040b\\134c"), "a b\\c");
+        assert_eq!(unescape_octal("\\0"), "\\0");
+        assert_eq!(unescape_octal("\\777x"), "\\777x");
+    }
+
+    #[test]
+    fn netlink_replies_parse_and_reject_garbage() {
+        let mut req = Vec::new();
+        getnsid_request(&mut req, 7, NETNSA_PID, 42);
+        assert_eq!(req.len(), 28);
+        // A reply: header with RTM_NEWNSID, seq 7, rtgenmsg, NETNSA_NSID = 3.
+        let mut rep = Vec::new();
+        rep.extend_from_slice(&28u32.to_ne_bytes());
+        rep.extend_from_slice(&RTM_NEWNSID.to_ne_bytes());
+        rep.extend_from_slice(&0u16.to_ne_bytes());
+        rep.extend_from_slice(&7u32.to_ne_bytes());
+        rep.extend_from_slice(&0u32.to_ne_bytes());
+        rep.extend_from_slice(&[0; 4]);
+        rep.extend_from_slice(&8u16.to_ne_bytes());
+        rep.extend_from_slice(&NETNSA_NSID.to_ne_bytes());
+        rep.extend_from_slice(&3i32.to_ne_bytes());
+        let mut out = Vec::new();
+        parse_nsid_replies(&rep, &mut out);
+        assert_eq!(out, vec![(7, Some(3))]);
+        for cut in 0..rep.len() {
+            let mut out = Vec::new();
+            parse_nsid_replies(&rep[..cut], &mut out);
+            assert!(out.len() <= 1);
+        }
+        let mut out = Vec::new();
+        parse_nsid_replies(&[0xff; 64], &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn stat_ppid_with_odd_command_names() {
+        let dir = std::env::temp_dir().join(format!("lxns-unit-stat-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("stat"), b"123 (a) b) c) S 77 123 123 0 -1\n").unwrap();
+        let d = rustix::fs::open(&dir, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+        assert_eq!(read_stat_ppid(&d), Some(77));
+        std::fs::write(dir.join("stat"), b"garbage").unwrap();
+        assert_eq!(read_stat_ppid(&d), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
