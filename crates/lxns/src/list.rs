@@ -290,11 +290,32 @@ impl Listing {
 /// What one process contributed.
 struct ProcRecord {
     pid: i32,
-    uid: u32,
     ns: [Option<u64>; 8],
     fds: Vec<(Kind, u64, i32)>,
     threads: Vec<(Kind, u64, i32)>,
+    /// Read only for processes that may be a namespace's lowest pid (the first of their
+    /// scan chunk to be in some namespace).
+    details: Option<Details>,
 }
+
+#[derive(Default)]
+struct Details {
+    uid: Option<u32>,
+    command: Option<String>,
+    ppid: Option<i32>,
+}
+
+/// `ns/<kind>` for each kind, in the order of [`Kind::ALL`].
+const NS_LINKS: [&str; 8] = [
+    "ns/cgroup",
+    "ns/ipc",
+    "ns/mnt",
+    "ns/net",
+    "ns/pid",
+    "ns/time",
+    "ns/user",
+    "ns/uts",
+];
 
 /// Lists every namespace reachable on the system, as [`ListOptions`] says.
 ///
@@ -344,7 +365,11 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
             info.nprocs += 1;
             if info.pid.is_none() {
                 info.pid = Some(rec.pid);
-                info.uid = Some(rec.uid);
+                if let Some(d) = &rec.details {
+                    info.uid = d.uid;
+                    info.command.clone_from(&d.command);
+                    info.ppid = d.ppid;
+                }
             }
             members.entry((*kind, *ino)).or_default().push(rec.pid);
         }
@@ -392,7 +417,6 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
     let mut namespaces: Vec<NsInfo> = map.into_values().collect();
     namespaces.sort_by_key(|n| (n.id.ino(), n.id.kind()));
 
-    fill_details(&proc_dir, &mut namespaces, opts);
     if opts.netnsid {
         fill_netnsids(&mut namespaces);
     }
@@ -433,23 +457,20 @@ fn scan_parallel(proc_dir: &OwnedFd, pids: &[i32], opts: &ListOptions) -> Vec<Pr
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(pids.len() / 128 + 1);
+    let scan = |part: &[i32]| {
+        let mut seen = std::collections::HashSet::new();
+        part.iter()
+            .filter_map(|pid| read_process(proc_dir, *pid, opts, &mut seen))
+            .collect::<Vec<_>>()
+    };
     if workers <= 1 {
-        return pids
-            .iter()
-            .filter_map(|pid| read_process(proc_dir, *pid, opts))
-            .collect();
+        return scan(pids);
     }
     let chunk = pids.len().div_ceil(workers);
     std::thread::scope(|s| {
         let handles: Vec<_> = pids
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .filter_map(|pid| read_process(proc_dir, *pid, opts))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || scan(part)))
             .collect();
         handles
             .into_iter()
@@ -463,110 +484,149 @@ fn parse_link(buf: &[u8]) -> Option<(Kind, u64)> {
     NsId::parse_link(std::str::from_utf8(buf).ok()?)
 }
 
-fn read_link(dir: impl AsFd, path: &str) -> Option<Vec<u8>> {
-    rustix::fs::readlinkat(dir, path, Vec::with_capacity(48))
-        .ok()
-        .map(std::ffi::CString::into_bytes)
+/// Reads a `/proc` namespace or fd link into a stack buffer and parses `kind:[inode]`.
+fn read_ns_link(dir: impl AsFd, path: &str) -> Option<(Kind, u64)> {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 64];
+    let (bytes, _) = rustix::fs::readlinkat_raw(dir, path, &mut buf).ok()?;
+    parse_link(bytes)
 }
 
-fn read_process(proc_dir: &OwnedFd, pid: i32, opts: &ListOptions) -> Option<ProcRecord> {
+fn read_process(
+    proc_dir: &OwnedFd,
+    pid: i32,
+    opts: &ListOptions,
+    seen: &mut std::collections::HashSet<(Kind, u64)>,
+) -> Option<ProcRecord> {
+    // Reused below as the buffer for `fd/N` paths.
+    let mut name = pid.to_string();
     let dir = rustix::fs::openat(
         proc_dir,
-        pid.to_string().as_str(),
+        name.as_str(),
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .ok()?;
-    let uid = rustix::fs::fstat(&dir).ok()?.st_uid;
     let mut ns = [None; 8];
-    let mut any = false;
+    let mut first = false;
     for kind in opts.kinds.iter() {
-        let link = read_link(&dir, &format!("ns/{}", kind.proc_name()));
-        if let Some((k, ino)) = link.as_deref().and_then(parse_link) {
+        let link = NS_LINKS.get(kind as usize).copied().unwrap_or("ns/net");
+        if let Some((k, ino)) = read_ns_link(&dir, link) {
             if k == kind {
                 ns[kind as usize] = Some(ino);
-                any = true;
+                first |= seen.insert((kind, ino));
             }
         }
     }
-    if !any {
+    if ns.iter().all(Option::is_none) {
         // Gone, or not ours to inspect.
         return None;
     }
+    let details = first.then(|| Details {
+        uid: rustix::fs::fstat(&dir).ok().map(|st| st.st_uid),
+        command: if opts.command {
+            read_command(&dir)
+        } else {
+            None
+        },
+        ppid: if opts.ppid {
+            read_stat_ppid(&dir)
+        } else {
+            None
+        },
+    });
     let mut fds = Vec::new();
     if opts.fds {
-        if let Ok(fd_dir) = rustix::fs::openat(
-            &dir,
-            "fd",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            if let Ok(mut entries) = rustix::fs::Dir::read_from(&fd_dir) {
-                while let Some(Ok(e)) = entries.next() {
-                    let name = e.file_name().to_bytes();
-                    let Some(fd) = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok())
-                    else {
-                        continue;
-                    };
-                    if let Some((kind, ino)) = read_link(&fd_dir, &format!("{fd}"))
-                        .as_deref()
-                        .and_then(parse_link)
-                    {
-                        if opts.kinds.contains(kind) {
-                            fds.push((kind, ino, fd));
-                        }
-                    }
-                }
-            }
-        }
+        scan_fds(&dir, opts.kinds, &mut fds, &mut name);
     }
     let mut threads = Vec::new();
     if opts.threads {
-        if let Ok(task_dir) = rustix::fs::openat(
-            &dir,
-            "task",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            if let Ok(mut entries) = rustix::fs::Dir::read_from(&task_dir) {
-                while let Some(Ok(e)) = entries.next() {
-                    let Some(tid) = std::str::from_utf8(e.file_name().to_bytes())
-                        .ok()
-                        .and_then(|s| s.parse::<i32>().ok())
-                    else {
-                        continue;
-                    };
-                    if tid == pid {
-                        continue;
-                    }
-                    for kind in opts.kinds.iter() {
-                        let link = read_link(&task_dir, &format!("{tid}/ns/{}", kind.proc_name()));
-                        if let Some((k, ino)) = link.as_deref().and_then(parse_link) {
-                            if Some(ino) != ns[k as usize] {
-                                threads.push((k, ino, tid));
-                            }
-                        }
-                    }
+        scan_threads(&dir, pid, &ns, opts.kinds, &mut threads);
+    }
+    Some(ProcRecord {
+        pid,
+        ns,
+        fds,
+        threads,
+        details,
+    })
+}
+
+/// Names (as numbers) in a `/proc` directory such as `PID/fd` or `PID/task`, read without
+/// reopening it.
+fn numeric_entries(dir: &OwnedFd, name: &str) -> Vec<i32> {
+    let Ok(fd) = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(mut entries) = rustix::fs::Dir::new(fd) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while let Some(Ok(e)) = entries.next() {
+        if let Some(n) = std::str::from_utf8(e.file_name().to_bytes())
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Namespaces held open by a process: `/proc/PID/fd/*` links that read `kind:[inode]`.
+fn scan_fds(dir: &OwnedFd, kinds: KindSet, out: &mut Vec<(Kind, u64, i32)>, path: &mut String) {
+    use std::fmt::Write as _;
+    for fd in numeric_entries(dir, "fd") {
+        path.clear();
+        let _ = write!(path, "fd/{fd}");
+        if let Some((kind, ino)) = read_ns_link(dir, path) {
+            if kinds.contains(kind) {
+                out.push((kind, ino, fd));
+            }
+        }
+    }
+}
+
+/// Namespaces of a process's threads that differ from the process's own.
+fn scan_threads(
+    dir: &OwnedFd,
+    pid: i32,
+    ns: &[Option<u64>; 8],
+    kinds: KindSet,
+    out: &mut Vec<(Kind, u64, i32)>,
+) {
+    for tid in numeric_entries(dir, "task") {
+        if tid == pid {
+            continue;
+        }
+        for kind in kinds.iter() {
+            let link = read_ns_link(dir, &format!("task/{tid}/ns/{}", kind.proc_name()));
+            if let Some((k, ino)) = link {
+                if Some(ino) != ns.get(k as usize).copied().flatten() {
+                    out.push((k, ino, tid));
                 }
             }
         }
     }
-    Some(ProcRecord {
-        pid,
-        uid,
-        ns,
-        fds,
-        threads,
-    })
 }
 
 fn read_small(dir: impl AsFd, name: &str) -> Option<Vec<u8>> {
     let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
+    let mut buf = [0u8; 16384];
     loop {
         match rustix::io::read(&fd, &mut buf) {
             Ok(0) => break,
+            // procfs returns everything it has up to the buffer size: a short read is the
+            // end, which saves the extra read that would return 0.
+            Ok(n) if n < buf.len() => {
+                out.extend_from_slice(buf.get(..n)?);
+                break;
+            }
             Ok(n) => out.extend_from_slice(buf.get(..n)?),
             Err(RErrno::INTR) => {}
             Err(_) => return None,
@@ -611,54 +671,6 @@ fn read_command(dir: impl AsFd + Copy) -> Option<String> {
         .map(|b| if *b == 0 { b' ' } else { *b })
         .collect();
     Some(String::from_utf8_lossy(&text).into_owned())
-}
-
-fn fill_details(proc_dir: &OwnedFd, namespaces: &mut [NsInfo], opts: &ListOptions) {
-    if !opts.command && !opts.ppid {
-        return;
-    }
-    let mut cache: HashMap<i32, (Option<String>, Option<i32>)> = HashMap::new();
-    let pids: Vec<i32> = {
-        let mut p: Vec<i32> = namespaces.iter().filter_map(|n| n.pid).collect();
-        p.sort_unstable();
-        p.dedup();
-        p
-    };
-    let read = |pid: &i32| {
-        let dir = rustix::fs::openat(
-            proc_dir,
-            pid.to_string().as_str(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .ok();
-        let command = dir.as_ref().filter(|_| opts.command).and_then(read_command);
-        let ppid = dir.as_ref().filter(|_| opts.ppid).and_then(read_stat_ppid);
-        (*pid, (command, ppid))
-    };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(pids.len() / 128 + 1);
-    if workers <= 1 {
-        cache.extend(pids.iter().map(read));
-    } else {
-        let chunk = pids.len().div_ceil(workers);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = pids
-                .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
-                .collect();
-            for h in handles {
-                cache.extend(h.join().unwrap_or_default());
-            }
-        });
-    }
-    for n in namespaces {
-        if let Some((command, ppid)) = n.pid.and_then(|p| cache.get(&p)) {
-            n.command.clone_from(command);
-            n.ppid = *ppid;
-        }
-    }
 }
 
 /// nsfs mounts in the caller's mount namespace: `(kind, inode, mount point)`.
@@ -870,6 +882,13 @@ mod tests {
     }
 
     #[test]
+    fn ns_links_follow_the_kind_order() {
+        for (i, kind) in Kind::ALL.iter().enumerate() {
+            assert_eq!(NS_LINKS[i], format!("ns/{}", kind.proc_name()));
+        }
+    }
+
+    #[test]
     fn octal_unescape() {
         assert_eq!(unescape_octal("a\\040b\\134c"), "a b\\c");
         assert_eq!(unescape_octal("\\0"), "\\0");
@@ -909,10 +928,13 @@ mod tests {
     fn stat_ppid_with_odd_command_names() {
         let dir = std::env::temp_dir().join(format!("lxns-unit-stat-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("stat"), b"123 (a) b) c) S 77 123 123 0 -1\n").unwrap();
+        std::fs::create_dir_all(dir.join("123")).unwrap();
+        std::fs::write(dir.join("123/stat"), b"123 (a) b) c) S 77 123 123 0 -1\n").unwrap();
         let d = rustix::fs::open(&dir, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+        let d = rustix::fs::openat(&d, "123", OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty())
+            .unwrap();
         assert_eq!(read_stat_ppid(&d), Some(77));
-        std::fs::write(dir.join("stat"), b"garbage").unwrap();
+        std::fs::write(dir.join("123/stat"), b"garbage").unwrap();
         assert_eq!(read_stat_ppid(&d), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }

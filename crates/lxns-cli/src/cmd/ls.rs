@@ -12,9 +12,9 @@ use crate::output;
 
 /// List namespaces (like lsns).
 ///
-/// Finds namespaces through every process, nsfs bind mounts (/run/netns/*) and open file
-/// descriptors. Columns: NS, TYPE, PATH, NPROCS, PID, PPID, COMMAND, UID, USER, NETNSID, NSFS,
-/// PNS, ONS.
+/// Finds namespaces through every process and nsfs bind mounts (/run/netns/*); with --fds
+/// also through every open file descriptor, with --threads through every thread. Columns: NS,
+/// TYPE, PATH, NPROCS, PID, PPID, COMMAND, UID, USER, NETNSID, NSFS, PNS, ONS.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Namespace types to list (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable.
@@ -62,9 +62,13 @@ pub struct Args {
         require_equals = true
     )]
     tree: Option<String>,
-    /// Only namespaces no process is in (kept by a bind mount or an open fd).
+    /// Only namespaces no process is in (kept by a bind mount or an open fd); implies --fds.
     #[arg(long)]
     persistent: bool,
+    /// Also look at every open file descriptor of every process (one readlink per fd) for
+    /// namespaces kept alive only that way.
+    #[arg(long)]
+    fds: bool,
     /// Also look at threads.
     #[arg(long)]
     threads: bool,
@@ -289,6 +293,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut opts = ListOptions::new()
         .kinds(kinds)
         .threads(args.threads)
+        .fds(args.fds || args.persistent)
         .command(has(Col::Command))
         .ppid(has(Col::Ppid) || tree == Some(Tree::Process))
         .netnsid(has(Col::Netnsid))

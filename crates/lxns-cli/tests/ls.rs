@@ -1,0 +1,483 @@
+//! `lxns ls` against `lsns` (util-linux) on the same machine state, and on its own for what
+//! lsns 2.38 cannot see (namespaces kept only by a bind mount or an open fd).
+//!
+//! The tests of this binary look at the whole system, so they run one at a time (`SERIAL`).
+//! Between two listings other processes may start or exit; a comparison that differs is
+//! retried (listing again with both tools) a few times before it fails.
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn strict() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("LXNS_TEST_STRICT").is_ok_and(|v| v == "1")
+}
+
+fn have_lsns() -> bool {
+    let ok = Command::new("lsns")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || !strict(),
+        "lsns (util-linux) is needed, and skips fail in CI"
+    );
+    if !ok {
+        eprintln!("SKIPPED: lsns not installed");
+    }
+    ok
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+fn lxns(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lxns"));
+    c.arg("ls").args(args);
+    c
+}
+
+fn lsns(args: &[&str]) -> Command {
+    let mut c = Command::new("lsns");
+    c.args(args);
+    c
+}
+
+/// Flattens a (possibly nested) `{"namespaces": [...]}` document into ns -> object without
+/// its "children".
+fn flatten(doc: &Value) -> BTreeMap<u64, Value> {
+    fn walk(list: &Value, out: &mut BTreeMap<u64, Value>) {
+        for n in list.as_array().into_iter().flatten() {
+            let mut obj = n.clone();
+            if let Some(kids) = obj.as_object_mut().and_then(|o| o.remove("children")) {
+                walk(&kids, out);
+            }
+            out.insert(obj["ns"].as_u64().expect("ns"), obj);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&doc["namespaces"], &mut out);
+    out
+}
+
+/// The `unshare ... sh -c 'echo ready; exec sleep'` processes (and their children), killed
+/// on drop; `--kill-child` takes pid-namespace inits along.
+struct Target(Child);
+
+impl Target {
+    fn start(flags: &[&str]) -> Target {
+        Self::start_as(flags, None)
+    }
+
+    fn start_as(flags: &[&str], uid: Option<u32>) -> Target {
+        let mut cmd = Command::new("unshare");
+        if flags.contains(&"--fork") {
+            cmd.arg("--kill-child");
+        }
+        cmd.args(flags)
+            .args(["sh", "-c", "echo ready; exec sleep 3600"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .current_dir("/");
+        if let Some(uid) = uid {
+            cmd.uid(uid).gid(uid);
+        }
+        let mut child = cmd.spawn().expect("unshare(1)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "{flags:?}");
+        Target(child)
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A file a namespace is bind-mounted on (by `unshare --KIND=FILE true`), unmounted and
+/// removed on drop.
+struct Persisted(std::path::PathBuf);
+
+impl Persisted {
+    fn new(kind_flag: &str) -> Persisted {
+        let path = std::env::temp_dir().join(format!(
+            "lxns-test-{}-persist-{}",
+            std::process::id(),
+            kind_flag.trim_start_matches('-')
+        ));
+        std::fs::write(&path, b"").unwrap();
+        let me = Persisted(path);
+        run(Command::new("unshare")
+            .arg(format!("{kind_flag}={}", me.0.display()))
+            .arg("true"));
+        me
+    }
+
+    fn ino(&self) -> u64 {
+        std::fs::metadata(&self.0).unwrap().ino()
+    }
+}
+
+impl Drop for Persisted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Compares every namespace lsns reports with ours on `keys`; retries when the system
+/// changed between the two listings.
+fn compare_with_lsns(
+    args: &[&str],
+    extra: &[&str],
+    keys: &[&str],
+) -> (BTreeMap<u64, Value>, BTreeMap<u64, Value>) {
+    let mut ours_args = args.to_vec();
+    ours_args.extend_from_slice(extra);
+    let mut last = String::new();
+    for _ in 0..5 {
+        let theirs = flatten(&json(&run(&mut lsns(args))));
+        let ours = flatten(&json(&run(&mut lxns(&ours_args))));
+        let mut diffs = Vec::new();
+        for (ns, t) in &theirs {
+            match ours.get(ns) {
+                None => diffs.push(format!("missing {t}")),
+                Some(o) => {
+                    for k in keys {
+                        if o.get(*k) != t.get(*k) {
+                            diffs.push(format!(
+                                "{ns} {k}: ours {:?} lsns {:?}",
+                                o.get(*k),
+                                t.get(*k)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // Whatever we list beyond lsns must be something lsns 2.38 cannot see: no process.
+        for (ns, o) in &ours {
+            if !theirs.contains_key(ns) && o.get("nprocs").and_then(Value::as_u64) != Some(0) {
+                diffs.push(format!("extra {o}"));
+            }
+        }
+        if diffs.is_empty() {
+            return (ours, theirs);
+        }
+        last = diffs.join("\n");
+    }
+    panic!("lxns ls {args:?} differs from lsns:\n{last}");
+}
+
+#[test]
+fn same_namespaces_as_lsns_with_every_kind_a_bind_mount_and_an_open_fd() {
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    // Every kind, in one process (a pid-namespace init under unshare --fork)...
+    let all = Target::start(&[
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "--net",
+        "--pid",
+        "--fork",
+        "--ipc",
+        "--uts",
+        "--cgroup",
+        "--time",
+    ]);
+    // ...a few more processes sharing some of them...
+    let _net2 = Target::start(&["--net", "--uts"]);
+    // ...a namespace kept only by a bind mount...
+    let persisted = Persisted::new("--net");
+    // ...and one kept only by an open fd (ours).
+    let fd_held: OwnedFd = lxns::Namespace::new(lxns::Kind::Ipc).unwrap().into();
+    let fd_ino = std::fs::metadata(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&fd_held)
+    ))
+    .unwrap()
+    .ino();
+    let _ = all.pid();
+
+    let keys = ["ns", "type", "nprocs", "pid", "user", "command"];
+    let (ours, _) = compare_with_lsns(&["-J", "-l"], &["--fds"], &keys);
+    let (ours_tree, _) = compare_with_lsns(&["-J"], &[], &keys);
+    // Without --fds the fd-only namespace is not looked for; everything else is the same.
+    let mut with_fds = ours.keys().copied().collect::<BTreeSet<u64>>();
+    with_fds.remove(&fd_ino);
+    assert_eq!(
+        with_fds,
+        ours_tree.keys().copied().collect::<BTreeSet<u64>>()
+    );
+    let kinds: BTreeSet<&str> = ours.values().filter_map(|v| v["type"].as_str()).collect();
+    assert_eq!(kinds.len(), 8, "{kinds:?}");
+    // The two lsns 2.38 misses.
+    let p = &ours[&persisted.ino()];
+    assert_eq!(p["nprocs"], 0);
+    assert_eq!(p["type"], "net");
+    assert!(p["pid"].is_null());
+    let f = &ours[&fd_ino];
+    assert_eq!(f["nprocs"], 0);
+    assert_eq!(f["type"], "ipc");
+    // And --persistent lists exactly those without processes.
+    let persistent = flatten(&json(&run(&mut lxns(&["-J", "-l", "--persistent"]))));
+    assert!(persistent.contains_key(&persisted.ino()) && persistent.contains_key(&fd_ino));
+    assert!(persistent.values().all(|v| v["nprocs"] == 0));
+    // The NSFS column names the bind mount.
+    let with_nsfs = flatten(&json(&run(&mut lxns(&["-J", "-l", "-o", "NS,NSFS,PATH"]))));
+    assert_eq!(
+        with_nsfs[&persisted.ino()]["nsfs"],
+        persisted.0.display().to_string()
+    );
+    drop(fd_held);
+}
+
+#[test]
+fn type_filter_and_task_filter_match_lsns() {
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    let t = Target::start(&["--net", "--uts", "--ipc"]);
+    let keys = [
+        "ns", "type", "nprocs", "pid", "user", "command", "netnsid", "nsfs",
+    ];
+    compare_with_lsns(&["-J", "-l", "-t", "net"], &[], &keys);
+    compare_with_lsns(&["-J", "-l", "-t", "uts", "-t", "ipc"], &[], &keys);
+    let pid = t.pid().to_string();
+    let (ours, theirs) = compare_with_lsns(&["-J", "-l", "-p", &pid], &[], &keys);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(ours.len(), 8);
+    // Text output, too: same rows as lsns -l (sorted: COMMAND may differ in width only).
+    let a = String::from_utf8(
+        run(&mut lxns(&[
+            "-l",
+            "-n",
+            "-t",
+            "net",
+            "-o",
+            "NS,TYPE,NPROCS",
+        ]))
+        .stdout,
+    )
+    .unwrap();
+    let b = String::from_utf8(
+        run(&mut lsns(&[
+            "-l",
+            "-n",
+            "-t",
+            "net",
+            "-o",
+            "NS,TYPE,NPROCS",
+        ]))
+        .stdout,
+    )
+    .unwrap();
+    let norm = |s: &str| -> Vec<Vec<String>> {
+        s.lines()
+            .map(|l| l.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    };
+    assert_eq!(norm(&a), norm(&b));
+}
+
+#[test]
+fn parent_and_owner_match_lsns_for_a_nested_user_namespace_and_its_pid_namespace() {
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    // A user namespace two deep, with a pid namespace owned by it.
+    let mut outer = Command::new("unshare");
+    outer
+        .args(["--user", "--map-root-user", "--kill-child", "--fork"])
+        .args([
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "sh",
+            "-c",
+            "echo ready; exec sleep 3600",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    let mut child = outer.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let guard = Target(child);
+    let keys = ["ns", "type", "pns", "ons"];
+    let (ours, _) = compare_with_lsns(
+        &["-J", "-l", "-o", "NS,TYPE,NPROCS,PID,PNS,ONS"],
+        &[],
+        &keys,
+    );
+    // There is a user namespace whose parent has a parent, and a pid namespace it owns.
+    let users: Vec<&Value> = ours.values().filter(|v| v["type"] == "user").collect();
+    let deep = users
+        .iter()
+        .find(|u| {
+            let p = u["pns"].as_u64().unwrap_or(0);
+            ours.get(&p)
+                .is_some_and(|pp| pp["pns"].as_u64().unwrap_or(0) != 0)
+        })
+        .expect("a user namespace two deep");
+    let deep_ns = deep["ns"].as_u64().unwrap();
+    assert!(
+        ours.values()
+            .any(|v| v["type"] == "pid" && v["ons"].as_u64() == Some(deep_ns)),
+        "its pid namespace"
+    );
+    // The owner tree puts them under each other.
+    let tree = json(&run(&mut lxns(&["-J", "-T", "-o", "NS,TYPE"])));
+    fn depth_of(list: &Value, ns: u64, d: usize) -> Option<usize> {
+        for n in list.as_array()? {
+            if n["ns"].as_u64() == Some(ns) {
+                return Some(d);
+            }
+            if let Some(found) = depth_of(&n["children"], ns, d + 1) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    assert_eq!(depth_of(&tree["namespaces"], deep_ns, 0), Some(2), "{tree}");
+    let parent_tree = json(&run(&mut lxns(&["-J", "--tree=parent", "-t", "user"])));
+    assert_eq!(depth_of(&parent_tree["namespaces"], deep_ns, 0), Some(2));
+    drop(guard);
+}
+
+#[test]
+fn unprivileged_sees_what_it_may_and_nothing_false() {
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    const NOBODY: u32 = 65534;
+    // A process of nobody's own, in its own user and network namespaces.
+    let mine = Target::start_as(&["--user", "--map-root-user", "--net"], Some(NOBODY));
+    let as_nobody = |cmd: &mut Command| -> Value {
+        cmd.uid(NOBODY).gid(NOBODY).current_dir("/");
+        json(&run(cmd))
+    };
+    let root_view = flatten(&json(&run(&mut lxns(&["-J", "-l"]))));
+    let mut ok = false;
+    for _ in 0..5 {
+        let ours = flatten(&as_nobody(&mut lxns(&["-J", "-l"])));
+        let theirs = flatten(&as_nobody(&mut lsns(&["-J", "-l"])));
+        // Both list the namespaces of nobody's processes: the sleeper's net and user ns.
+        let sleeper_net = std::fs::metadata(format!("/proc/{}/ns/net", mine.pid()))
+            .unwrap()
+            .ino();
+        let sleeper_user = std::fs::metadata(format!("/proc/{}/ns/user", mine.pid()))
+            .unwrap()
+            .ino();
+        assert!(ours.contains_key(&sleeper_net) && ours.contains_key(&sleeper_user));
+        // Nothing false: every namespace we report exists (root sees it) and we never count
+        // more processes than root does.
+        for (ns, v) in &ours {
+            let Some(r) = root_view.get(ns) else {
+                // Our own lxns process's namespaces are the root view's too, except when the
+                // listing raced: only the namespaces nobody can see exist for us.
+                panic!("nobody sees {v} which root does not");
+            };
+            assert!(v["nprocs"].as_u64() <= r["nprocs"].as_u64().map(|n| n + 2));
+        }
+        // Same set as lsns, except the lister processes themselves.
+        let a: BTreeSet<u64> = ours.keys().copied().collect();
+        let b: BTreeSet<u64> = theirs.keys().copied().collect();
+        if a == b {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "lxns and lsns as nobody list different namespaces");
+}
+
+#[test]
+fn a_broken_pipe_is_not_an_error() {
+    let _s = serial();
+    let mut child = lxns(&["--output-all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before lxns writes
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_arguments_are_clear() {
+    let _s = serial();
+    let out = lxns(&["-t", "bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a namespace kind"));
+    let out = lxns(&["-o", "NS,FOO"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown column: FOO"));
+    let out = lxns(&["-p", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = lxns(&["-J", "-r"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
