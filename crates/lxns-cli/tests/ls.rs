@@ -481,3 +481,45 @@ fn bad_arguments_are_clear() {
     let out = lxns(&["-J", "-r"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn output_is_byte_identical_to_lsns() {
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    let _t = Target::start(&["--user", "--map-root-user", "--net", "--pid", "--fork"]);
+    for args in [
+        &["-J"][..],
+        &[],
+        &["-l"],
+        &["-r"],
+        &["-n", "-t", "net"],
+        &["-T"],
+        &["-J", "-T=parent"],
+        &[
+            "-J",
+            "-l",
+            "-o",
+            "NS,TYPE,PATH,NPROCS,PID,PPID,UID,USER,PNS,ONS,COMMAND",
+        ],
+    ] {
+        let mut same = false;
+        let mut last = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let a = run(&mut lxns(args)).stdout;
+            let b = run(&mut lsns(args)).stdout;
+            if a == b {
+                same = true;
+                break;
+            }
+            last = (a, b);
+        }
+        assert!(
+            same,
+            "lxns ls {args:?} differs from lsns:\n--- lxns\n{}\n--- lsns\n{}",
+            String::from_utf8_lossy(&last.0),
+            String::from_utf8_lossy(&last.1)
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use lxns::{Kind, KindSet, ListOptions, Listing, NetNsId, NsInfo};
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 use crate::output;
 
@@ -171,47 +171,66 @@ impl Users {
         Users(map)
     }
 
-    fn name(&self, uid: u32) -> String {
-        self.0.get(&uid).cloned().unwrap_or_else(|| uid.to_string())
+    fn name(&self, uid: u32) -> Cow<'_, str> {
+        self.0.get(&uid).map_or_else(
+            || Cow::Owned(uid.to_string()),
+            |n| Cow::Borrowed(n.as_str()),
+        )
     }
 }
 
-fn value(col: Col, n: &NsInfo, users: &Users, sep: &str) -> Value {
+/// One cell: a number, text, or nothing (JSON `null`, an empty table cell).
+enum Cell<'a> {
+    Num(i64),
+    Text(Cow<'a, str>),
+    Null,
+}
+
+impl Cell<'_> {
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Num(n) => Cow::Owned(n.to_string()),
+            Cell::Text(t) => Cow::Borrowed(t.as_ref()),
+            Cell::Null => Cow::Borrowed(""),
+        }
+    }
+}
+
+fn num(n: impl TryInto<i64>) -> Cell<'static> {
+    n.try_into().map_or(Cell::Null, Cell::Num)
+}
+
+fn cell<'a>(col: Col, n: &'a NsInfo, users: &'a Users, sep: &str) -> Cell<'a> {
     match col {
-        Col::Ns => json!(n.id.ino()),
-        Col::Type => json!(n.id.kind().proc_name()),
-        Col::Path => n
-            .path()
-            .map_or(Value::Null, |p| json!(p.display().to_string())),
-        Col::Nprocs => json!(n.nprocs),
-        Col::Pid => n.pid.map_or(Value::Null, |p| json!(p)),
-        Col::Ppid => n.ppid.map_or(Value::Null, |p| json!(p)),
-        Col::Command => n.command.as_ref().map_or(Value::Null, |c| json!(c)),
-        Col::Uid => n.uid.map_or(Value::Null, |u| json!(u)),
-        Col::User => n.uid.map_or(Value::Null, |u| json!(users.name(u))),
+        Col::Ns => num(n.id.ino()),
+        Col::Type => Cell::Text(Cow::Borrowed(n.id.kind().proc_name())),
+        Col::Path => n.path().map_or(Cell::Null, |p| {
+            Cell::Text(Cow::Owned(p.display().to_string()))
+        }),
+        Col::Nprocs => num(n.nprocs),
+        Col::Pid => n.pid.map_or(Cell::Null, num),
+        Col::Ppid => n.ppid.map_or(Cell::Null, num),
+        Col::Command => n
+            .command
+            .as_deref()
+            .map_or(Cell::Null, |c| Cell::Text(Cow::Borrowed(c))),
+        Col::Uid => n.uid.map_or(Cell::Null, num),
+        Col::User => n.uid.map_or(Cell::Null, |u| Cell::Text(users.name(u))),
         Col::Netnsid => match n.netnsid {
-            Some(NetNsId::Assigned(id)) => json!(id),
-            Some(NetNsId::Unassigned) => json!("unassigned"),
-            None => Value::Null,
+            Some(NetNsId::Assigned(id)) => num(id),
+            Some(NetNsId::Unassigned) => Cell::Text(Cow::Borrowed("unassigned")),
+            None => Cell::Null,
         },
         Col::Nsfs => {
             if n.nsfs.is_empty() {
-                Value::Null
+                Cell::Null
             } else {
                 let paths: Vec<String> = n.nsfs.iter().map(|p| p.display().to_string()).collect();
-                json!(paths.join(sep))
+                Cell::Text(Cow::Owned(paths.join(sep)))
             }
         }
-        Col::Pns => json!(n.parent.unwrap_or(0)),
-        Col::Ons => json!(n.owner.unwrap_or(0)),
-    }
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Col::Pns => num(n.parent.unwrap_or(0)),
+        Col::Ons => num(n.owner.unwrap_or(0)),
     }
 }
 
@@ -316,6 +335,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let sep = if args.json { "\n" } else { "," };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    // lsns draws its default process tree in COMMAND; without that column it prints a list.
+    let tree = if tree == Some(Tree::Process) && !has(Col::Command) {
+        None
+    } else {
+        tree
+    };
     let rows = order(&listing, &keep, tree);
     // lsns draws the process tree in COMMAND (or the first column without it), the others
     // in NS.
@@ -325,20 +350,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         Some(_) => cols.first().copied(),
     };
     if args.json {
-        let doc = json_doc(&listing, &rows, &cols, &users, sep);
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from)?;
-        writeln!(out)?;
+        write_json(&mut out, &listing, &rows, &cols, &users, sep)?;
     } else {
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|(i, prefix)| {
                 cols.iter()
                     .map(|col| {
-                        let v = text(&value(*col, &listing.namespaces[*i], &users, sep));
-                        if Some(*col) == tree_col && !args.raw {
+                        let c = cell(*col, &listing.namespaces[*i], &users, sep);
+                        let v = c.text();
+                        if Some(*col) == tree_col {
                             format!("{prefix}{v}")
                         } else {
-                            v
+                            v.into_owned()
                         }
                     })
                     .collect()
@@ -442,6 +466,10 @@ fn order(listing: &Listing, keep: &[usize], tree: Option<Tree>) -> Vec<(usize, S
             walk(*child, &next, b, children, out, seen);
         }
     }
+    // lsns puts user namespaces first among the roots of the owner and parent trees.
+    if tree != Tree::Process {
+        roots.sort_by_key(|i| ns.get(*i).is_none_or(|n| n.id.kind() != Kind::User));
+    }
     for r in roots {
         walk(r, "", "", &children, &mut out, &mut seen);
     }
@@ -454,51 +482,93 @@ fn order(listing: &Listing, keep: &[usize], tree: Option<Tree>) -> Vec<(usize, S
     out
 }
 
-fn json_doc(
+/// Writes the rows as lsns writes JSON (libsmartcols' layout: three-space indents, nested
+/// `children` arrays for trees), streaming, without building a document in memory.
+fn write_json(
+    out: &mut impl Write,
     listing: &Listing,
     rows: &[(usize, String)],
     cols: &[Col],
     users: &Users,
     sep: &str,
-) -> Value {
-    let object = |i: usize| -> Map<String, Value> {
-        cols.iter()
-            .map(|c| {
-                (
-                    c.name().to_ascii_lowercase(),
-                    value(*c, &listing.namespaces[i], users, sep),
-                )
-            })
-            .collect()
-    };
-    // Rebuild the nesting from the prefixes' depth.
-    let mut stack: Vec<(usize, Map<String, Value>)> = Vec::new();
-    let mut top: Vec<Value> = Vec::new();
-    fn close(stack: &mut Vec<(usize, Map<String, Value>)>, top: &mut Vec<Value>) {
-        if let Some((_, obj)) = stack.pop() {
-            match stack.last_mut() {
-                Some((_, parent)) => {
-                    if let Some(Value::Array(kids)) = parent.get_mut("children") {
-                        kids.push(Value::Object(obj));
-                    } else {
-                        parent.insert("children".into(), Value::Array(vec![Value::Object(obj)]));
-                    }
-                }
-                None => top.push(Value::Object(obj)),
+) -> io::Result<()> {
+    let names: Vec<String> = cols.iter().map(|c| c.name().to_ascii_lowercase()).collect();
+    let pad = |level: usize| " ".repeat(3 * level);
+    write!(out, "{{\n   \"namespaces\": [")?;
+    let mut depth_stack: Vec<usize> = Vec::new();
+    let mut first_at_level = true;
+    for (i, prefix) in rows {
+        let d = tree_depth(prefix);
+        let Some(n) = listing.namespaces.get(*i) else {
+            continue;
+        };
+        // Close deeper levels.
+        while depth_stack.last().is_some_and(|top| *top > d) {
+            depth_stack.pop();
+            let level = 2 + 2 * depth_stack.len();
+            write!(out, "\n{}}}\n{}]", pad(level), pad(level - 1))?;
+            first_at_level = false;
+        }
+        if depth_stack.last().is_some_and(|top| *top == d) {
+            // A sibling.
+            write!(out, "\n{}}},{{", pad(2 + 2 * (depth_stack.len() - 1)))?;
+            depth_stack.pop();
+        } else if !depth_stack.is_empty() {
+            // The first child of the open object.
+            let level = 2 + 2 * (depth_stack.len() - 1);
+            write!(
+                out,
+                ",\n{}\"children\": [\n{}{{",
+                pad(level + 1),
+                pad(level + 2)
+            )?;
+        } else if first_at_level {
+            write!(out, "\n{}{{", pad(2))?;
+            first_at_level = false;
+        } else {
+            write!(out, "\n{}}},{{", pad(2))?;
+        }
+        depth_stack.push(d);
+        let level = 2 + 2 * (depth_stack.len() - 1) + 1;
+        for (k, col) in cols.iter().enumerate() {
+            if k > 0 {
+                write!(out, ",")?;
+            }
+            write!(out, "\n{}\"{}\": ", pad(level), names[k])?;
+            match cell(*col, n, users, sep) {
+                Cell::Num(v) => write!(out, "{v}")?,
+                Cell::Text(t) => write_json_string(out, &t)?,
+                Cell::Null => write!(out, "null")?,
             }
         }
     }
-    for (i, prefix) in rows {
-        let d = tree_depth(prefix);
-        while stack.last().is_some_and(|(sd, _)| *sd >= d) {
-            close(&mut stack, &mut top);
+    // Close whatever is open.
+    while depth_stack.len() > 1 {
+        depth_stack.pop();
+        let level = 2 + 2 * depth_stack.len();
+        write!(out, "\n{}}}\n{}]", pad(level), pad(level - 1))?;
+    }
+    if depth_stack.is_empty() {
+        writeln!(out, "\n   ]\n}}")
+    } else {
+        writeln!(out, "\n      }}\n   ]\n}}")
+    }
+}
+
+fn write_json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    for c in s.chars() {
+        match c {
+            '"' => out.write_all(b"\\\"")?,
+            '\\' => out.write_all(b"\\\\")?,
+            '\n' => out.write_all(b"\\n")?,
+            '\r' => out.write_all(b"\\r")?,
+            '\t' => out.write_all(b"\\t")?,
+            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
+            c => write!(out, "{c}")?,
         }
-        stack.push((d, object(*i)));
     }
-    while !stack.is_empty() {
-        close(&mut stack, &mut top);
-    }
-    json!({ "namespaces": top })
+    out.write_all(b"\"")
 }
 
 /// The depth of a tree prefix: each level is two characters wide.
