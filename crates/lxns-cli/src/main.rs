@@ -21,6 +21,7 @@ enum Command {
     Info(cmd::info::Args),
     Limits(cmd::limits::Args),
     Ls(cmd::ls::Args),
+    Netns(cmd::netns::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Info(args) => cmd::info::run(&args),
         Command::Limits(args) => cmd::limits::run(&args),
         Command::Ls(args) => cmd::ls::run(&args),
+        Command::Netns(args) => cmd::netns::run(&args),
     };
     match result {
         Ok(code) => code,

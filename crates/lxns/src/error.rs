@@ -149,6 +149,14 @@ pub enum Op {
     SpawnThread,
     /// Running code inside namespaces ([`run`](crate::run), [`Worker`](crate::Worker)).
     Run,
+    /// Bind-mounting a namespace onto a file ([`Namespace::persist`](crate::Namespace::persist)).
+    Persist,
+    /// Unmounting and removing a persisted namespace ([`unpersist`](crate::unpersist)).
+    Unpersist,
+    /// Preparing or locking a named-namespace registry directory (`/run/netns`).
+    Registry,
+    /// Listing namespaces ([`list`](crate::list)).
+    List,
 }
 
 impl fmt::Display for Op {
@@ -172,6 +180,10 @@ impl fmt::Display for Op {
             Op::Parse => "parse",
             Op::SpawnThread => "start helper thread",
             Op::Run => "run code in namespaces",
+            Op::Persist => "persist namespace (bind mount)",
+            Op::Unpersist => "remove persisted namespace",
+            Op::Registry => "prepare namespace registry",
+            Op::List => "list namespaces",
         })
     }
 }
@@ -324,6 +336,20 @@ pub enum Error {
         /// Why it is unusable.
         reason: String,
     },
+    /// The path (or registry name) already exists (`EEXIST`).
+    AlreadyExists {
+        /// The failed step.
+        op: Op,
+        /// What exists.
+        target: Target,
+    },
+    /// The path is busy (`EBUSY`): still a mount point, or in use.
+    Busy {
+        /// The failed step.
+        op: Op,
+        /// What is busy.
+        target: Target,
+    },
     /// Any other failure from the kernel.
     Os {
         /// The failed step.
@@ -350,6 +376,8 @@ impl Error {
             | Error::LimitReached { op, .. }
             | Error::Unsupported { op, .. }
             | Error::InvalidArgument { op, .. }
+            | Error::AlreadyExists { op, .. }
+            | Error::Busy { op, .. }
             | Error::Os { op, .. } => *op,
         }
     }
@@ -364,7 +392,10 @@ impl Error {
             | Error::Os { kind, .. } => *kind,
             Error::WrongKind { expected, .. } => Some(*expected),
             Error::MultiThreaded { kind, .. } | Error::LimitReached { kind, .. } => Some(*kind),
-            Error::NotNamespace { .. } | Error::InvalidArgument { .. } => None,
+            Error::NotNamespace { .. }
+            | Error::InvalidArgument { .. }
+            | Error::AlreadyExists { .. }
+            | Error::Busy { .. } => None,
         }
     }
 
@@ -374,6 +405,8 @@ impl Error {
             Error::NotFound { .. } => Some(Errno(2)),
             Error::ProcessGone { .. } => Some(Errno(3)),
             Error::LimitReached { .. } => Some(Errno(28)),
+            Error::AlreadyExists { .. } => Some(Errno(17)),
+            Error::Busy { .. } => Some(Errno(16)),
             Error::NotNamespace { errno, .. } | Error::Unsupported { errno, .. } => *errno,
             Error::PermissionDenied { errno, .. }
             | Error::MultiThreaded { errno, .. }
@@ -417,6 +450,12 @@ impl Error {
             Error::ProcessGone { .. } => Some(
                 "the process exited; lxns holds processes by pidfd, so a reused pid is never \
                  mistaken for it"
+                    .into(),
+            ),
+            Error::Busy { .. } => Some(
+                "the file is still a mount point: another mount namespace may hold a copy of \
+                 the mount that does not propagate; unmount it there (or keep registry \
+                 directories shared mounts, as lxns and ip netns do)"
                     .into(),
             ),
             Error::NotFound {
@@ -481,9 +520,10 @@ impl fmt::Display for Error {
             Error::NotFound { kind, target, .. }
             | Error::PermissionDenied { kind, target, .. }
             | Error::Os { kind, target, .. } => (*kind, Some(target)),
-            Error::NotNamespace { target, .. } | Error::InvalidArgument { target, .. } => {
-                (None, Some(target))
-            }
+            Error::NotNamespace { target, .. }
+            | Error::InvalidArgument { target, .. }
+            | Error::AlreadyExists { target, .. }
+            | Error::Busy { target, .. } => (None, Some(target)),
             Error::WrongKind { target, .. } => (None, Some(target)),
             Error::ProcessGone { kind, .. } | Error::Unsupported { kind, .. } => (*kind, None),
             Error::MultiThreaded { kind, .. } | Error::LimitReached { kind, .. } => {
@@ -532,6 +572,8 @@ impl fmt::Display for Error {
                 }
             }
             Error::InvalidArgument { reason, .. } => f.write_str(reason)?,
+            Error::AlreadyExists { .. } => f.write_str("already exists (EEXIST)")?,
+            Error::Busy { .. } => f.write_str("busy (EBUSY)")?,
             Error::Os { errno, .. } => write!(f, "{errno}")?,
         }
         if let Some(h) = self.hint() {
@@ -549,6 +591,7 @@ impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         let kind = match &e {
             Error::NotFound { .. } => io::ErrorKind::NotFound,
+            Error::AlreadyExists { .. } => io::ErrorKind::AlreadyExists,
             Error::PermissionDenied { .. } => io::ErrorKind::PermissionDenied,
             Error::InvalidArgument { .. } | Error::WrongKind { .. } => io::ErrorKind::InvalidInput,
             Error::Unsupported { .. } => io::ErrorKind::Unsupported,

@@ -126,6 +126,8 @@ mod inspect;
 mod kind;
 mod list;
 mod namespace;
+pub mod netns;
+mod persist;
 mod process;
 mod run;
 #[allow(unsafe_code)] // The one module with unsafe code: see its `# Safety` section.
@@ -137,5 +139,6 @@ pub use inspect::{limit, parse_limit, set_limit};
 pub use kind::{Iter as KindSetIter, Kind, KindSet};
 pub use list::{ListOptions, Listing, NetNsId, NsInfo, list};
 pub use namespace::{Namespace, NsId};
+pub use persist::{is_persisted, unpersist};
 pub use process::Process;
 pub use run::{RunFuture, Worker, run, run_async, run_scoped};

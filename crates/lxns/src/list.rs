@@ -791,6 +791,31 @@ fn parse_nsid_replies(buf: &[u8], out: &mut Vec<(u32, Option<i32>)>) {
     }
 }
 
+/// The netnsid of the network namespace behind `fd`, as the caller's network namespace
+/// numbers it.
+pub(crate) fn netnsid_for_fd(fd: i32) -> Option<NetNsId> {
+    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
+    let sock = rustix::net::socket_with(
+        AddressFamily::NETLINK,
+        SocketType::RAW,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .ok()?;
+    let mut req = Vec::with_capacity(28);
+    getnsid_request(&mut req, 0, NETNSA_FD, fd);
+    rustix::net::send(&sock, &req, SendFlags::empty()).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let (_, n) = rustix::net::recv(&sock, &mut buf[..], RecvFlags::empty()).ok()?;
+    let mut replies = Vec::new();
+    parse_nsid_replies(buf.get(..n)?, &mut replies);
+    let (_, nsid) = replies.into_iter().next()?;
+    Some(match nsid? {
+        id if id >= 0 => NetNsId::Assigned(id),
+        _ => NetNsId::Unassigned,
+    })
+}
+
 fn fill_netnsids(namespaces: &mut [NsInfo]) {
     use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
     let Ok(sock) = rustix::net::socket_with(

@@ -3,3 +3,4 @@
 pub mod info;
 pub mod limits;
 pub mod ls;
+pub mod netns;

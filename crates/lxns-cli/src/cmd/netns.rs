@@ -1,0 +1,161 @@
+//! `lxns netns …`: named network namespaces, with the argument forms of `ip netns`.
+
+use std::io::{self, Write};
+use std::os::unix::process::CommandExt;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use lxns::NetNsId;
+use lxns::netns::Registry;
+
+/// Named network namespaces, interoperable with `ip netns` (/run/netns).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Use this registry directory instead of /run/netns.
+    #[arg(long, value_name = "DIR", global = true)]
+    registry: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// Create a network namespace and register it as NAME.
+    Add { name: String },
+    /// Register the network namespace of process PID as NAME.
+    Attach { name: String, pid: i32 },
+    /// Unregister NAMEs (unmount and remove); the namespaces live on while in use.
+    #[command(alias = "del")]
+    Delete {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// List registered names (with their netnsid, as ip netns list).
+    #[command(alias = "show", alias = "ls")]
+    List {
+        /// JSON output (ip -j netns list's shape, plus the namespace inode).
+        #[arg(short = 'J', long)]
+        json: bool,
+    },
+    /// Run CMD inside NAME: a new mount namespace with a fresh /sys and /etc/netns/NAME/*.
+    Exec {
+        name: String,
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// Print the names under which PID's network namespace is registered.
+    Identify { pid: Option<i32> },
+    /// Print the pids of the processes in NAME.
+    Pids { name: String },
+    /// Remove name files that have no namespace mounted (left by a killed process).
+    Repair,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let reg = args
+        .registry
+        .as_ref()
+        .map_or_else(Registry::new, Registry::at);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    // Every change starts by repairing what a killed lxns or ip may have left, and says so.
+    if matches!(
+        args.command,
+        Cmd::Add { .. } | Cmd::Attach { .. } | Cmd::Delete { .. }
+    ) && reg.dir().is_dir()
+    {
+        if let Ok(repaired) = reg.repair() {
+            for name in repaired {
+                eprintln!(
+                    "lxns: removed {}: a name file with no namespace mounted (left by an \
+                     interrupted add or delete)",
+                    reg.dir().join(name).display()
+                );
+            }
+        }
+    }
+    match &args.command {
+        Cmd::Add { name } => {
+            reg.add(name)?;
+        }
+        Cmd::Attach { name, pid } => reg.attach(name, *pid)?,
+        Cmd::Delete { names } => {
+            let mut failed = false;
+            for name in names {
+                if let Err(e) = reg.delete(name) {
+                    eprintln!("lxns: {name}: {e}");
+                    failed = true;
+                }
+            }
+            if failed {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Cmd::List { json } => {
+            let entries = reg.list()?;
+            if *json {
+                let items: Vec<serde_json::Value> = entries
+                    .iter()
+                    .map(|e| {
+                        let mut v = serde_json::json!({ "name": e.name });
+                        if let Some(NetNsId::Assigned(id)) = e.nsid {
+                            v["id"] = serde_json::json!(id);
+                        }
+                        if let Some(id) = e.id {
+                            v["ns"] = serde_json::json!(id.ino());
+                        }
+                        v
+                    })
+                    .collect();
+                serde_json::to_writer(&mut out, &items).map_err(io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                for e in &entries {
+                    match e.nsid {
+                        Some(NetNsId::Assigned(id)) => writeln!(out, "{} (id: {id})", e.name)?,
+                        _ => writeln!(out, "{}", e.name)?,
+                    }
+                }
+            }
+        }
+        Cmd::Exec { name, command } => return exec(&reg, name, command),
+        Cmd::Identify { pid } => {
+            let pid = match pid {
+                Some(p) => *p,
+                None => std::process::id().try_into().context("pid")?,
+            };
+            for name in reg.identify(pid)? {
+                writeln!(out, "{name}")?;
+            }
+        }
+        Cmd::Pids { name } => {
+            for pid in reg.pids(name)? {
+                writeln!(out, "{pid}")?;
+            }
+        }
+        Cmd::Repair => {
+            for name in reg.repair()? {
+                writeln!(out, "removed {name}: no namespace was mounted on it")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sets this (single-threaded) process up like `ip netns exec` and replaces it with the
+/// command: no extra fork.
+fn exec(reg: &Registry, name: &str, command: &[String]) -> Result<ExitCode> {
+    let Some((program, rest)) = command.split_first() else {
+        bail!("netns exec needs a command");
+    };
+    lxns::netns::prepare_exec_current_thread(reg, name)?;
+    let err = std::process::Command::new(program).args(rest).exec();
+    let code = match err.kind() {
+        io::ErrorKind::NotFound => 127,
+        io::ErrorKind::PermissionDenied => 126,
+        _ => 126,
+    };
+    eprintln!("lxns: exec {program}: {err}");
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,478 @@
+//! `lxns netns` against `ip netns` (iproute2), both ways, on the real `/run/netns`; crash
+//! safety under SIGKILL; bad input. Tests that touch `/run/netns` run one at a time, remove
+//! the names they made, and put `/run/netns` back as they found it (absent, or present).
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn strict() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("LXNS_TEST_STRICT").is_ok_and(|v| v == "1")
+}
+
+fn have_ip() -> bool {
+    let ok = Command::new("ip")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || !strict(),
+        "ip (iproute2) is needed, and skips fail in CI"
+    );
+    if !ok {
+        eprintln!("SKIPPED: ip not installed");
+    }
+    ok
+}
+
+fn name(what: &str) -> String {
+    format!(
+        "lxns-test-{}-{}-{what}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn lxns() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lxns"))
+}
+
+fn ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn nsfs_mounts_under(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(" - nsfs "))
+        .filter_map(|l| l.split(' ').nth(4).map(str::to_owned))
+        .filter(|m| m.starts_with(&format!("{}/", dir.display())))
+        .collect()
+}
+
+fn is_mount_point(dir: &Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(&dir.display().to_string()))
+}
+
+/// Puts `/run/netns` back as it was, and removes the names a test registered, on drop.
+struct RunNetnsGuard {
+    existed: bool,
+    was_mount: bool,
+    names: Vec<String>,
+}
+
+impl RunNetnsGuard {
+    fn new() -> RunNetnsGuard {
+        let dir = Path::new("/run/netns");
+        RunNetnsGuard {
+            existed: dir.exists(),
+            was_mount: is_mount_point(dir),
+            names: Vec::new(),
+        }
+    }
+
+    fn track(&mut self, name: &str) -> String {
+        self.names.push(name.to_owned());
+        name.to_owned()
+    }
+}
+
+impl Drop for RunNetnsGuard {
+    fn drop(&mut self) {
+        let dir = Path::new("/run/netns");
+        for n in &self.names {
+            let p = dir.join(n);
+            let _ = rustix::mount::unmount(&p, rustix::mount::UnmountFlags::DETACH);
+            let _ = std::fs::remove_file(&p);
+        }
+        if !self.was_mount {
+            while is_mount_point(dir) {
+                if rustix::mount::unmount(dir, rustix::mount::UnmountFlags::DETACH).is_err() {
+                    break;
+                }
+            }
+        }
+        if !self.existed {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// A private registry directory (a shared bind mount of itself once used), cleaned up.
+struct TempRegistry(PathBuf);
+
+impl TempRegistry {
+    fn new(what: &str) -> TempRegistry {
+        let p = std::env::temp_dir().join(name(what));
+        TempRegistry(p)
+    }
+
+    fn arg(&self) -> String {
+        format!("--registry={}", self.0.display())
+    }
+}
+
+impl Drop for TempRegistry {
+    fn drop(&mut self) {
+        for m in nsfs_mounts_under(&self.0) {
+            let _ = rustix::mount::unmount(m.as_str(), rustix::mount::UnmountFlags::DETACH);
+        }
+        while is_mount_point(&self.0) {
+            if rustix::mount::unmount(&self.0, rustix::mount::UnmountFlags::DETACH).is_err() {
+                break;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn added_by_lxns_is_listed_and_usable_by_ip() {
+    let _s = serial();
+    if !have_ip() {
+        return;
+    }
+    let mut guard = RunNetnsGuard::new();
+    let n = guard.track(&name("a"));
+    ok(lxns().args(["netns", "add", &n]));
+    let listed = text(&ok(Command::new("ip").args(["netns", "list"])));
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(n.as_str())),
+        "{listed}"
+    );
+    // ip netns exec lands in the namespace lxns made.
+    let file_ino = std::fs::metadata(format!("/run/netns/{n}")).unwrap().ino();
+    let inside = text(&ok(Command::new("ip").args([
+        "netns",
+        "exec",
+        &n,
+        "readlink",
+        "/proc/self/ns/net",
+    ])));
+    assert_eq!(inside.trim(), format!("net:[{file_ino}]"));
+    let links = text(&ok(
+        Command::new("ip").args(["netns", "exec", &n, "ip", "-o", "link"])
+    ));
+    assert_eq!(links.lines().count(), 1, "only lo: {links}");
+    // lxns's own exec too, with a fresh /sys of that namespace.
+    let inside = text(&ok(lxns().args([
+        "netns",
+        "exec",
+        &n,
+        "readlink",
+        "/proc/self/ns/net",
+    ])));
+    assert_eq!(inside.trim(), format!("net:[{file_ino}]"));
+    let sys = text(&ok(lxns().args([
+        "netns",
+        "exec",
+        &n,
+        "ls",
+        "/sys/class/net",
+    ])));
+    assert_eq!(sys.split_whitespace().collect::<Vec<_>>(), ["lo"]);
+    // ip deletes it; lxns sees it gone.
+    ok(Command::new("ip").args(["netns", "delete", &n]));
+    assert!(!text(&ok(lxns().args(["netns", "list"]))).contains(&n));
+    assert!(
+        nsfs_mounts_under(Path::new("/run/netns"))
+            .iter()
+            .all(|m| !m.contains(&n))
+    );
+}
+
+#[test]
+fn added_by_ip_is_opened_listed_and_deleted_by_lxns() {
+    let _s = serial();
+    if !have_ip() {
+        return;
+    }
+    let mut guard = RunNetnsGuard::new();
+    let n = guard.track(&name("b"));
+    ok(Command::new("ip").args(["netns", "add", &n]));
+    let listed = text(&ok(lxns().args(["netns", "list", "--json"])));
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let entry = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == n.as_str())
+        .expect("listed");
+    let ino = std::fs::metadata(format!("/run/netns/{n}")).unwrap().ino();
+    assert_eq!(entry["ns"], ino);
+    // Opened through the library, and identified from a process inside it.
+    let ns = lxns::netns::Registry::new().open(&n).unwrap();
+    assert_eq!(ns.id().ino(), ino);
+    let mut inside = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &n,
+            "sh",
+            "-c",
+            "echo ready; exec sleep 3600",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(inside.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let pid = inside.id().to_string();
+    let ids = text(&ok(lxns().args(["netns", "identify", &pid])));
+    assert_eq!(ids.trim(), n);
+    let pids = text(&ok(lxns().args(["netns", "pids", &n])));
+    assert!(pids.lines().any(|p| p == pid), "{pids}");
+    assert_eq!(
+        text(&ok(Command::new("ip").args(["netns", "identify", &pid]))).trim(),
+        n
+    );
+    // Deleted by lxns while busy (a process is in it): gone for ip too, nothing mounted.
+    ok(lxns().args(["netns", "delete", &n]));
+    assert!(!Path::new(&format!("/run/netns/{n}")).exists());
+    assert!(!text(&ok(Command::new("ip").args(["netns", "list"]))).contains(&n));
+    assert!(
+        nsfs_mounts_under(Path::new("/run/netns"))
+            .iter()
+            .all(|m| !m.contains(&n))
+    );
+    // The namespace itself lives on with its process.
+    assert_eq!(
+        std::fs::metadata(format!("/proc/{pid}/ns/net"))
+            .unwrap()
+            .ino(),
+        ino
+    );
+    let _ = inside.kill();
+    let _ = inside.wait();
+}
+
+#[test]
+fn a_persisted_namespace_outlives_every_process() {
+    let _s = serial();
+    if !have_ip() {
+        return;
+    }
+    let reg = TempRegistry::new("outlive");
+    let n = name("c");
+    ok(lxns().args(["netns", &reg.arg(), "add", &n]));
+    // Change its state from a process that then exits...
+    ok(lxns().args([
+        "netns",
+        &reg.arg(),
+        "exec",
+        &n,
+        "ip",
+        "link",
+        "set",
+        "lo",
+        "up",
+    ]));
+    // ...and find it there later, from a new process.
+    let links = text(&ok(lxns().args([
+        "netns",
+        &reg.arg(),
+        "exec",
+        &n,
+        "ip",
+        "-o",
+        "link",
+        "show",
+        "lo",
+    ])));
+    assert!(links.contains("UP"), "{links}");
+    ok(lxns().args(["netns", &reg.arg(), "delete", &n]));
+    assert!(!reg.0.join(&n).exists());
+    assert!(nsfs_mounts_under(&reg.0).is_empty());
+}
+
+#[test]
+fn sigkill_while_adding_and_deleting_leaves_nothing_inconsistent() {
+    let _s = serial();
+    let reg = TempRegistry::new("crash");
+    let arg = reg.arg();
+    let mut killed = 0;
+    for i in 0..90u32 {
+        let n = format!("c{}", i % 6);
+        let verb = if i % 2 == 0 { "add" } else { "delete" };
+        let mut child = lxns()
+            .args(["netns", &arg, verb, &n])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Fault injection: SIGKILL at a point that moves through the operation (0-3 ms after
+        // spawning, past process start-up), not synchronisation.
+        let until =
+            std::time::Instant::now() + std::time::Duration::from_micros(u64::from(i % 30) * 100);
+        while std::time::Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        if child.kill().is_ok() {
+            killed += 1;
+        }
+        let _ = child.wait();
+    }
+    assert!(killed > 0);
+    // The next command repairs what a kill left, and says so.
+    let out = ok(lxns().args(["netns", &arg, "repair"]));
+    for line in text(&out).lines() {
+        assert!(line.contains("no namespace was mounted"), "{line}");
+    }
+    // Now every name has its mount, and every mount its name.
+    let files: Vec<PathBuf> = std::fs::read_dir(&reg.0)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    for f in &files {
+        assert!(lxns::is_persisted(f), "{} lacks its mount", f.display());
+    }
+    let mounts = nsfs_mounts_under(&reg.0);
+    assert_eq!(mounts.len(), files.len(), "{mounts:?} vs {files:?}");
+    // And all of it deletes cleanly.
+    for f in &files {
+        let n = f.file_name().unwrap().to_str().unwrap();
+        ok(lxns().args(["netns", &arg, "delete", n]));
+    }
+    assert!(nsfs_mounts_under(&reg.0).is_empty());
+}
+
+#[test]
+fn the_next_command_repairs_an_interrupted_add_and_says_so() {
+    let _s = serial();
+    let reg = TempRegistry::new("repair");
+    let arg = reg.arg();
+    let n = name("e");
+    ok(lxns().args(["netns", &arg, "add", &n]));
+    // What SIGKILL between creating the name file and mounting onto it leaves behind.
+    std::fs::write(reg.0.join("half-added"), b"").unwrap();
+    assert!(!lxns::is_persisted(reg.0.join("half-added")));
+    let out = ok(lxns().args(["netns", &arg, "add", &name("f")]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("half-added") && err.contains("no namespace mounted"),
+        "{err}"
+    );
+    assert!(!reg.0.join("half-added").exists());
+    // A real namespace is never "repaired".
+    assert!(lxns::is_persisted(reg.0.join(&n)));
+}
+
+#[test]
+fn bad_input_is_clear_and_changes_nothing() {
+    let _s = serial();
+    let reg = TempRegistry::new("bad");
+    let arg = reg.arg();
+    let fail = |args: &[&str], want: &str| {
+        let out = lxns().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("panicked"));
+    };
+    for bad in ["", ".", "..", "a/b"] {
+        fail(
+            &["netns", &arg, "add", bad],
+            "invalid network namespace name",
+        );
+    }
+    fail(
+        &["netns", &arg, "add", &"x".repeat(300)],
+        "shorter than 255",
+    );
+    assert!(!reg.0.exists(), "invalid names create nothing");
+    let n = name("d");
+    ok(lxns().args(["netns", &arg, "add", &n]));
+    let ino = std::fs::metadata(reg.0.join(&n)).unwrap().ino();
+    fail(&["netns", &arg, "add", &n], "already exists");
+    assert_eq!(
+        std::fs::metadata(reg.0.join(&n)).unwrap().ino(),
+        ino,
+        "untouched"
+    );
+    fail(
+        &["netns", &arg, "delete", "no-such-name"],
+        "no such file or namespace",
+    );
+    fail(&["netns", &arg, "attach", "x", "0"], "pid 0");
+    fail(
+        &["netns", &arg, "exec", "no-such-name", "true"],
+        "no such file or namespace",
+    );
+    let out = lxns()
+        .args(["netns", &arg, "exec", &n, "/nonexistent/cmd"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(127));
+    ok(lxns().args(["netns", &arg, "delete", &n]));
+    // A registry directory that is a symlink is refused, and nothing is made through it.
+    let real = std::env::temp_dir().join(name("real"));
+    std::fs::create_dir(&real).unwrap();
+    let link = std::env::temp_dir().join(name("link"));
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    fail(
+        &[
+            "netns",
+            &format!("--registry={}", link.display()),
+            "add",
+            "x",
+        ],
+        "symlink",
+    );
+    assert!(std::fs::read_dir(&real).unwrap().next().is_none());
+    assert!(!is_mount_point(&real));
+    std::fs::remove_file(&link).unwrap();
+    std::fs::remove_dir(&real).unwrap();
+    // No permission: as nobody, refused, nothing made.
+    let out = lxns()
+        .args([
+            "netns",
+            &format!("--registry={}", reg.0.display()),
+            "add",
+            "y",
+        ])
+        .uid(65534)
+        .gid(65534)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("EPERM") || err.contains("EACCES"), "{err}");
+    assert!(!reg.0.join("y").exists());
+}

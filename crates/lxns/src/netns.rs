@@ -1,0 +1,444 @@
+//! Named network namespaces, interoperable with `ip netns` (iproute2).
+//!
+//! iproute2 keeps a named network namespace as a file in `/run/netns` (falling back to
+//! `/var/run/netns`) with the namespace bind-mounted onto it, and makes that directory a
+//! shared mount (binding it onto itself first when it is not a mount point) so that adding
+//! or deleting a name is seen in every mount namespace. [`Registry`] follows the same
+//! protocol, so `ip netns list` sees what lxns adds and lxns opens, lists and deletes what
+//! `ip netns add` made. lxns also takes an `flock` on the directory around every change, and
+//! repairs what a killed process can leave behind (a name file with nothing mounted on it).
+//!
+//! ```no_run
+//! use lxns::netns::Registry;
+//! let reg = Registry::new();
+//! let blue = reg.add("blue")?;            // like `ip netns add blue`
+//! assert!(reg.list()?.iter().any(|e| e.name == "blue"));
+//! reg.delete("blue")?;                     // like `ip netns delete blue`
+//! # drop(blue);
+//! # Ok::<(), lxns::Error>(())
+//! ```
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
+use rustix::io::Errno as RErrno;
+use rustix::mount::MountPropagationFlags;
+
+use crate::error::{Error, Op, Result, Target};
+use crate::kind::Kind;
+use crate::list::{ListOptions, NetNsId};
+use crate::namespace::Namespace;
+use crate::persist::{is_persisted, path_error, unpersist};
+use crate::process::Process;
+
+/// iproute2's directory for named network namespaces.
+pub const RUN_DIR: &str = "/run/netns";
+/// The older spelling, used when `/run` does not exist.
+pub const VAR_RUN_DIR: &str = "/var/run/netns";
+
+/// A directory of named network namespaces (`/run/netns` by default).
+#[derive(Clone, Debug)]
+pub struct Registry {
+    dir: PathBuf,
+}
+
+/// One named namespace, from [`Registry::list`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Entry {
+    /// The name (the file name in the registry).
+    pub name: String,
+    /// The namespace's identity, when the file has one mounted.
+    pub id: Option<crate::NsId>,
+    /// Its id in the caller's network namespace, as `ip netns list` shows `(id: N)`.
+    pub nsid: Option<NetNsId>,
+}
+
+/// Checks a namespace name as iproute2 does: not empty, not `.` or `..`, no `/`, no NUL,
+/// shorter than `NAME_MAX` (255) bytes.
+///
+/// ```
+/// assert!(lxns::netns::validate_name("blue").is_ok());
+/// for bad in ["", ".", "..", "a/b", &"x".repeat(255)] {
+///     assert!(lxns::netns::validate_name(bad).is_err());
+/// }
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidArgument`] saying which rule the name breaks.
+pub fn validate_name(name: &str) -> Result<()> {
+    let why = if name.is_empty() {
+        Some("a name cannot be empty")
+    } else if name == "." || name == ".." {
+        Some("a name cannot be . or ..")
+    } else if name.contains('/') {
+        Some("a name cannot contain '/'")
+    } else if name.contains('\0') {
+        Some("a name cannot contain NUL")
+    } else if name.len() >= 255 {
+        Some("a name must be shorter than 255 bytes (NAME_MAX)")
+    } else {
+        None
+    };
+    match why {
+        Some(reason) => Err(Error::InvalidArgument {
+            op: Op::Registry,
+            target: Target::Text(name.to_owned()),
+            reason: format!("invalid network namespace name: {reason}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Sets up the **calling thread** (and, through a new mount namespace, the process it will
+/// `exec`) the way `ip netns exec NAME` does, without running anything:
+///
+/// 1. enters the network namespace registered as `name`;
+/// 2. creates a new mount namespace and makes `/` a recursive slave, so nothing mounted here
+///    leaks out while mounts from outside still arrive;
+/// 3. replaces `/sys` with a fresh sysfs, which shows the new namespace's devices (read-only
+///    if the old one was);
+/// 4. bind-mounts every file in `/etc/netns/NAME/` over its namesake in `/etc` (for
+///    `resolv.conf` and the like).
+///
+/// Call it in a single-threaded process right before `exec`, as `lxns netns exec` does.
+///
+/// # Errors
+/// As for [`Registry::open`], [`Namespace::enter_current_thread`] and
+/// [`unshare_current_thread`](crate::unshare_current_thread); mounting errors name the step.
+pub fn prepare_exec_current_thread(registry: &Registry, name: &str) -> Result<()> {
+    let ns = registry.open(name)?;
+    ns.enter_current_thread()?;
+    crate::unshare_current_thread(Kind::Mnt.into())?;
+    let op = Op::Registry;
+    rustix::mount::mount_change(
+        "/",
+        MountPropagationFlags::DOWNSTREAM | MountPropagationFlags::REC,
+    )
+    .map_err(|e| path_error(op, Some(Kind::Mnt), Path::new("/"), e))?;
+    let read_only = rustix::fs::statvfs("/sys")
+        .is_ok_and(|v| v.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY));
+    rustix::mount::unmount("/sys", rustix::mount::UnmountFlags::DETACH)
+        .map_err(|e| path_error(op, Some(Kind::Mnt), Path::new("/sys"), e))?;
+    let flags = if read_only {
+        rustix::mount::MountFlags::RDONLY
+    } else {
+        rustix::mount::MountFlags::empty()
+    };
+    rustix::mount::mount(name, "/sys", "sysfs", flags, None)
+        .map_err(|e| path_error(op, Some(Kind::Net), Path::new("/sys"), e))?;
+    let etc = Path::new("/etc/netns").join(name);
+    if let Ok(rd) = std::fs::read_dir(&etc) {
+        for entry in rd.flatten() {
+            let target = Path::new("/etc").join(entry.file_name());
+            // ip warns and goes on when one of them cannot be bound; so do we (silently:
+            // the library does not print).
+            let _ = rustix::mount::mount_bind(entry.path(), &target);
+        }
+    }
+    Ok(())
+}
+
+/// The locked, prepared registry directory.
+struct Locked {
+    dir: OwnedFd,
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::new()
+    }
+}
+
+impl Registry {
+    /// The registry `ip netns` uses: `/run/netns`, or `/var/run/netns` where `/run` does not
+    /// exist.
+    pub fn new() -> Registry {
+        let dir = if Path::new("/run").is_dir() {
+            RUN_DIR
+        } else {
+            VAR_RUN_DIR
+        };
+        Registry { dir: dir.into() }
+    }
+
+    /// A registry in another directory (tests, or a private namespace store).
+    pub fn at(dir: impl Into<PathBuf>) -> Registry {
+        Registry { dir: dir.into() }
+    }
+
+    /// The registry's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of `name` in the registry.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an invalid name.
+    pub fn path(&self, name: &str) -> Result<PathBuf> {
+        validate_name(name)?;
+        Ok(self.dir.join(name))
+    }
+
+    /// Creates a new network namespace and registers it as `name` (`ip netns add NAME`).
+    /// The caller's threads are not moved. Returns a handle on the new namespace.
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] for an invalid name; [`Error::AlreadyExists`] when the
+    ///    name is taken. Nothing is changed in either case.
+    ///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
+    ///  - [`Error::InvalidArgument`] when the registry directory is a symlink.
+    pub fn add(&self, name: &str) -> Result<Namespace> {
+        let path = self.path(name)?;
+        let locked = self.prepare()?;
+        exists_check(&locked, name, &path)?;
+        let ns = Namespace::new(Kind::Net)?;
+        ns.persist(&path)?;
+        Ok(ns)
+    }
+
+    /// Registers an existing network namespace under `name`.
+    ///
+    /// # Errors
+    /// As for [`add`](Registry::add); [`Error::WrongKind`] for a namespace that is not a
+    /// network namespace.
+    pub fn add_namespace(&self, name: &str, ns: &Namespace) -> Result<()> {
+        if ns.kind() != Kind::Net {
+            return Err(Error::WrongKind {
+                op: Op::Persist,
+                target: Target::Namespace(ns.id()),
+                expected: Kind::Net,
+                found: ns.kind(),
+            });
+        }
+        let path = self.path(name)?;
+        let locked = self.prepare()?;
+        exists_check(&locked, name, &path)?;
+        ns.persist(&path)
+    }
+
+    /// Registers the network namespace of process `pid` as `name` (`ip netns attach NAME
+    /// PID`).
+    ///
+    /// # Errors
+    /// As for [`add`](Registry::add), and [`Error::ProcessGone`] for a missing process.
+    pub fn attach(&self, name: &str, pid: i32) -> Result<()> {
+        validate_name(name)?;
+        let ns = Namespace::of_process(pid, Kind::Net)?;
+        self.add_namespace(name, &ns)
+    }
+
+    /// Opens the namespace registered as `name`.
+    ///
+    /// # Errors
+    ///  - [`Error::NotFound`] when no such name is registered.
+    ///  - [`Error::NotNamespace`] when the file has no namespace mounted (left by a crash).
+    pub fn open(&self, name: &str) -> Result<Namespace> {
+        Namespace::open_as(self.path(name)?, Kind::Net)
+    }
+
+    /// Unregisters `name`: unmounts and removes its file (`ip netns delete NAME`). The
+    /// namespace lives on while processes or handles still use it. Works while it is busy.
+    ///
+    /// # Errors
+    ///  - [`Error::NotFound`] when no such name is registered (nothing is changed).
+    ///  - [`Error::Busy`] when another mount namespace pins the mount.
+    pub fn delete(&self, name: &str) -> Result<()> {
+        let path = self.path(name)?;
+        let _locked = self.lock_existing()?;
+        match unpersist(&path) {
+            // A file with nothing mounted: what a crash between create and mount leaves.
+            Err(Error::NotNamespace { .. }) => {
+                rustix::fs::unlink(&path).map_err(|e| path_error(Op::Unpersist, None, &path, e))
+            }
+            other => other,
+        }
+    }
+
+    /// The registered names, sorted, with their namespace ids and netnsids
+    /// (`ip netns list`). A name file with no namespace mounted shows `id: None`.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] when the directory cannot be read. A registry directory
+    /// that does not exist lists as empty.
+    pub fn list(&self) -> Result<Vec<Entry>> {
+        let rd = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(path_error(
+                    Op::Registry,
+                    None,
+                    &self.dir,
+                    RErrno::from_raw_os_error(e.raw_os_error().unwrap_or(5)),
+                ));
+            }
+        };
+        let mut out = Vec::new();
+        for entry in rd.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let path = entry.path();
+            let ns = is_persisted(&path)
+                .then(|| Namespace::open_as(&path, Kind::Net).ok())
+                .flatten();
+            let nsid = ns.as_ref().and_then(netnsid_of);
+            out.push(Entry {
+                name,
+                id: ns.as_ref().map(Namespace::id),
+                nsid,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The names under which process `pid`'s network namespace is registered (`ip netns
+    /// identify PID`).
+    ///
+    /// # Errors
+    /// As for [`Namespace::of_process`] and [`list`](Registry::list).
+    pub fn identify(&self, pid: i32) -> Result<Vec<String>> {
+        let ns = Process::open(pid)?.namespace(Kind::Net)?;
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|e| e.id == Some(ns.id()))
+            .map(|e| e.name)
+            .collect())
+    }
+
+    /// The pids of the processes in the namespace registered as `name` (`ip netns pids
+    /// NAME`), ascending.
+    ///
+    /// # Errors
+    /// As for [`open`](Registry::open).
+    pub fn pids(&self, name: &str) -> Result<Vec<i32>> {
+        let ns = self.open(name)?;
+        let listing = crate::list(
+            &ListOptions::new()
+                .kinds(Kind::Net.into())
+                .fds(false)
+                .mounts(false)
+                .command(false),
+        )?;
+        Ok(listing.members(Kind::Net, ns.id().ino()).to_vec())
+    }
+
+    /// Removes name files that have no namespace mounted on them (left by a process killed
+    /// between creating the file and mounting onto it, or between unmounting and
+    /// removing). Returns the names removed. Every change lxns makes runs this first.
+    ///
+    /// # Errors
+    /// As for the registry's preparation (permission, a symlinked directory).
+    pub fn repair(&self) -> Result<Vec<String>> {
+        let locked = self.lock_existing()?;
+        Ok(repair_locked(&locked, &self.dir))
+    }
+
+    /// Creates the directory (0755) if needed, refuses a symlinked directory, makes it a
+    /// shared mount (binding it onto itself first when it is not a mount point), and locks
+    /// it.
+    fn prepare(&self) -> Result<Locked> {
+        let op = Op::Registry;
+        match rustix::fs::mkdir(&self.dir, Mode::from_raw_mode(0o755)) {
+            Ok(()) | Err(RErrno::EXIST) => {}
+            Err(e) => return Err(path_error(op, None, &self.dir, e)),
+        }
+        let locked = self.lock_existing()?;
+        // Shared, so that mounts made here propagate to every mount namespace (iproute2's
+        // step; EINVAL means the directory is not a mount point yet).
+        let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
+        match rustix::mount::mount_change(&self.dir, shared) {
+            Ok(()) => {}
+            Err(RErrno::INVAL) => {
+                rustix::mount::mount_bind_recursive(&self.dir, &self.dir)
+                    .map_err(|e| path_error(op, None, &self.dir, e))?;
+                rustix::mount::mount_change(&self.dir, shared)
+                    .map_err(|e| path_error(op, None, &self.dir, e))?;
+            }
+            Err(e) => return Err(path_error(op, None, &self.dir, e)),
+        }
+        let _ = repair_locked(&locked, &self.dir);
+        Ok(locked)
+    }
+
+    /// Opens and `flock`s the existing directory, refusing a symlink.
+    fn lock_existing(&self) -> Result<Locked> {
+        let op = Op::Registry;
+        let dir = rustix::fs::open(
+            &self.dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            RErrno::LOOP | RErrno::NOTDIR
+                if rustix::fs::statat(rustix::fs::CWD, &self.dir, AtFlags::SYMLINK_NOFOLLOW)
+                    .is_ok_and(|st| {
+                        rustix::fs::FileType::from_raw_mode(st.st_mode)
+                            == rustix::fs::FileType::Symlink
+                    }) =>
+            {
+                Error::InvalidArgument {
+                    op,
+                    target: Target::Path(self.dir.clone()),
+                    reason: "the registry directory is a symlink; lxns does not follow it \
+                             (a symlinked /run/netns could redirect mounts anywhere)"
+                        .into(),
+                }
+            }
+            other => path_error(op, None, &self.dir, other),
+        })?;
+        rustix::fs::flock(&dir, FlockOperation::LockExclusive)
+            .map_err(|e| path_error(op, None, &self.dir, e))?;
+        Ok(Locked { dir })
+    }
+}
+
+fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
+    match rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(_) => Err(Error::AlreadyExists {
+            op: Op::Persist,
+            target: Target::Path(path.to_path_buf()),
+        }),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Removes regular files with nothing mounted on them; returns their names.
+fn repair_locked(locked: &Locked, dir: &Path) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut repaired = Vec::new();
+    for entry in rd.flatten() {
+        let path = entry.path();
+        let Ok(meta) = rustix::fs::statat(
+            &locked.dir,
+            entry.file_name().as_os_str(),
+            AtFlags::SYMLINK_NOFOLLOW,
+        ) else {
+            continue;
+        };
+        let regular =
+            rustix::fs::FileType::from_raw_mode(meta.st_mode) == rustix::fs::FileType::RegularFile;
+        // An empty, unmounted regular file is exactly what add leaves between its two steps.
+        if regular
+            && meta.st_size == 0
+            && !is_persisted(&path)
+            && rustix::fs::unlinkat(&locked.dir, entry.file_name().as_os_str(), AtFlags::empty())
+                .is_ok()
+        {
+            repaired.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    repaired
+}
+
+/// The id the caller's network namespace gives `ns` (`RTM_GETNSID` with `NETNSA_FD`).
+fn netnsid_of(ns: &Namespace) -> Option<NetNsId> {
+    crate::list::netnsid_for_fd(ns.as_fd().as_raw_fd())
+}

@@ -1,0 +1,225 @@
+//! Keeping a namespace alive without a process: a bind mount of its nsfs file onto a path.
+//!
+//! This is what `ip netns add`, `unshare --net=FILE` and vishvananda/netns `NewNamed` do. The
+//! file is created with `O_CREAT|O_EXCL|O_NOFOLLOW` (never a symlink, never an existing
+//! file), the namespace is mounted onto *that* file (through its fd, with `open_tree(2)` and
+//! `move_mount(2)`, so a path swapped meanwhile cannot redirect the mount), and on any failure
+//! the file is removed again.
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno as RErrno;
+use rustix::mount::{MoveMountFlags, OpenTreeFlags, UnmountFlags};
+
+use crate::error::{Error, Op, Result, Target};
+use crate::kind::Kind;
+use crate::namespace::Namespace;
+
+/// `NSFS_MAGIC` from linux/magic.h.
+const NSFS_MAGIC: i64 = 0x6e73_6673;
+
+fn target(path: &Path) -> Target {
+    Target::Path(path.to_path_buf())
+}
+
+impl Namespace {
+    /// Keeps this namespace alive by bind-mounting it onto a new file at `path`
+    /// (`ip netns add`'s and `unshare --net=FILE`'s mechanism), for any kind.
+    ///
+    /// `path` must not exist (not even as a symlink); its directory must. For a pid or time
+    /// namespace, persist the handle of the namespace itself (for example
+    /// [`Namespace::current_for_children`] after an unshare).
+    ///
+    /// A mount namespace cannot be persisted on a mount that propagates into that namespace
+    /// (the kernel refuses the loop with `EINVAL`): use a directory that is a private mount.
+    ///
+    /// ```no_run
+    /// use lxns::{Kind, Namespace};
+    /// let ns = Namespace::new(Kind::Net)?;
+    /// ns.persist("/run/lxns-demo")?;       // survives `ns` being dropped
+    /// drop(ns);
+    /// let again = Namespace::open_as("/run/lxns-demo", Kind::Net)?;
+    /// lxns::unpersist("/run/lxns-demo")?;
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///  - [`Error::AlreadyExists`] when `path` exists (file, directory or symlink); nothing
+    ///    is changed.
+    ///  - [`Error::NotFound`] when its directory does not exist.
+    ///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN` in the caller's mount
+    ///    namespace's user namespace.
+    ///  - [`Error::InvalidArgument`] for a mount namespace on a shared mount (see above).
+    ///
+    ///   On every error the file created for the mount is removed again.
+    ///
+    /// # References
+    ///  - [open_tree(2)](https://man7.org/linux/man-pages/man2/open_tree.2.html),
+    ///    [move_mount(2)](https://man7.org/linux/man-pages/man2/move_mount.2.html),
+    ///    [ip-netns(8)](https://man7.org/linux/man-pages/man8/ip-netns.8.html)
+    #[doc(alias = "bind mount")]
+    pub fn persist(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let op = Op::Persist;
+        let file = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o444),
+        )
+        .map_err(|e| path_error(op, Some(self.kind()), path, e))?;
+        match self.mount_onto(&file) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let err = match e {
+                    RErrno::INVAL if self.kind() == Kind::Mnt => Error::InvalidArgument {
+                        op,
+                        target: target(path),
+                        reason: "a mount namespace cannot be bind-mounted where the mount \
+                                 would propagate back into it (EINVAL); persist it in a \
+                                 directory that is a private mount (mount --bind DIR DIR; \
+                                 mount --make-private DIR)"
+                            .into(),
+                    },
+                    other => path_error(op, Some(self.kind()), path, other),
+                };
+                remove_if_same(path, &file);
+                Err(err)
+            }
+        }
+    }
+
+    fn mount_onto(&self, file: &OwnedFd) -> rustix::io::Result<()> {
+        match rustix::mount::open_tree(
+            self,
+            "",
+            OpenTreeFlags::OPEN_TREE_CLONE
+                | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | OpenTreeFlags::AT_EMPTY_PATH,
+        ) {
+            Ok(tree) => rustix::mount::move_mount(
+                &tree,
+                "",
+                file,
+                "",
+                MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
+            ),
+            // Kernels before 5.2: the classic bind mount, still onto our own file.
+            Err(RErrno::NOSYS) => rustix::mount::mount_bind(
+                format!("/proc/self/fd/{}", self.as_fd().as_raw_fd()).as_str(),
+                format!("/proc/self/fd/{}", file.as_raw_fd()).as_str(),
+            ),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Removes `path` if it is still the file behind `file` (we created it).
+fn remove_if_same(path: &Path, file: &OwnedFd) {
+    let (Ok(a), Ok(b)) = (
+        rustix::fs::fstat(file),
+        rustix::fs::statat(rustix::fs::CWD, path, AtFlags::SYMLINK_NOFOLLOW),
+    ) else {
+        return;
+    };
+    if a.st_dev == b.st_dev && a.st_ino == b.st_ino {
+        let _ = rustix::fs::unlink(path);
+    }
+}
+
+pub(crate) fn path_error(op: Op, kind: Option<Kind>, path: &Path, e: RErrno) -> Error {
+    match e {
+        RErrno::EXIST => Error::AlreadyExists {
+            op,
+            target: target(path),
+        },
+        RErrno::NOENT | RErrno::NOTDIR => Error::NotFound {
+            op,
+            kind,
+            target: target(path),
+        },
+        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
+            op,
+            kind,
+            target: target(path),
+            errno: e.into(),
+            owner: None,
+        },
+        RErrno::LOOP => Error::InvalidArgument {
+            op,
+            target: target(path),
+            reason: "the path is a symlink, which lxns refuses to follow (ELOOP)".into(),
+        },
+        RErrno::BUSY => Error::Busy {
+            op,
+            target: target(path),
+        },
+        other => Error::os(op, kind, target(path), other.into()),
+    }
+}
+
+/// Whether `path` is a mounted namespace file (on nsfs), without following a final symlink.
+pub fn is_persisted(path: impl AsRef<Path>) -> bool {
+    let Ok(fd) = rustix::fs::open(
+        path.as_ref(),
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return false;
+    };
+    #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
+    rustix::fs::fstatfs(&fd).is_ok_and(|s| i64::from(s.f_type) == NSFS_MAGIC)
+}
+
+/// Undoes [`Namespace::persist`]: unmounts the namespace from `path` (lazily, so it also
+/// works while something uses it) and removes the file. The namespace itself lives on while
+/// any process or handle still uses it.
+///
+/// Refuses paths that are not a mounted namespace file, so it never unmounts or deletes
+/// anything else.
+///
+/// # Errors
+///  - [`Error::NotFound`] when `path` does not exist.
+///  - [`Error::NotNamespace`] when it is not a mounted namespace (nothing is changed).
+///  - [`Error::Busy`] when the file stays a mount point elsewhere (another mount namespace
+///    holds a private copy of the mount).
+///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
+///
+/// # References
+///  - [umount2(2)](https://man7.org/linux/man-pages/man2/umount2.2.html)
+pub fn unpersist(path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let op = Op::Unpersist;
+    let meta = rustix::fs::statat(rustix::fs::CWD, path, AtFlags::SYMLINK_NOFOLLOW)
+        .map_err(|e| path_error(op, None, path, e))?;
+    if !is_persisted(path) {
+        let ft = rustix::fs::FileType::from_raw_mode(meta.st_mode);
+        return Err(Error::NotNamespace {
+            op,
+            target: target(path),
+            found: match ft {
+                rustix::fs::FileType::RegularFile => {
+                    "a regular file with no namespace mounted on it"
+                }
+                rustix::fs::FileType::Directory => "a directory",
+                rustix::fs::FileType::Symlink => "a symlink",
+                _ => "not a namespace mount",
+            }
+            .into(),
+            errno: None,
+        });
+    }
+    rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW)
+        .map_err(|e| path_error(op, None, path, e))?;
+    match rustix::fs::unlink(path) {
+        Ok(()) => Ok(()),
+        // Still a mount point: stacked mounts, or a copy that does not propagate. Detach
+        // once more and retry, as ip netns delete does.
+        Err(RErrno::BUSY) => {
+            let _ = rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW);
+            rustix::fs::unlink(path).map_err(|e| path_error(op, None, path, e))
+        }
+        Err(e) => Err(path_error(op, None, path, e)),
+    }
+}

@@ -1,0 +1,196 @@
+//! Persisting namespaces by bind mount: every kind, outliving every process, and each bad
+//! path refused with nothing left behind. Checked against `/proc/self/mountinfo`.
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use common::{NsGuard, TempDir, target_with};
+use lxns::{Error, Kind, Namespace, Process};
+
+/// nsfs mount points under `dir`, from the kernel's mount table.
+fn nsfs_mounts_under(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(" - nsfs "))
+        .filter_map(|l| l.split(' ').nth(4).map(str::to_owned))
+        .filter(|m| m.starts_with(&dir.display().to_string()))
+        .collect()
+}
+
+/// Unmounts whatever a failed test left under `dir` before the TempDir removes it.
+struct Unmounter(PathBuf);
+
+impl Drop for Unmounter {
+    fn drop(&mut self) {
+        for m in nsfs_mounts_under(&self.0) {
+            let _ = rustix::mount::unmount(m.as_str(), rustix::mount::UnmountFlags::DETACH);
+        }
+        let _ = rustix::mount::unmount(&self.0, rustix::mount::UnmountFlags::DETACH);
+    }
+}
+
+#[test]
+fn every_kind_outlives_its_processes_and_unpersists_cleanly() {
+    let _g = NsGuard::new();
+    require_root!();
+    let dir = TempDir::new("persist");
+    let _u = Unmounter(dir.path().to_path_buf());
+    // A process in new namespaces of every kind (the pid namespace is its child's).
+    let target = target_with(&[
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "--net",
+        "--pid",
+        "--fork",
+        "--ipc",
+        "--uts",
+        "--cgroup",
+        "--time",
+    ]);
+    let p = Process::open(target.pid()).unwrap();
+    let mut ids = Vec::new();
+    for kind in Kind::ALL {
+        let ns = match kind {
+            Kind::Pid | Kind::Time => p.namespace_for_children(kind).unwrap(),
+            _ => p.namespace(kind).unwrap(),
+        };
+        let path = dir.path().join(kind.proc_name());
+        ns.persist(&path).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(lxns::is_persisted(&path));
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().ino(),
+            ns.id().ino(),
+            "{kind}"
+        );
+        ids.push((kind, path, ns.id()));
+    }
+    assert_eq!(nsfs_mounts_under(dir.path()).len(), 8);
+    // Every process and handle gone: the mounts keep the namespaces.
+    drop(p);
+    drop(target);
+    for (kind, path, id) in &ids {
+        let again = Namespace::open_as(path, *kind).unwrap();
+        assert_eq!(again.id(), *id, "{kind}");
+    }
+    for (_, path, _) in &ids {
+        lxns::unpersist(path).unwrap();
+        assert!(!path.exists());
+    }
+    assert!(nsfs_mounts_under(dir.path()).is_empty());
+}
+
+#[test]
+fn bad_targets_are_refused_and_leave_nothing() {
+    let _g = NsGuard::new();
+    require_root!();
+    let dir = TempDir::new("persist-bad");
+    let _u = Unmounter(dir.path().to_path_buf());
+    let ns = Namespace::new(Kind::Uts).unwrap();
+    // An existing file: refused, and untouched.
+    let existing = dir.path().join("existing");
+    std::fs::write(&existing, b"keep me").unwrap();
+    assert!(matches!(
+        ns.persist(&existing),
+        Err(Error::AlreadyExists { .. })
+    ));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
+    // A symlink, dangling or not: refused, never followed.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), &link).unwrap();
+    assert!(matches!(
+        ns.persist(&link),
+        Err(Error::AlreadyExists { .. })
+    ));
+    assert!(!dir.path().join("elsewhere").exists());
+    // A directory, and a missing parent.
+    assert!(matches!(
+        ns.persist(dir.path()),
+        Err(Error::AlreadyExists { .. })
+    ));
+    assert!(matches!(
+        ns.persist(dir.path().join("no/such/dir")),
+        Err(Error::NotFound { .. })
+    ));
+    // unpersist refuses what is not a namespace mount, and changes nothing.
+    let err = lxns::unpersist(&existing).unwrap_err();
+    assert!(matches!(err, Error::NotNamespace { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
+    assert!(matches!(
+        lxns::unpersist(&link),
+        Err(Error::NotNamespace { .. })
+    ));
+    assert!(matches!(
+        lxns::unpersist(dir.path().join("missing")),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(nsfs_mounts_under(dir.path()).is_empty());
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "only the two files we made: {names:?}");
+}
+
+#[test]
+fn a_mount_namespace_on_a_shared_mount_is_refused_with_the_way_out() {
+    let _g = NsGuard::new();
+    require_root!();
+    use rustix::mount::{MountPropagationFlags as P, mount_bind, mount_change};
+    let dir = TempDir::new("persist-shared");
+    let _u = Unmounter(dir.path().to_path_buf());
+    // Our own mount point, shared: a new mount namespace gets a peer of it.
+    mount_bind(dir.path(), dir.path()).unwrap();
+    mount_change(dir.path(), P::SHARED).unwrap();
+    let mnt = Namespace::new(Kind::Mnt).unwrap();
+    let path = dir.path().join("mnt");
+    let err = mnt.persist(&path).unwrap_err();
+    match &err {
+        Error::InvalidArgument { reason, .. } => {
+            assert!(reason.contains("private mount"), "{reason}");
+        }
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+    assert!(
+        !path.exists(),
+        "the file made for the mount is removed again"
+    );
+    // Private, it works.
+    mount_change(dir.path(), P::PRIVATE).unwrap();
+    let mnt = Namespace::new(Kind::Mnt).unwrap();
+    mnt.persist(&path).unwrap();
+    lxns::unpersist(&path).unwrap();
+    assert!(!path.exists());
+}
+
+#[test]
+fn registry_names_are_validated_before_anything_changes() {
+    let _g = NsGuard::new();
+    let dir = TempDir::new("reg-names");
+    let reg = lxns::netns::Registry::at(dir.path().join("netns"));
+    let long = "x".repeat(300);
+    for bad in ["", ".", "..", "a/b", "../escape", long.as_str()] {
+        let err = reg.add(bad).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidArgument { .. }),
+            "{bad:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("invalid network namespace name"),
+            "{err}"
+        );
+        assert!(matches!(
+            reg.delete(bad),
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+    assert!(!dir.path().join("netns").exists(), "nothing was created");
+}
