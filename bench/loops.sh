@@ -18,7 +18,7 @@ command -v hyperfine >/dev/null || apt_install hyperfine
 export ITERS=${ITERS:-10000} REPS=${REPS:-11}
 export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
 (cd "$ROOT" && cargo build --quiet --release -p lxns --example setns_loop)
-export ALT_LOOP="$ROOT/target/release/examples/setns_loop"
+export ALT_LOOP="$ROOT/target/x86_64-unknown-linux-gnu/release/examples/setns_loop"
 OUT="$RESULTS_DIR/loops.md"
 : >"$OUT"
 echo "## section C: 07-c-setns-loop.sh" | tee -a "$OUT"

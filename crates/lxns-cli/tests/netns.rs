@@ -350,10 +350,10 @@ fn sigkill_while_adding_and_deleting_leaves_nothing_inconsistent() {
         let _ = child.wait();
     }
     assert!(killed > 0);
-    // The next command repairs what a kill left, and says so.
-    let out = ok(lxns().args(["netns", &arg, "repair"]));
-    for line in text(&out).lines() {
-        assert!(line.contains("no namespace was mounted"), "{line}");
+    // The next list repairs what a kill left, and says so on stderr.
+    let out = ok(lxns().args(["netns", &arg, "list"]));
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        assert!(line.contains("no namespace mounted"), "{line}");
     }
     // Now every name has its mount, and every mount its name.
     let files: Vec<PathBuf> = std::fs::read_dir(&reg.0)
@@ -382,13 +382,17 @@ fn the_next_command_repairs_an_interrupted_add_and_says_so() {
     // What SIGKILL between creating the name file and mounting onto it leaves behind.
     std::fs::write(reg.0.join("half-added"), b"").unwrap();
     assert!(!lxns::is_persisted(reg.0.join("half-added")));
-    let out = ok(lxns().args(["netns", &arg, "add", &name("f")]));
+    let out = ok(lxns().args(["netns", &arg, "list"]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("half-added") && err.contains("no namespace mounted"),
         "{err}"
     );
     assert!(!reg.0.join("half-added").exists());
+    // And an add of the very name an interrupted add left behind just works.
+    std::fs::write(reg.0.join("again"), b"").unwrap();
+    ok(lxns().args(["netns", &arg, "add", "again"]));
+    assert!(lxns::is_persisted(reg.0.join("again")));
     // A real namespace is never "repaired".
     assert!(lxns::is_persisted(reg.0.join(&n)));
 }

@@ -143,6 +143,8 @@ pub fn prepare_exec_current_thread(registry: &Registry, name: &str) -> Result<()
 /// The locked, prepared registry directory.
 struct Locked {
     dir: OwnedFd,
+    /// The directory's device: files on it are plain files, mounted names are on nsfs.
+    dev: u64,
 }
 
 impl Default for Registry {
@@ -330,7 +332,8 @@ impl Registry {
 
     /// Removes name files that have no namespace mounted on them (left by a process killed
     /// between creating the file and mounting onto it, or between unmounting and
-    /// removing). Returns the names removed. Every change lxns makes runs this first.
+    /// removing). Returns the names removed. [`add`](Registry::add) does the same for the name
+    /// it is given, [`list`](Registry::list) shows such files with no id.
     ///
     /// # Errors
     /// As for the registry's preparation (permission, a symlinked directory).
@@ -362,7 +365,6 @@ impl Registry {
             }
             Err(e) => return Err(path_error(op, None, &self.dir, e)),
         }
-        let _ = repair_locked(&locked, &self.dir);
         Ok(locked)
     }
 
@@ -394,11 +396,19 @@ impl Registry {
         })?;
         rustix::fs::flock(&dir, FlockOperation::LockExclusive)
             .map_err(|e| path_error(op, None, &self.dir, e))?;
-        Ok(Locked { dir })
+        let dev = rustix::fs::fstat(&dir)
+            .map_err(|e| path_error(op, None, &self.dir, e))?
+            .st_dev;
+        Ok(Locked { dir, dev })
     }
 }
 
+/// Refuses a taken name; a stale name file (nothing mounted, left by an interrupted add or
+/// delete) is removed first, so the name can be used again.
 fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
+    if repair_one(locked, name, path) {
+        return Ok(());
+    }
     match rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(_) => Err(Error::AlreadyExists {
             op: Op::Persist,
@@ -408,34 +418,32 @@ fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
     }
 }
 
-/// Removes regular files with nothing mounted on them; returns their names.
+/// Removes `name` if it is an empty regular file with nothing mounted on it.
+fn repair_one(locked: &Locked, name: &str, path: &Path) -> bool {
+    let Ok(meta) = rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+        return false;
+    };
+    let regular =
+        rustix::fs::FileType::from_raw_mode(meta.st_mode) == rustix::fs::FileType::RegularFile;
+    // A mounted namespace file is on nsfs (another device); ours is an empty file here.
+    regular
+        && meta.st_size == 0
+        && meta.st_dev == locked.dev
+        && !is_persisted(path)
+        && rustix::fs::unlinkat(&locked.dir, name, AtFlags::empty()).is_ok()
+}
+
+/// Removes every stale name file (see [`repair_one`]); returns their names.
 fn repair_locked(locked: &Locked, dir: &Path) -> Vec<String> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut repaired = Vec::new();
-    for entry in rd.flatten() {
-        let path = entry.path();
-        let Ok(meta) = rustix::fs::statat(
-            &locked.dir,
-            entry.file_name().as_os_str(),
-            AtFlags::SYMLINK_NOFOLLOW,
-        ) else {
-            continue;
-        };
-        let regular =
-            rustix::fs::FileType::from_raw_mode(meta.st_mode) == rustix::fs::FileType::RegularFile;
-        // An empty, unmounted regular file is exactly what add leaves between its two steps.
-        if regular
-            && meta.st_size == 0
-            && !is_persisted(&path)
-            && rustix::fs::unlinkat(&locked.dir, entry.file_name().as_os_str(), AtFlags::empty())
-                .is_ok()
-        {
-            repaired.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    repaired
+    rd.flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.to_owned();
+            repair_one(locked, &name, &entry.path()).then_some(name)
+        })
+        .collect()
 }
 
 /// The id the caller's network namespace gives `ns` (`RTM_GETNSID` with `NETNSA_FD`).

@@ -58,12 +58,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .map_or_else(Registry::new, Registry::at);
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    // Every change starts by repairing what a killed lxns or ip may have left, and says so.
-    if matches!(
-        args.command,
-        Cmd::Add { .. } | Cmd::Attach { .. } | Cmd::Delete { .. }
-    ) && reg.dir().is_dir()
-    {
+    // Listing repairs what a killed lxns or ip left in the registry, and says so; add and
+    // delete repair the name they touch.
+    if matches!(args.command, Cmd::List { .. }) && reg.dir().is_dir() {
         if let Ok(repaired) = reg.repair() {
             for name in repaired {
                 eprintln!(
