@@ -353,15 +353,19 @@ impl Registry {
         }
         let locked = self.lock_existing()?;
         // Shared, so that mounts made here propagate to every mount namespace (iproute2's
-        // step; EINVAL means the directory is not a mount point yet).
-        let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
-        match rustix::mount::mount_change(&self.dir, shared) {
+        // step; EINVAL means the directory is not a mount point yet). Only the directory's
+        // own mount is changed: names mounted under a shared mount are shared already, and
+        // iproute2's MS_REC would walk every registered name on every call.
+        match rustix::mount::mount_change(&self.dir, MountPropagationFlags::SHARED) {
             Ok(()) => {}
             Err(RErrno::INVAL) => {
                 rustix::mount::mount_bind_recursive(&self.dir, &self.dir)
                     .map_err(|e| path_error(op, None, &self.dir, e))?;
-                rustix::mount::mount_change(&self.dir, shared)
-                    .map_err(|e| path_error(op, None, &self.dir, e))?;
+                rustix::mount::mount_change(
+                    &self.dir,
+                    MountPropagationFlags::SHARED | MountPropagationFlags::REC,
+                )
+                .map_err(|e| path_error(op, None, &self.dir, e))?;
             }
             Err(e) => return Err(path_error(op, None, &self.dir, e)),
         }

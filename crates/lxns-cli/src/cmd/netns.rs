@@ -73,7 +73,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     match &args.command {
         Cmd::Add { name } => {
-            reg.add(name)?;
+            // This process is single-threaded and about to exit: create the namespace on
+            // this thread (no helper thread), after the name has been checked.
+            lxns::netns::validate_name(name)?;
+            let ns = lxns::Namespace::unshare_current_thread(lxns::Kind::Net)?;
+            reg.add_namespace(name, &ns)?;
         }
         Cmd::Attach { name, pid } => reg.attach(name, *pid)?,
         Cmd::Delete { names } => {
