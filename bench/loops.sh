@@ -17,6 +17,7 @@ apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive 
 command -v hyperfine >/dev/null || apt_install hyperfine
 export ITERS=${ITERS:-10000} REPS=${REPS:-11}
 export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
+mkdir -p "$RESULTS_DIR"
 (cd "$ROOT" && cargo build --quiet --release -p lxns --example setns_loop)
 export ALT_LOOP="$ROOT/target/x86_64-unknown-linux-gnu/release/examples/setns_loop"
 OUT="$RESULTS_DIR/loops.md"

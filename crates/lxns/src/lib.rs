@@ -93,6 +93,22 @@
 //! # Ok::<(), lxns::Error>(())
 //! ```
 //!
+//! ## Listing and persisting
+//!
+//! [`list`] finds every namespace on the system — through processes, nsfs bind mounts, open
+//! fds and (on request) threads — with lsns's columns, in time linear in the number of
+//! processes. [`Namespace::persist`] keeps a namespace alive by bind mount (any kind);
+//! [`unpersist`] undoes it; [`netns::Registry`] is `ip netns`'s `/run/netns`, compatible both
+//! ways:
+//!
+//! ```no_run
+//! use lxns::{Kind, ListOptions};
+//! let nets = lxns::list(&ListOptions::new().kinds(Kind::Net.into()))?;
+//! let blue = lxns::netns::Registry::new().add("blue")?; // visible to `ip netns list`
+//! # let _ = (nets, blue);
+//! # Ok::<(), lxns::Error>(())
+//! ```
+//!
 //! The kernel refuses user namespaces (create or join) and joining time namespaces to a
 //! process with more than one thread; lxns reports that as [`Error::MultiThreaded`] with the
 //! way out in its hint. A Rust test binary is always multithreaded: do such work in a child
