@@ -1,8 +1,11 @@
 //! The `lxns` command as a black box: run the built binary, compare with the kernel's view.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::fs::MetadataExt;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
+
+#[allow(unused_macros)]
+#[macro_use]
+#[path = "../../lxns/tests/common/mod.rs"]
+mod common;
 
 fn lxns(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lxns"))
@@ -20,39 +23,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn ino(path: &str) -> u64 {
-    std::fs::metadata(path).expect("stat").ino()
-}
-
-/// `unshare <flags> sh -c 'echo ready; exec sleep 3600'`, killed on drop.
-struct Target(Child);
-
-impl Target {
-    fn start(flags: &[&str]) -> Target {
-        let mut child = Command::new("unshare")
-            .args(flags)
-            .args(["sh", "-c", "echo ready; exec sleep 3600"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("unshare(1)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("ready");
-        assert_eq!(line.trim(), "ready");
-        Target(child)
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    common::ns_inode(path)
 }
 
 #[test]
@@ -77,7 +48,7 @@ fn info_self_lists_all_kinds_with_kernel_inodes() {
 
 #[test]
 fn info_json_for_a_pid_and_kind() {
-    let t = Target::start(&["--user", "--net"]);
+    let t = common::target_with(&["--user", "--net"]);
     let arg = format!("{}:net", t.pid());
     let out = lxns(&["info", "--json", &arg]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -13,37 +13,19 @@ use std::io::{BufRead, BufReader};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
+use std::process::{Command, Output, Stdio};
+
+#[allow(unused_macros)]
+#[macro_use]
+#[path = "../../lxns/tests/common/mod.rs"]
+mod common;
 
 use serde_json::Value;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn strict() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-        || std::env::var("LXNS_TEST_STRICT").is_ok_and(|v| v == "1")
-}
+use common::serial;
 
 fn have_lsns() -> bool {
-    let ok = Command::new("lsns")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || !strict(),
-        "lsns (util-linux) is needed, and skips fail in CI"
-    );
-    if !ok {
-        eprintln!("SKIPPED: lsns not installed");
-    }
-    ok
+    common::have_tool("lsns", &["-V"])
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -88,49 +70,6 @@ fn flatten(doc: &Value) -> BTreeMap<u64, Value> {
     let mut out = BTreeMap::new();
     walk(&doc["namespaces"], &mut out);
     out
-}
-
-/// The `unshare ... sh -c 'echo ready; exec sleep'` processes (and their children), killed
-/// on drop; `--kill-child` takes pid-namespace inits along.
-struct Target(Child);
-
-impl Target {
-    fn start(flags: &[&str]) -> Target {
-        Self::start_as(flags, None)
-    }
-
-    fn start_as(flags: &[&str], uid: Option<u32>) -> Target {
-        let mut cmd = Command::new("unshare");
-        if flags.contains(&"--fork") {
-            cmd.arg("--kill-child");
-        }
-        cmd.args(flags)
-            .args(["sh", "-c", "echo ready; exec sleep 3600"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .current_dir("/");
-        if let Some(uid) = uid {
-            cmd.uid(uid).gid(uid);
-        }
-        let mut child = cmd.spawn().expect("unshare(1)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "{flags:?}");
-        Target(child)
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A file a namespace is bind-mounted on (by `unshare --KIND=FILE true`), unmounted and
@@ -215,7 +154,7 @@ fn same_namespaces_as_lsns_with_every_kind_a_bind_mount_and_an_open_fd() {
         return;
     }
     // Every kind, in one process (a pid-namespace init under unshare --fork)...
-    let all = Target::start(&[
+    let all = common::target_with(&[
         "--user",
         "--map-root-user",
         "--mount",
@@ -228,7 +167,7 @@ fn same_namespaces_as_lsns_with_every_kind_a_bind_mount_and_an_open_fd() {
         "--time",
     ]);
     // ...a few more processes sharing some of them...
-    let _net2 = Target::start(&["--net", "--uts"]);
+    let _net2 = common::target_with(&["--net", "--uts"]);
     // ...a namespace kept only by a bind mount...
     let persisted = Persisted::new("--net");
     // ...and one kept only by an open fd (ours).
@@ -280,7 +219,7 @@ fn type_filter_and_task_filter_match_lsns() {
     if !have_lsns() {
         return;
     }
-    let t = Target::start(&["--net", "--uts", "--ipc"]);
+    let t = common::target_with(&["--net", "--uts", "--ipc"]);
     let keys = [
         "ns", "type", "nprocs", "pid", "user", "command", "netnsid", "nsfs",
     ];
@@ -355,7 +294,7 @@ fn parent_and_owner_match_lsns_for_a_nested_user_namespace_and_its_pid_namespace
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line.trim(), "ready");
-    let guard = Target(child);
+    let guard = common::ChildGuard(child);
     let keys = ["ns", "type", "pns", "ons"];
     let (ours, _) = compare_with_lsns(
         &["-J", "-l", "-o", "NS,TYPE,NPROCS,PID,PNS,ONS"],
@@ -405,7 +344,7 @@ fn unprivileged_sees_what_it_may_and_nothing_false() {
     }
     const NOBODY: u32 = 65534;
     // A process of nobody's own, in its own user and network namespaces.
-    let mine = Target::start_as(&["--user", "--map-root-user", "--net"], Some(NOBODY));
+    let mine = common::target_as(&["--user", "--map-root-user", "--net"], Some(NOBODY));
     let as_nobody = |cmd: &mut Command| -> Value {
         cmd.uid(NOBODY).gid(NOBODY).current_dir("/");
         json(&run(cmd))
@@ -488,7 +427,7 @@ fn output_is_byte_identical_to_lsns() {
     if !have_lsns() {
         return;
     }
-    let _t = Target::start(&["--user", "--map-root-user", "--net", "--pid", "--fork"]);
+    let _t = common::target_with(&["--user", "--map-root-user", "--net", "--pid", "--fork"]);
     for args in [
         &["-J"][..],
         &[],

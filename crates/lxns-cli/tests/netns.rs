@@ -9,36 +9,19 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-static SERIAL: Mutex<()> = Mutex::new(());
+#[allow(unused_macros)]
+#[macro_use]
+#[path = "../../lxns/tests/common/mod.rs"]
+mod common;
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn strict() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-        || std::env::var("LXNS_TEST_STRICT").is_ok_and(|v| v == "1")
-}
+use common::{is_mount_point, nsfs_mounts_under, serial};
 
 fn have_ip() -> bool {
-    let ok = Command::new("ip")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || !strict(),
-        "ip (iproute2) is needed, and skips fail in CI"
-    );
-    if !ok {
-        eprintln!("SKIPPED: ip not installed");
-    }
-    ok
+    common::have_tool("ip", &["-V"])
 }
 
 fn name(what: &str) -> String {
@@ -66,23 +49,6 @@ fn ok(cmd: &mut Command) -> Output {
 
 fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn nsfs_mounts_under(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains(" - nsfs "))
-        .filter_map(|l| l.split(' ').nth(4).map(str::to_owned))
-        .filter(|m| m.starts_with(&format!("{}/", dir.display())))
-        .collect()
-}
-
-fn is_mount_point(dir: &Path) -> bool {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .any(|l| l.split(' ').nth(4) == Some(&dir.display().to_string()))
 }
 
 /// Puts `/run/netns` back as it was, and removes the names a test registered, on drop.

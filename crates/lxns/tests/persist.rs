@@ -8,21 +8,10 @@
 mod common;
 
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{NsGuard, TempDir, target_with};
+use common::{NsGuard, TempDir, nsfs_mounts_under, target_with};
 use lxns::{Error, Kind, Namespace, Process};
-
-/// nsfs mount points under `dir`, from the kernel's mount table.
-fn nsfs_mounts_under(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains(" - nsfs "))
-        .filter_map(|l| l.split(' ').nth(4).map(str::to_owned))
-        .filter(|m| m.starts_with(&dir.display().to_string()))
-        .collect()
-}
 
 /// Unmounts whatever a failed test left under `dir` before the TempDir removes it.
 struct Unmounter(PathBuf);

@@ -12,26 +12,8 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use common::{NsGuard, TempDir, ns_inode, target_with, thread_ns};
+use common::{NsGuard, TempDir, all_threads_ns, ns_inode, target_with, thread_ns};
 use lxns::{Error, Kind, Namespace, Worker, cni};
-
-/// The inodes of the `kind` namespace of every thread of this process.
-fn all_threads_ns(kind: Kind) -> Vec<u64> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc/self/task").expect("tasks") {
-        let path = entry
-            .expect("task")
-            .path()
-            .join("ns")
-            .join(kind.proc_name());
-        // A thread may end while we look.
-        if let Ok(m) = std::fs::metadata(&path) {
-            use std::os::unix::fs::MetadataExt;
-            out.push(m.ino());
-        }
-    }
-    out
-}
 
 fn no_thread_in(kind: Kind, ino: u64) -> bool {
     !all_threads_ns(kind).contains(&ino)

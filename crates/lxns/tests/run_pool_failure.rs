@@ -15,11 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use lxns::{Error, Kind, Namespace, Target};
 
 fn all_threads_in(kind: Kind, ino: u64) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|e| std::fs::metadata(e.ok()?.path().join("ns").join(kind.proc_name())).ok())
-        .any(|m| m.ino() == ino)
+    common::all_threads_ns(kind).contains(&ino)
 }
 
 #[test]

@@ -7,26 +7,16 @@
 
 mod common;
 
-use std::os::unix::fs::MetadataExt;
-
 use lxns::{Kind, Namespace, Worker};
 
-/// The tests of this binary scan every thread of the process: one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 fn all_threads_net() -> Vec<u64> {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|e| std::fs::metadata(e.ok()?.path().join("ns/net")).ok())
-        .map(|m| m.ino())
-        .collect()
+    common::all_threads_ns(Kind::Net)
 }
 
 #[test]
 fn hundred_concurrent_tasks_on_a_multi_threaded_runtime() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The tests of this binary scan every thread of the process: one at a time.
+    let _serial = common::serial();
     let _g = common::NsGuard::new();
     let host = common::thread_ns(Kind::Net);
     let targets: Vec<Namespace> = (0..4).map(|_| Namespace::new(Kind::Net).unwrap()).collect();
@@ -84,9 +74,8 @@ fn hundred_concurrent_tasks_on_a_multi_threaded_runtime() {
 
 #[test]
 fn errors_and_panics_arrive_through_the_future() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The tests of this binary scan every thread of the process: one at a time.
+    let _serial = common::serial();
     let _g = common::NsGuard::new();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

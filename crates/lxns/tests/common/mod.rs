@@ -146,8 +146,71 @@ impl ChildGuard {
     }
 }
 
+/// Every descendant of `pid` (children, grandchildren, …), from `/proc/PID/task/*/children`.
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(p) = queue.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for t in tasks.flatten() {
+            let kids = std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
+            for k in kids
+                .split_whitespace()
+                .filter_map(|k| k.parse::<i32>().ok())
+            {
+                if !out.contains(&k) {
+                    out.push(k);
+                    queue.push(k);
+                }
+            }
+        }
+    }
+    out
+}
+
 impl Drop for ChildGuard {
+    /// Kills the processes at the bottom of the child's tree first, so that every parent
+    /// (an `unshare --fork`, a shell) reaps its child and exits by itself, and nothing is
+    /// orphaned (pid 1 here does not reap orphans). A `--kill-child` chain alone is not
+    /// enough: a process that changes credentials (entering a user namespace) loses its
+    /// parent-death signal. If the child still lives after that, it is killed directly.
     fn drop(&mut self) {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        use rustix::process::{Pid, PidfdFlags, Signal, kill_process, pidfd_open};
+        let pid = self.pid();
+        let pidfd = Pid::from_raw(pid).and_then(|p| pidfd_open(p, PidfdFlags::empty()).ok());
+        let tree = descendants(pid);
+        let leaves: Vec<i32> = tree
+            .iter()
+            .copied()
+            .filter(|d| descendants(*d).is_empty())
+            .collect();
+        if leaves.is_empty() {
+            let _ = self.0.kill();
+        }
+        for leaf in leaves {
+            if let Some(p) = Pid::from_raw(leaf) {
+                let _ = kill_process(p, Signal::KILL);
+            }
+        }
+        // Bounded wait for the chain to unwind by itself (a fallback, not synchronisation).
+        if let Some(fd) = &pidfd {
+            let mut fds = [PollFd::new(fd, PollFlags::IN)];
+            let limit = Timespec {
+                tv_sec: 5,
+                tv_nsec: 0,
+            };
+            if !matches!(poll(&mut fds, Some(&limit)), Ok(n) if n > 0) {
+                let _ = self.0.kill();
+                for d in &tree {
+                    if let Some(p) = Pid::from_raw(*d) {
+                        let _ = kill_process(p, Signal::KILL);
+                    }
+                }
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -156,7 +219,16 @@ impl Drop for ChildGuard {
 /// Starts `unshare <flags> sh -c 'echo ready; exec sleep 3600'` and returns once the shell
 /// has said `ready`, i.e. after the unshare happened (a pipe read, no sleeping).
 pub fn target_with(flags: &[&str]) -> ChildGuard {
+    target_as(flags, None)
+}
+
+/// [`target_with`], run as `uid`/`gid` when given.
+pub fn target_as(flags: &[&str], uid: Option<u32>) -> ChildGuard {
+    use std::os::unix::process::CommandExt;
     let mut cmd = Command::new("unshare");
+    if let Some(uid) = uid {
+        cmd.uid(uid).gid(uid).current_dir("/");
+    }
     if flags.contains(&"--fork") {
         // Killing unshare(1) must take its forked child (the pid-namespace init) with it.
         cmd.arg("--kill-child");
@@ -202,4 +274,55 @@ pub fn free_pid() -> i32 {
         .parse()
         .expect("pid_max number");
     i32::try_from(max + 1).unwrap_or(i32::MAX)
+}
+
+/// Whether `tool` runs (`tool ARGS` exits 0). A missing tool fails the test in strict mode.
+pub fn have_tool(tool: &str, args: &[&str]) -> bool {
+    let ok = Command::new(tool)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok || !strict(), "{tool} is needed, and skips fail in CI");
+    if !ok {
+        eprintln!("SKIPPED: {tool} not installed");
+    }
+    ok
+}
+
+/// nsfs mount points under `dir` (itself excluded), from the kernel's mount table.
+pub fn nsfs_mounts_under(dir: &Path) -> Vec<String> {
+    let prefix = format!("{}/", dir.display());
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .filter(|l| l.contains(" - nsfs "))
+        .filter_map(|l| l.split(' ').nth(4).map(str::to_owned))
+        .filter(|m| m.starts_with(&prefix))
+        .collect()
+}
+
+/// Whether `dir` is a mount point.
+pub fn is_mount_point(dir: &Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(&dir.display().to_string()))
+}
+
+/// The inodes of the `kind` namespace of every thread of this process (threads that end
+/// meanwhile are skipped).
+pub fn all_threads_ns(kind: Kind) -> Vec<u64> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("tasks")
+        .filter_map(|e| std::fs::metadata(e.ok()?.path().join("ns").join(kind.proc_name())).ok())
+        .map(|m| m.ino())
+        .collect()
+}
+
+/// Serialises the tests of one binary that look at (or change) system-wide state.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
