@@ -577,6 +577,11 @@ fn helper_main(first: Box<dyn Job>) {
 /// (or that entered a mount namespace) is retired: `run` returns only after it has exited
 /// completely.
 ///
+/// What is not seen: a closure that calls `setns(2)`/`unshare(2)` itself, bypassing lxns, on
+/// a kind it was not given; checking every link after every call would cost about 35 µs. Run
+/// such code with [`run_scoped`] (its thread is never reused), or call
+/// [`Worker::verify`] on a worker.
+///
 /// `f` must be `'static` (capture by `move`; clone handles with
 /// [`Namespace::try_clone`]); [`run_scoped`] takes borrowing closures.
 ///
