@@ -28,16 +28,7 @@ fn have_lsns() -> bool {
     common::have_tool("lsns", &["-V"])
 }
 
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("spawn");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::run_ok as run;
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("valid JSON")
@@ -154,18 +145,7 @@ fn same_namespaces_as_lsns_with_every_kind_a_bind_mount_and_an_open_fd() {
         return;
     }
     // Every kind, in one process (a pid-namespace init under unshare --fork)...
-    let all = common::target_with(&[
-        "--user",
-        "--map-root-user",
-        "--mount",
-        "--net",
-        "--pid",
-        "--fork",
-        "--ipc",
-        "--uts",
-        "--cgroup",
-        "--time",
-    ]);
+    let all = common::target_with(common::EVERY_KIND);
     // ...a few more processes sharing some of them...
     let _net2 = common::target_with(&["--net", "--uts"]);
     // ...a namespace kept only by a bind mount...

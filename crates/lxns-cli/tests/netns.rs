@@ -36,16 +36,7 @@ fn lxns() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lxns"))
 }
 
-fn ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("spawn");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::run_ok as ok;
 
 fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -32,18 +32,7 @@ fn every_kind_outlives_its_processes_and_unpersists_cleanly() {
     let dir = TempDir::new("persist");
     let _u = Unmounter(dir.path().to_path_buf());
     // A process in new namespaces of every kind (the pid namespace is its child's).
-    let target = target_with(&[
-        "--user",
-        "--map-root-user",
-        "--mount",
-        "--net",
-        "--pid",
-        "--fork",
-        "--ipc",
-        "--uts",
-        "--cgroup",
-        "--time",
-    ]);
+    let target = target_with(common::EVERY_KIND);
     let p = Process::open(target.pid()).unwrap();
     let mut ids = Vec::new();
     for kind in Kind::ALL {

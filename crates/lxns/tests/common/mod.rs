@@ -326,3 +326,30 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// `unshare(1)` flags for new namespaces of all eight kinds in one process (the pid namespace
+/// is its forked child's), for [`target_with`].
+pub const EVERY_KIND: &[&str] = &[
+    "--user",
+    "--map-root-user",
+    "--mount",
+    "--net",
+    "--pid",
+    "--fork",
+    "--ipc",
+    "--uts",
+    "--cgroup",
+    "--time",
+];
+
+/// Runs `cmd` and returns its output, failing the test (with its stderr) unless it exits 0.
+pub fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
