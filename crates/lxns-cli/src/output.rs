@@ -13,44 +13,37 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Prints rows as left-aligned columns under a header (the last column is not padded).
 pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |out: &mut dyn Write, cells: &mut dyn Iterator<Item = &str>| -> io::Result<()> {
-        let cells: Vec<&str> = cells.collect();
-        let last = cells.len().saturating_sub(1);
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i == last {
-                write!(out, "{cell}")?;
-            } else {
-                write!(out, "{cell:<w$} ")?;
-            }
-        }
-        writeln!(out)
-    };
-    line(out, &mut header.iter().copied())?;
-    for row in rows {
-        line(out, &mut row.iter().map(String::as_str))?;
-    }
-    Ok(())
+    let none = vec![false; header.len()];
+    let hints = vec![0; header.len()];
+    aligned_table(out, header, (&none, &hints), rows, false)
 }
 
-/// Prints rows in columns: `right[i]` right-aligns column `i`; the last column is not padded.
+/// Prints rows in columns: `right[i]` right-aligns column `i`, `hint[i]` is its width hint;
+/// the last column is not padded on the right.
+///
+/// Widths follow libsmartcols (lsns's table library): the widest cell; the header's width if
+/// the cells are narrower; else the hint if both cells and header are narrower than it.
 pub fn aligned_table(
     out: &mut impl Write,
     header: &[&str],
-    right: &[bool],
+    (right, hint): (&[bool], &[usize]),
     rows: &[Vec<String>],
     no_header: bool,
 ) -> io::Result<()> {
     let width = |s: &str| s.chars().count();
-    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    let mut widths: Vec<usize> = vec![0; header.len()];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(cell));
+        }
+    }
+    for (i, w) in widths.iter_mut().enumerate() {
+        let head = header.get(i).map_or(0, |h| width(h));
+        let hint = hint.get(i).copied().unwrap_or(0);
+        if *w < head {
+            *w = head;
+        } else if *w < hint && head < hint {
+            *w = hint;
         }
     }
     let mut line = |cells: &mut dyn Iterator<Item = &str>| -> io::Result<()> {

@@ -138,6 +138,15 @@ impl Col {
             })
     }
 
+    /// lsns's width hints (its `infos[].whint`).
+    fn width_hint(self) -> usize {
+        match self {
+            Col::Ns | Col::Pns | Col::Ons => 10,
+            Col::Type | Col::Nprocs | Col::Pid | Col::Ppid => 5,
+            _ => 0,
+        }
+    }
+
     fn right_aligned(self) -> bool {
         matches!(
             self,
@@ -383,7 +392,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 .iter()
                 .map(|c| c.right_aligned() && Some(*c) != tree_col)
                 .collect();
-            output::aligned_table(&mut out, &header, &right, &cells, args.noheadings)?;
+            let hints: Vec<usize> = cols.iter().map(|c| c.width_hint()).collect();
+            output::aligned_table(&mut out, &header, (&right, &hints), &cells, args.noheadings)?;
         }
     }
     out.flush()?;
