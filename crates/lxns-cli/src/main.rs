@@ -18,6 +18,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    // Boxed: its many options would make every variant as large.
+    Enter(Box<cmd::enter::Args>),
     Info(cmd::info::Args),
     Limits(cmd::limits::Args),
     Ls(cmd::ls::Args),
@@ -27,6 +29,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Enter(args) => cmd::enter::run(&args),
         Command::Info(args) => cmd::info::run(&args),
         Command::Limits(args) => cmd::limits::run(&args),
         Command::Ls(args) => cmd::ls::run(&args),

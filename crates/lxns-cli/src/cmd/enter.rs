@@ -1,0 +1,252 @@
+//! `lxns enter`: run a command in the namespaces of a process or of namespace files,
+//! nsenter(1)-compatible.
+
+use std::os::fd::OwnedFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use lxns::{Kind, KindSet, Namespace, Process};
+use rustix::fs::{Mode, OFlags};
+
+/// Run a program in the namespaces of another process (like nsenter).
+///
+/// Each namespace option takes an optional =FILE (a /proc/PID/ns/* link or a bind mount of
+/// one); without it, the namespace of the --target process is entered. Namespaces of the
+/// target are joined all at once through a pidfd. When a pid namespace is entered, the
+/// program runs as a child (so that it is in that namespace), unless --no-fork.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The process whose namespaces (and root, working directory) to use.
+    #[arg(short = 't', long = "target", value_name = "PID")]
+    target: Option<i32>,
+    /// Enter all namespaces of the target (those it shares with us are left out).
+    #[arg(short = 'a', long = "all")]
+    all: bool,
+    /// Enter the mount namespace.
+    #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    mount: Option<String>,
+    /// Enter the UTS namespace.
+    #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    uts: Option<String>,
+    /// Enter the IPC namespace.
+    #[arg(short = 'i', long = "ipc", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    ipc: Option<String>,
+    /// Enter the network namespace.
+    #[arg(short = 'n', long = "net", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    net: Option<String>,
+    /// Enter the PID namespace (the program runs as a child in it).
+    #[arg(short = 'p', long = "pid", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pid: Option<String>,
+    /// Enter the user namespace (and become uid/gid 0 there unless --preserve-credentials).
+    #[arg(short = 'U', long = "user", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    user: Option<String>,
+    /// Enter the cgroup namespace.
+    #[arg(short = 'C', long = "cgroup", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    cgroup: Option<String>,
+    /// Enter the time namespace.
+    #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    time: Option<String>,
+    /// The uid to run as in the entered namespaces.
+    #[arg(short = 'S', long = "setuid", value_name = "UID")]
+    setuid: Option<u32>,
+    /// The gid to run as in the entered namespaces (supplementary groups are dropped).
+    #[arg(short = 'G', long = "setgid", value_name = "GID")]
+    setgid: Option<u32>,
+    /// Keep uid and gid when entering a user namespace.
+    #[arg(long = "preserve-credentials")]
+    preserve_credentials: bool,
+    /// Set the root directory (the target's, or DIR opened before entering).
+    #[arg(short = 'r', long = "root", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    root: Option<String>,
+    /// Set the working directory (the target's, or DIR opened before entering).
+    #[arg(short = 'w', long = "wd", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "", conflicts_with = "wdns")]
+    wd: Option<String>,
+    /// Set the working directory, resolved after entering and after --root.
+    #[arg(short = 'W', long = "wdns", value_name = "DIR")]
+    wdns: Option<String>,
+    /// Do not fork before running the program, even when entering a pid namespace.
+    #[arg(short = 'F', long = "no-fork")]
+    no_fork: bool,
+    /// The program and its arguments (default: $SHELL, or /bin/sh).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
+    command: Vec<String>,
+}
+
+impl Args {
+    /// Every kind with its option: `None` not given, `Some("")` the target's, else a file.
+    fn requested(&self) -> [(Kind, Option<&str>); 8] {
+        [
+            (Kind::User, self.user.as_deref()),
+            (Kind::Cgroup, self.cgroup.as_deref()),
+            (Kind::Ipc, self.ipc.as_deref()),
+            (Kind::Uts, self.uts.as_deref()),
+            (Kind::Net, self.net.as_deref()),
+            (Kind::Pid, self.pid.as_deref()),
+            (Kind::Time, self.time.as_deref()),
+            (Kind::Mnt, self.mount.as_deref()),
+        ]
+    }
+}
+
+/// Opens a directory to switch to later: `DIR`, or the target's `/proc/PID/{root,cwd}`.
+fn open_dir(spec: &str, target: Option<i32>, proc_name: &str, what: &str) -> Result<OwnedFd> {
+    let path = if spec.is_empty() {
+        let pid = target.with_context(|| format!("--{what} without a directory needs --target"))?;
+        format!("/proc/{pid}/{proc_name}")
+    } else {
+        spec.to_owned()
+    };
+    rustix::fs::open(
+        path.as_str(),
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .with_context(|| format!("open {what} directory {path}"))
+}
+
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let process = args.target.map(Process::open).transpose()?;
+    // Namespaces to enter: from files, or from the target.
+    let mut from_target = KindSet::EMPTY;
+    let mut from_files: Vec<Namespace> = Vec::new();
+    for (kind, spec) in args.requested() {
+        match spec {
+            Some("") => from_target.insert(kind),
+            Some(path) => from_files.push(Namespace::open_as(path, kind)?),
+            None if args.all => from_target.insert(kind),
+            None => {}
+        }
+    }
+    if !from_target.is_empty() && process.is_none() {
+        bail!("entering the target's namespaces needs --target PID (or give each one as =FILE)");
+    }
+    if from_target.is_empty() && from_files.is_empty() && args.root.is_none() && args.wd.is_none() {
+        bail!("nothing to enter: give --target with -a or namespace options, or =FILE paths");
+    }
+    // Leave out what we already share: setns into our own user namespace is EINVAL, and the
+    // rest would be wasted work.
+    if let Some(p) = &process {
+        for kind in from_target.iter() {
+            let theirs = p.namespace(kind)?;
+            if Namespace::current_for_children(kind).is_ok_and(|ours| ours == theirs) {
+                from_target.remove(kind);
+            }
+        }
+    }
+    from_files.retain(|ns| Namespace::current_for_children(ns.kind()).is_ok_and(|cur| cur != *ns));
+    // Directories are opened before entering: they are "tunnels" back to where we are.
+    let root = args
+        .root
+        .as_deref()
+        .map(|r| open_dir(r, args.target, "root", "root"))
+        .transpose()?;
+    let wd = args
+        .wd
+        .as_deref()
+        .map(|w| open_dir(w, args.target, "cwd", "wd"))
+        .transpose()?;
+
+    let entering_user =
+        from_target.contains(Kind::User) || from_files.iter().any(|n| n.kind() == Kind::User);
+    let entering_pid =
+        from_target.contains(Kind::Pid) || from_files.iter().any(|n| n.kind() == Kind::Pid);
+
+    // This process has one thread: joining changes it, which is the point.
+    if let (Some(p), false) = (&process, from_target.is_empty()) {
+        if from_files.is_empty() {
+            p.enter_current_thread(from_target)?;
+        } else {
+            // Mixed sources: one ordered walk over handles.
+            let mut all: Vec<Namespace> = from_target
+                .iter()
+                .map(|k| p.namespace(k))
+                .collect::<lxns::Result<_>>()?;
+            all.append(&mut from_files);
+            let refs: Vec<&Namespace> = all.iter().collect();
+            lxns::enter_all_current_thread(&refs)?;
+        }
+    } else if !from_files.is_empty() {
+        let refs: Vec<&Namespace> = from_files.iter().collect();
+        lxns::enter_all_current_thread(&refs)?;
+    }
+
+    // Credentials: nsenter becomes 0:0 in an entered user namespace unless told otherwise.
+    let (uid, gid) = if entering_user && !args.preserve_credentials {
+        (
+            Some(args.setuid.unwrap_or(0)),
+            Some(args.setgid.unwrap_or(0)),
+        )
+    } else {
+        (args.setuid, args.setgid)
+    };
+    if let Some(gid) = gid {
+        // A user namespace whose setgroups is "deny" (unshare -r writes it) refuses this;
+        // there are no supplementary groups to drop that it would let us keep, so go on.
+        match rustix::thread::set_thread_groups(&[]) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::PERM)
+                if std::fs::read_to_string("/proc/self/setgroups")
+                    .is_ok_and(|s| s.trim() == "deny") => {}
+            Err(e) => return Err(e).context("drop supplementary groups"),
+        }
+        let g = rustix::process::Gid::from_raw(gid);
+        rustix::thread::set_thread_res_gid(g, g, g).with_context(|| format!("setgid {gid}"))?;
+    }
+    if let Some(uid) = uid {
+        let u = rustix::process::Uid::from_raw(uid);
+        rustix::thread::set_thread_res_uid(u, u, u).with_context(|| format!("setuid {uid}"))?;
+    }
+
+    if let Some(root) = &root {
+        rustix::process::fchdir(root).context("change to the new root")?;
+        rustix::process::chroot(".").context("chroot")?;
+    }
+    if let Some(wd) = &wd {
+        rustix::process::fchdir(wd).context("change to the working directory")?;
+    } else if root.is_some() {
+        rustix::process::chdir("/").context("chdir /")?;
+    }
+    if let Some(dir) = &args.wdns {
+        rustix::process::chdir(dir.as_str()).with_context(|| format!("chdir {dir}"))?;
+    }
+
+    let mut command = match args.command.split_first() {
+        Some((program, rest)) => {
+            let mut c = std::process::Command::new(program);
+            c.args(rest);
+            c
+        }
+        None => std::process::Command::new(
+            std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into()),
+        ),
+    };
+    let program = format!("{:?}", command.get_program());
+    if entering_pid && !args.no_fork {
+        // Only children are created in the pid namespace we joined.
+        let status = match command.status() {
+            Ok(s) => s,
+            Err(e) => return Ok(exec_failure(&program, &e)),
+        };
+        return Ok(match (status.code(), status.signal()) {
+            (Some(code), _) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(255)),
+            _ => ExitCode::FAILURE,
+        });
+    }
+    let err = command.exec();
+    Ok(exec_failure(&program, &err))
+}
+
+/// 127 when the program does not exist, 126 when it cannot be run (as shells do).
+fn exec_failure(program: &str, err: &std::io::Error) -> ExitCode {
+    eprintln!("lxns: cannot run {program}: {err}");
+    match err.kind() {
+        std::io::ErrorKind::NotFound => ExitCode::from(127),
+        _ => ExitCode::from(126),
+    }
+}

@@ -1,0 +1,252 @@
+//! `lxns enter`, nsenter-compatible: the program lands in every namespace asked for, per the
+//! kernel's `/proc/self/ns/*` inside it.
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(unused_macros)]
+#[macro_use]
+#[path = "../../lxns/tests/common/mod.rs"]
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use common::{ChildGuard, run_ok};
+
+fn lxns_enter(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lxns"));
+    c.arg("enter").args(args);
+    c
+}
+
+fn stdout(c: &mut Command) -> String {
+    String::from_utf8(run_ok(c).stdout).unwrap()
+}
+
+/// The pid-namespace init below `unshare --fork` (the process that is in every new
+/// namespace of the target).
+fn init_of(guard: &ChildGuard) -> i32 {
+    std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", guard.pid()))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .expect("a child")
+        .parse()
+        .unwrap()
+}
+
+fn links(pid: i32) -> Vec<String> {
+    let mut v: Vec<String> = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"]
+        .iter()
+        .map(|k| common::ns_link(format!("/proc/{pid}/ns/{k}")))
+        .collect();
+    v.sort();
+    v
+}
+
+const SHOW: &str =
+    "for k in cgroup ipc mnt net pid time user uts; do readlink /proc/self/ns/$k; done; id -u";
+
+#[test]
+fn all_namespaces_of_a_process_are_entered() {
+    let target = common::target_with(common::EVERY_KIND);
+    let pid = init_of(&target);
+    let out = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid.to_string(),
+        "-a",
+        "--",
+        "sh",
+        "-c",
+        SHOW,
+    ]));
+    let mut lines: Vec<String> = out.lines().map(str::to_owned).collect();
+    let uid = lines.pop().unwrap();
+    lines.sort();
+    assert_eq!(lines, links(pid), "every inode equals the target's");
+    assert_eq!(uid, "0", "uid 0 in the entered user namespace");
+    // Same as nsenter, when it is there.
+    if common::have_tool("nsenter", &["-V"]) {
+        let theirs = stdout(Command::new("nsenter").args([
+            "-t",
+            &pid.to_string(),
+            "-a",
+            "--",
+            "sh",
+            "-c",
+            SHOW,
+        ]));
+        let mut t: Vec<String> = theirs.lines().map(str::to_owned).collect();
+        t.pop();
+        t.sort();
+        assert_eq!(lines, t);
+    }
+}
+
+#[test]
+fn single_kinds_and_files() {
+    let target = common::target_with(&["--net", "--uts"]);
+    let pid = target.pid().to_string();
+    let inside = stdout(&mut lxns_enter(&[
+        "-t", &pid, "-n", "--", "ip", "-o", "link",
+    ]));
+    assert_eq!(inside.lines().count(), 1, "only lo: {inside}");
+    // =FILE instead of the target.
+    let net = format!("--net=/proc/{pid}/ns/net");
+    let got = stdout(&mut lxns_enter(&[
+        &net,
+        "--",
+        "readlink",
+        "/proc/self/ns/net",
+    ]));
+    assert_eq!(got.trim(), common::ns_link(format!("/proc/{pid}/ns/net")));
+    // Only what was asked: uts stays ours.
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-n",
+        "--",
+        "readlink",
+        "/proc/self/ns/uts",
+    ]));
+    assert_eq!(got.trim(), common::ns_link("/proc/self/ns/uts"));
+    let got = stdout(&mut lxns_enter(&["-t", &pid, "-u", "--", "hostname"]));
+    assert!(!got.trim().is_empty());
+}
+
+#[test]
+fn pid_namespace_forks_unless_told_not_to() {
+    let target = common::target_with(&["--pid", "--fork", "--mount-proc"]);
+    let pid = init_of(&target).to_string();
+    // The program is a child in the target's pid namespace: pid 2 or more there.
+    let out = stdout(&mut lxns_enter(&[
+        "-t", &pid, "-p", "-m", "--", "sh", "-c", "echo $$",
+    ]));
+    let inner: i32 = out.trim().parse().unwrap();
+    assert!(inner > 1, "{out}");
+    // --no-fork: the program is exec'd in place, so it keeps our pid namespace.
+    let out = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-p",
+        "-F",
+        "--",
+        "readlink",
+        "/proc/self/ns/pid",
+    ]));
+    assert_eq!(out.trim(), common::ns_link("/proc/self/ns/pid"));
+}
+
+#[test]
+fn root_and_working_directory_of_the_target() {
+    let dir = common::TempDir::new("enter-wd");
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "echo ready; exec sleep 3600"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let target = ChildGuard(child);
+    let pid = target.pid().to_string();
+    let got = stdout(&mut lxns_enter(&["-t", &pid, "-w", "-r", "--", "pwd"]));
+    assert_eq!(got.trim(), dir.path().display().to_string());
+    let got = stdout(&mut lxns_enter(&["-t", &pid, "--wd=/", "--", "pwd"]));
+    assert_eq!(got.trim(), "/");
+}
+
+#[test]
+fn unprivileged_user_enters_its_own_user_namespace() {
+    let target = common::target_as(&["--user", "--map-root-user", "--net"], Some(65534));
+    let pid = target.pid().to_string();
+    let out = lxns_enter(&[
+        "-t",
+        &pid,
+        "-U",
+        "-n",
+        "--",
+        "sh",
+        "-c",
+        "id -u; readlink /proc/self/ns/net",
+    ])
+    .uid(65534)
+    .gid(65534)
+    .current_dir("/")
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("0"));
+    assert_eq!(
+        lines.next().map(str::to_owned),
+        Some(common::ns_link(format!("/proc/{pid}/ns/net")))
+    );
+    // --preserve-credentials makes no setuid/setgid call: our uid 65534 is the one mapped
+    // (to 0) in this namespace, so it still reads 0, and nothing fails.
+    let out = lxns_enter(&["-t", &pid, "-U", "--preserve-credentials", "--", "id", "-u"])
+        .uid(65534)
+        .gid(65534)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    // Without entering its user namespace, an unprivileged caller is refused (EPERM).
+    let out = lxns_enter(&["-t", &pid, "-n", "--", "true"])
+        .uid(65534)
+        .gid(65534)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EPERM"));
+}
+
+#[test]
+fn bad_input_is_clear() {
+    let target = common::target_with(&["--net"]);
+    let pid = target.pid().to_string();
+    let check = |args: &[&str], code: i32, want: &str| {
+        let out = lxns_enter(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("panicked"));
+    };
+    let missing = common::free_pid().to_string();
+    check(&["-t", &missing, "-n", "true"], 1, "does not exist");
+    check(&["--net=/etc/passwd", "true"], 1, "not a namespace file");
+    check(
+        &["--uts=/proc/self/ns/net", "true"],
+        1,
+        "expected uts, found net",
+    );
+    check(&["-n", "true"], 1, "needs --target");
+    check(
+        &["-t", &pid, "-n", "--", "/nonexistent/program"],
+        127,
+        "cannot run",
+    );
+    let dir = common::TempDir::new("enter-noexec");
+    let file = dir.path().join("not-executable");
+    std::fs::write(&file, b"#!/bin/sh\n").unwrap();
+    check(
+        &["-t", &pid, "-n", "--", file.to_str().unwrap()],
+        126,
+        "cannot run",
+    );
+}
