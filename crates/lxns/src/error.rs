@@ -157,6 +157,10 @@ pub enum Op {
     Registry,
     /// Listing namespaces ([`list`](crate::list)).
     List,
+    /// Parsing or validating an id map ([`IdMap`](crate::IdMap)).
+    IdMap,
+    /// Writing `/proc/PID/uid_map`, `gid_map` or `setgroups`.
+    WriteIdMap,
 }
 
 impl fmt::Display for Op {
@@ -184,6 +188,8 @@ impl fmt::Display for Op {
             Op::Unpersist => "remove persisted namespace",
             Op::Registry => "prepare namespace registry",
             Op::List => "list namespaces",
+            Op::IdMap => "id map",
+            Op::WriteIdMap => "write id map",
         })
     }
 }
@@ -507,6 +513,11 @@ fn permission_hint(op: Op, kind: Option<Kind>, owner: Option<&NsId>) -> String {
             .into(),
         Op::GetParent | Op::GetUserNamespace => "the kernel does not hand out namespaces \
             outside (above) the caller's own user namespace"
+            .into(),
+        Op::WriteIdMap => "an id map can be written once; without CAP_SETUID/CAP_SETGID in the \
+            parent user namespace a process may map only its own id, and gid_map only after \
+            writing deny to /proc/PID/setgroups; to map other ids use newuidmap/newgidmap with \
+            ranges from /etc/subuid and /etc/subgid"
             .into(),
         _ => format!("this needs CAP_SYS_ADMIN in {owner_text}"),
     }

@@ -138,6 +138,7 @@
 pub mod cni;
 mod enter;
 mod error;
+mod idmap;
 mod inspect;
 mod kind;
 mod list;
@@ -151,6 +152,7 @@ mod sys;
 
 pub use enter::{enter_all_current_thread, setns_current_thread, unshare_current_thread};
 pub use error::{Errno, Error, Op, Result, Target};
+pub use idmap::{IdMap, IdRange, MapKind, Setgroups, write_id_map, write_setgroups};
 pub use inspect::{limit, parse_limit, set_limit};
 pub use kind::{Iter as KindSetIter, Kind, KindSet};
 pub use list::{ListOptions, Listing, NetNsId, NsInfo, list};

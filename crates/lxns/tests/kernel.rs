@@ -688,3 +688,48 @@ fn handles_compare_hash_and_clone() {
     let dbg = format!("{c:?}");
     assert!(dbg.contains("uts:["), "{dbg}");
 }
+
+#[test]
+fn id_maps_are_written_once_and_read_back_by_the_kernel() {
+    let _g = NsGuard::new();
+    let target = target_with(&["--user"]);
+    let pid = target.pid();
+    let map: lxns::IdMap = "0 100000 65536\n65536 0 1".parse().unwrap();
+    lxns::write_id_map(pid, lxns::MapKind::Uid, &map).unwrap();
+    lxns::write_id_map(pid, lxns::MapKind::Gid, &map).unwrap();
+    for file in ["uid_map", "gid_map"] {
+        let back: lxns::IdMap = std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(back, map, "{file}");
+    }
+    // Only once.
+    let err = lxns::write_id_map(pid, lxns::MapKind::Uid, &lxns::IdMap::single(0, 0)).unwrap_err();
+    assert!(err.raw_os_error().is_some(), "{err:?}");
+    assert!(err.to_string().contains("once"), "{err}");
+    // Invalid maps never reach the kernel.
+    let other = target_with(&["--user"]);
+    let bad = lxns::IdMap::from_ranges([
+        lxns::IdRange {
+            inside: 0,
+            outside: 1000,
+            count: 10,
+        },
+        lxns::IdRange {
+            inside: 5,
+            outside: 5000,
+            count: 1,
+        },
+    ]);
+    assert!(matches!(bad, Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        lxns::write_id_map(other.pid(), lxns::MapKind::Uid, &lxns::IdMap::new()),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert_eq!(
+        std::fs::read_to_string(format!("/proc/{}/uid_map", other.pid())).unwrap(),
+        "",
+        "nothing was written"
+    );
+}

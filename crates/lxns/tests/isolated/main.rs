@@ -66,6 +66,11 @@ const CASES: &[Case] = &[
         run: single_threaded_enters_time_and_user_namespaces,
     },
     Case {
+        name: "unprivileged_id_maps_need_setgroups_deny_and_own_ids",
+        uid: Some(NOBODY),
+        run: unprivileged_id_maps_need_setgroups_deny_and_own_ids,
+    },
+    Case {
         name: "no_fd_leaks_over_10000_iterations",
         uid: None,
         run: no_fd_leaks_over_10000_iterations,
@@ -790,6 +795,40 @@ fn no_fd_leaks_over_10000_iterations() -> CaseResult {
     check!(
         inode("/proc/self/ns/net")? == home_net.id().ino(),
         "did not come back to our network namespace"
+    );
+    Ok(())
+}
+
+/// As uid 65534, in a user namespace of its own (unshare -U, no map yet): gid_map before
+/// setgroups=deny is refused with the hint; ids it does not own are refused with the
+/// newuidmap hint; its own id maps, and the kernel reads back exactly that.
+fn unprivileged_id_maps_need_setgroups_deny_and_own_ids() -> CaseResult {
+    use lxns::{IdMap, MapKind, Setgroups, write_id_map, write_setgroups};
+    let target = common::target_with(&["--user"]);
+    let pid = target.pid();
+    match write_id_map(pid, MapKind::Gid, &IdMap::single(0, NOBODY)) {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            check!(e.to_string().contains("setgroups"), "{e}");
+        }
+        other => return Err(format!("gid_map before setgroups deny: {other:?}")),
+    }
+    match write_id_map(pid, MapKind::Uid, &IdMap::single(0, 0)) {
+        Err(e @ Error::PermissionDenied { .. }) => {
+            check!(e.to_string().contains("newuidmap"), "{e}");
+        }
+        other => return Err(format!("mapping root as nobody: {other:?}")),
+    }
+    ok!(write_setgroups(pid, Setgroups::Deny));
+    ok!(write_id_map(pid, MapKind::Gid, &IdMap::single(0, NOBODY)));
+    ok!(write_id_map(pid, MapKind::Uid, &IdMap::single(0, NOBODY)));
+    for file in ["uid_map", "gid_map"] {
+        let text = ok!(std::fs::read_to_string(format!("/proc/{pid}/{file}")));
+        let back: IdMap = ok!(text.parse());
+        check!(back == IdMap::single(0, NOBODY), "{file}: {text}");
+    }
+    check!(
+        ok!(std::fs::read_to_string(format!("/proc/{pid}/setgroups"))).trim() == "deny",
+        "setgroups"
     );
     Ok(())
 }

@@ -1,0 +1,443 @@
+//! User and group id maps of user namespaces (`/proc/PID/uid_map`, `gid_map`, `setgroups`).
+//!
+//! An [`IdMap`] is a list of [`IdRange`]s. It parses the kernel's format (`inside outside
+//! count` per line) and the command-line forms of unshare(1), validates what the kernel would
+//! refuse (zero counts, ranges past 2³², overlaps on either side, more than 340 lines)
+//! before anything is written, and writes a map to a process.
+//!
+//! ```
+//! use lxns::{IdMap, IdRange};
+//! let map: IdMap = "0 100000 65536".parse()?;
+//! assert_eq!(map.ranges(), &[IdRange { inside: 0, outside: 100000, count: 65536 }]);
+//! assert_eq!(map.to_outside(1000), Some(101000));
+//! assert!("0 0 1\n0 5 1".parse::<IdMap>().is_err()); // inside ranges overlap
+//! // unshare(1) 2.38's --map-users=outer,inner,count; newer ones write inner:outer:count.
+//! assert_eq!(IdRange::parse_cli("100000,0,65536")?, IdRange::parse_cli("0:100000:65536")?);
+//! # Ok::<(), lxns::Error>(())
+//! ```
+//!
+//! # References
+//!  - [user_namespaces(7)](https://man7.org/linux/man-pages/man7/user_namespaces.7.html),
+//!    "User and group ID mappings: uid_map and gid_map"
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Errno, Error, Op, Result, Target};
+
+/// The kernel's limit on lines in `uid_map`/`gid_map` (since Linux 4.15).
+pub const MAX_LINES: usize = 340;
+
+/// `count` ids starting at `inside` in the user namespace, and at `outside` in its parent.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IdRange {
+    /// The first id inside the namespace.
+    pub inside: u32,
+    /// The first id in the parent namespace.
+    pub outside: u32,
+    /// How many ids (at least 1).
+    pub count: u32,
+}
+
+fn invalid(text: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidArgument {
+        op: Op::IdMap,
+        target: Target::Text(text.to_owned()),
+        reason: reason.into(),
+    }
+}
+
+fn number(text: &str, field: &str, what: &str) -> Result<u32> {
+    field.trim().parse::<u32>().map_err(|_| {
+        invalid(
+            text,
+            format!("{what} {field:?} is not an id (0 to 4294967295)"),
+        )
+    })
+}
+
+impl IdRange {
+    /// One id: `inside` maps to `outside`.
+    pub const fn single(inside: u32, outside: u32) -> IdRange {
+        IdRange {
+            inside,
+            outside,
+            count: 1,
+        }
+    }
+
+    /// Parses the command-line forms: `outer,inner,count` (util-linux 2.38's
+    /// `--map-users`) or `inner:outer:count` (util-linux 2.39 and later).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for anything else, or a range that is invalid on its own.
+    pub fn parse_cli(spec: &str) -> Result<IdRange> {
+        let (sep, outer_first) = if spec.contains(',') {
+            (',', true)
+        } else {
+            (':', false)
+        };
+        let parts: Vec<&str> = spec.split(sep).collect();
+        let [a, b, c] = parts.as_slice() else {
+            return Err(invalid(
+                spec,
+                "expected outer,inner,count (or inner:outer:count)",
+            ));
+        };
+        let (outside, inside) = if outer_first { (a, b) } else { (b, a) };
+        let range = IdRange {
+            inside: number(spec, inside, "inner id")?,
+            outside: number(spec, outside, "outer id")?,
+            count: number(spec, c, "count")?,
+        };
+        range.check(spec)?;
+        Ok(range)
+    }
+
+    fn check(&self, text: &str) -> Result<()> {
+        if self.count == 0 {
+            return Err(invalid(text, "a range must map at least one id (count 0)"));
+        }
+        let end = |first: u32| u64::from(first) + u64::from(self.count);
+        if end(self.inside) > 1 << 32 || end(self.outside) > 1 << 32 {
+            return Err(invalid(
+                text,
+                "the range runs past the largest id (4294967295)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
+        let (a0, a1) = (u64::from(a.0), u64::from(a.0) + u64::from(a.1));
+        let (b0, b1) = (u64::from(b.0), u64::from(b.0) + u64::from(b.1));
+        a0 < b1 && b0 < a1
+    }
+}
+
+/// A user namespace's id map: the contents of `/proc/PID/uid_map` or `gid_map`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdMap {
+    ranges: Vec<IdRange>,
+}
+
+impl IdMap {
+    /// An empty map (no id is mapped).
+    pub fn new() -> IdMap {
+        IdMap::default()
+    }
+
+    /// A map of the given ranges, validated.
+    ///
+    /// # Errors
+    /// As for [`validate`](IdMap::validate).
+    pub fn from_ranges(ranges: impl IntoIterator<Item = IdRange>) -> Result<IdMap> {
+        let map = IdMap {
+            ranges: ranges.into_iter().collect(),
+        };
+        map.validate()?;
+        Ok(map)
+    }
+
+    /// Maps one id: `inside` in the namespace is `outside` in its parent.
+    pub fn single(inside: u32, outside: u32) -> IdMap {
+        IdMap {
+            ranges: vec![IdRange::single(inside, outside)],
+        }
+    }
+
+    /// Adds a range, keeping the map valid.
+    ///
+    /// # Errors
+    /// As for [`validate`](IdMap::validate); the map is unchanged then.
+    pub fn push(&mut self, range: IdRange) -> Result<()> {
+        self.ranges.push(range);
+        if let Err(e) = self.validate() {
+            self.ranges.pop();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The ranges, in order.
+    pub fn ranges(&self) -> &[IdRange] {
+        &self.ranges
+    }
+
+    /// Whether nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Checks what the kernel checks when the map is written: every count at least 1, no
+    /// range past id 4294967295, no two ranges overlapping inside or outside, at most
+    /// [`MAX_LINES`] lines.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the offending range.
+    pub fn validate(&self) -> Result<()> {
+        if self.ranges.len() > MAX_LINES {
+            return Err(invalid(
+                &format!("{} lines", self.ranges.len()),
+                format!("the kernel accepts at most {MAX_LINES} lines in an id map"),
+            ));
+        }
+        for (i, r) in self.ranges.iter().enumerate() {
+            let text = format!("{} {} {}", r.inside, r.outside, r.count);
+            r.check(&text)?;
+            for other in self.ranges.iter().take(i) {
+                if IdRange::overlaps((r.inside, r.count), (other.inside, other.count)) {
+                    return Err(invalid(
+                        &text,
+                        "overlaps another range inside the namespace",
+                    ));
+                }
+                if IdRange::overlaps((r.outside, r.count), (other.outside, other.count)) {
+                    return Err(invalid(
+                        &text,
+                        "overlaps another range outside the namespace",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The parent-namespace id of `inside`, if it is mapped.
+    pub fn to_outside(&self, inside: u32) -> Option<u32> {
+        self.ranges.iter().find_map(|r| {
+            let off = inside.checked_sub(r.inside)?;
+            (off < r.count).then(|| r.outside + off)
+        })
+    }
+
+    /// The namespace id of parent-namespace id `outside`, if it is mapped.
+    pub fn to_inside(&self, outside: u32) -> Option<u32> {
+        self.ranges.iter().find_map(|r| {
+            let off = outside.checked_sub(r.outside)?;
+            (off < r.count).then(|| r.inside + off)
+        })
+    }
+}
+
+impl FromStr for IdMap {
+    type Err = Error;
+
+    /// Parses the kernel's format: one `inside outside count` per line (any whitespace, as
+    /// `/proc/PID/uid_map` pads it), blank lines ignored, then validates.
+    fn from_str(text: &str) -> Result<IdMap> {
+        let mut ranges = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [a, b, c] = fields.as_slice() else {
+                return Err(invalid(
+                    line,
+                    "expected three numbers: inside outside count",
+                ));
+            };
+            ranges.push(IdRange {
+                inside: number(line, a, "inside id")?,
+                outside: number(line, b, "outside id")?,
+                count: number(line, c, "count")?,
+            });
+        }
+        IdMap::from_ranges(ranges)
+    }
+}
+
+impl fmt::Display for IdMap {
+    /// The kernel's format, one range per line, as written to `/proc/PID/uid_map`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.ranges {
+            writeln!(f, "{} {} {}", r.inside, r.outside, r.count)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a process in a user namespace may call `setgroups(2)`: what
+/// `/proc/PID/setgroups` holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Setgroups {
+    /// `allow` (the default when the parent allows it).
+    Allow,
+    /// `deny`: required before an unprivileged process may write `gid_map`.
+    Deny,
+}
+
+/// Which map to write.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    /// `/proc/PID/uid_map`.
+    Uid,
+    /// `/proc/PID/gid_map`.
+    Gid,
+}
+
+impl MapKind {
+    fn file(self) -> &'static str {
+        match self {
+            MapKind::Uid => "uid_map",
+            MapKind::Gid => "gid_map",
+        }
+    }
+}
+
+/// Writes `map` to `/proc/PID/uid_map` or `gid_map` of a process whose user namespace has no
+/// map yet. The write is one `write(2)`, as the kernel requires.
+///
+/// # Errors
+///  - [`Error::InvalidArgument`] for an empty or invalid map (nothing is written).
+///  - [`Error::PermissionDenied`] when the kernel refuses. The hint says why: a map can be
+///    written once; an unprivileged writer may map only its own id, and for `gid_map` only
+///    after writing `deny` to `setgroups`; other ids need `newuidmap`/`newgidmap` and
+///    `/etc/subuid`/`/etc/subgid`.
+///  - [`Error::ProcessGone`] when the process has exited.
+pub fn write_id_map(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
+    let path = format!("/proc/{pid}/{}", which.file());
+    if map.is_empty() {
+        return Err(invalid(
+            &path,
+            "an empty map maps nothing and cannot be written",
+        ));
+    }
+    map.validate()?;
+    write_proc(pid, &path, &map.to_string(), Op::WriteIdMap)
+}
+
+/// Writes `allow` or `deny` to `/proc/PID/setgroups` (before `gid_map` is written).
+///
+/// # Errors
+/// As for [`write_id_map`].
+pub fn write_setgroups(pid: i32, value: Setgroups) -> Result<()> {
+    let path = format!("/proc/{pid}/setgroups");
+    let text = match value {
+        Setgroups::Allow => "allow",
+        Setgroups::Deny => "deny",
+    };
+    write_proc(pid, &path, text, Op::WriteIdMap)
+}
+
+fn write_proc(pid: i32, path: &str, text: &str, op: Op) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| {
+        let errno = Errno::from_io(&e).unwrap_or(Errno::from_raw(5));
+        match e.kind() {
+            std::io::ErrorKind::NotFound => Error::ProcessGone {
+                op,
+                kind: Some(crate::Kind::User),
+                pid,
+            },
+            std::io::ErrorKind::PermissionDenied => Error::PermissionDenied {
+                op,
+                kind: Some(crate::Kind::User),
+                target: Target::Path(path.into()),
+                errno,
+                owner: None,
+            },
+            _ if errno.raw() == 22 => invalid(
+                path,
+                "the kernel refused the map (EINVAL): it may already be written, or a range is \
+                 not mapped in the writer's own user namespace",
+            ),
+            _ => Error::os(
+                op,
+                Some(crate::Kind::User),
+                Target::Path(path.into()),
+                errno,
+            ),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_kernel_format_with_padding() {
+        let text = "         0     100000      65536\n     65536          0          1\n";
+        let map: IdMap = text.parse().unwrap();
+        assert_eq!(
+            map.ranges(),
+            &[
+                IdRange {
+                    inside: 0,
+                    outside: 100_000,
+                    count: 65536
+                },
+                IdRange {
+                    inside: 65536,
+                    outside: 0,
+                    count: 1
+                }
+            ]
+        );
+        assert_eq!(map.to_string(), "0 100000 65536\n65536 0 1\n");
+        assert_eq!(map.to_outside(65535), Some(165_535));
+        assert_eq!(map.to_outside(65537), None);
+        assert_eq!(map.to_inside(0), Some(65536));
+        assert_eq!(map.to_inside(99_999), None);
+    }
+
+    #[test]
+    fn rejects_what_the_kernel_rejects() {
+        for (bad, why) in [
+            ("0 0 0", "count 0"),
+            ("4294967295 0 2", "past the largest id"),
+            ("0 4294967295 2", "past the largest id"),
+            ("0 0 10\n5 100 1", "inside"),
+            ("0 0 10\n100 5 1", "outside"),
+            ("0 0", "three numbers"),
+            ("a b c", "not an id"),
+            ("-1 0 1", "not an id"),
+            ("0 0 1 1", "three numbers"),
+        ] {
+            let err = bad.parse::<IdMap>().unwrap_err();
+            assert!(err.to_string().contains(why), "{bad:?}: {err}");
+        }
+        // Exactly at the top is fine.
+        assert!("4294967295 4294967295 1".parse::<IdMap>().is_ok());
+        // 340 lines are fine, 341 are not.
+        let lines: String = (0..341u32).map(|i| format!("{i} {i} 1\n")).collect();
+        let first340: String = lines.lines().take(340).map(|l| format!("{l}\n")).collect();
+        assert!(first340.parse::<IdMap>().is_ok());
+        assert!(
+            lines
+                .parse::<IdMap>()
+                .unwrap_err()
+                .to_string()
+                .contains("340")
+        );
+    }
+
+    #[test]
+    fn cli_forms() {
+        let r = IdRange::parse_cli("100000,0,65536").unwrap();
+        assert_eq!(
+            r,
+            IdRange {
+                inside: 0,
+                outside: 100_000,
+                count: 65536
+            }
+        );
+        assert_eq!(IdRange::parse_cli("0:100000:65536").unwrap(), r);
+        for bad in ["", "1,2", "1:2:3:4", "a,b,c", "0,0,0", "1,4294967295,2"] {
+            assert!(IdRange::parse_cli(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn push_keeps_the_map_valid() {
+        let mut map = IdMap::single(0, 1000);
+        assert!(map.push(IdRange::single(0, 2000)).is_err());
+        assert_eq!(map.ranges().len(), 1);
+        map.push(IdRange {
+            inside: 1,
+            outside: 100_000,
+            count: 10,
+        })
+        .unwrap();
+        assert_eq!(map.ranges().len(), 2);
+    }
+}
