@@ -171,7 +171,7 @@ impl IdMap {
 
     /// Checks what the kernel checks when the map is written: every count at least 1, no
     /// range past id 4294967295, no two ranges overlapping inside or outside, at most
-    /// [`MAX_LINES`] lines.
+    /// 340 lines (the kernel's limit since Linux 4.15).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming the offending range.
