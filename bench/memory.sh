@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Peak RSS (max resident set, KiB; GNU time's %M) of each lxns command beside the tool it
+# replaces, same machine, same moment. Usage (as root): bench/memory.sh
+# Leaves nothing behind: the netns names it adds are deleted, the target it starts is killed.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "bench/memory.sh: run as root" >&2; exit 2; }
+(cd "$ROOT" && cargo build --quiet --release -p lxns-cli)
+L="$ROOT/target/x86_64-unknown-linux-gnu/release/lxns"
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+unshare -n sleep 600 </dev/null >/dev/null 2>&1 &
+TARGET=$!
+RUN_NETNS_EXISTED=0; [ -d /run/netns ] && RUN_NETNS_EXISTED=1
+NAME="lxns-mem-$$"
+cleanup() {
+  kill "$TARGET" 2>/dev/null || true; wait "$TARGET" 2>/dev/null || true
+  ip netns del "$NAME-ip" 2>/dev/null || true; "$L" netns del "$NAME-lxns" 2>/dev/null || true
+  if [ "$RUN_NETNS_EXISTED" = 0 ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+    umount /run/netns 2>/dev/null || true; rmdir /run/netns 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+while [ "$(readlink /proc/$TARGET/ns/net 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do :; done
+rss() { "$TIME" -f %M "$@" 2>&1 >/dev/null | tail -1; }
+echo "| command | peak RSS KiB | anchor | peak RSS KiB |"
+echo "|---|---|---|---|"
+row() { printf '| `%s` | %s | `%s` | %s |\n' "$1" "$(rss $1)" "$2" "$(rss $2)"; }
+row "$L ls" "lsns"
+row "$L ls -J" "lsns -J"
+row "$L enter -t $TARGET -n -- /bin/true" "nsenter -t $TARGET -n /bin/true"
+row "$L netns add $NAME-lxns" "ip netns add $NAME-ip"
+row "$L netns list" "ip netns list"
+row "$L netns del $NAME-lxns" "ip netns del $NAME-ip"
