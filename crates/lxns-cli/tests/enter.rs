@@ -9,7 +9,6 @@
 #[path = "../../lxns/tests/common/mod.rs"]
 mod common;
 
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use common::{ChildGuard, run_ok};
@@ -162,9 +161,12 @@ fn root_and_working_directory_of_the_target() {
 
 #[test]
 fn unprivileged_user_enters_its_own_user_namespace() {
-    let target = common::target_as(&["--user", "--map-root-user", "--net"], Some(65534));
+    let target = common::target_as(
+        &["--user", "--map-root-user", "--net"],
+        Some(common::NOBODY),
+    );
     let pid = target.pid().to_string();
-    let out = lxns_enter(&[
+    let out = common::as_nobody(&mut lxns_enter(&[
         "-t",
         &pid,
         "-U",
@@ -173,10 +175,7 @@ fn unprivileged_user_enters_its_own_user_namespace() {
         "sh",
         "-c",
         "id -u; readlink /proc/self/ns/net",
-    ])
-    .uid(65534)
-    .gid(65534)
-    .current_dir("/")
+    ]))
     .output()
     .unwrap();
     assert!(
@@ -193,12 +192,17 @@ fn unprivileged_user_enters_its_own_user_namespace() {
     );
     // --preserve-credentials makes no setuid/setgid call: our uid 65534 is the one mapped
     // (to 0) in this namespace, so it still reads 0, and nothing fails.
-    let out = lxns_enter(&["-t", &pid, "-U", "--preserve-credentials", "--", "id", "-u"])
-        .uid(65534)
-        .gid(65534)
-        .current_dir("/")
-        .output()
-        .unwrap();
+    let out = common::as_nobody(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-U",
+        "--preserve-credentials",
+        "--",
+        "id",
+        "-u",
+    ]))
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -206,10 +210,7 @@ fn unprivileged_user_enters_its_own_user_namespace() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
     // Without entering its user namespace, an unprivileged caller is refused (EPERM).
-    let out = lxns_enter(&["-t", &pid, "-n", "--", "true"])
-        .uid(65534)
-        .gid(65534)
-        .current_dir("/")
+    let out = common::as_nobody(&mut lxns_enter(&["-t", &pid, "-n", "--", "true"]))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
 
 #[allow(unused_macros)]
@@ -322,13 +321,10 @@ fn unprivileged_sees_what_it_may_and_nothing_false() {
     if !have_lsns() {
         return;
     }
-    const NOBODY: u32 = 65534;
+    use common::NOBODY;
     // A process of nobody's own, in its own user and network namespaces.
     let mine = common::target_as(&["--user", "--map-root-user", "--net"], Some(NOBODY));
-    let as_nobody = |cmd: &mut Command| -> Value {
-        cmd.uid(NOBODY).gid(NOBODY).current_dir("/");
-        json(&run(cmd))
-    };
+    let as_nobody = |cmd: &mut Command| -> Value { json(&run(common::as_nobody(cmd))) };
     let root_view = flatten(&json(&run(&mut lxns(&["-J", "-l"]))));
     let mut ok = false;
     for _ in 0..5 {

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -420,18 +419,14 @@ fn bad_input_is_clear_and_changes_nothing() {
     std::fs::remove_file(&link).unwrap();
     std::fs::remove_dir(&real).unwrap();
     // No permission: as nobody, refused, nothing made.
-    let out = lxns()
-        .args([
-            "netns",
-            &format!("--registry={}", reg.0.display()),
-            "add",
-            "y",
-        ])
-        .uid(65534)
-        .gid(65534)
-        .current_dir("/")
-        .output()
-        .unwrap();
+    let out = common::as_nobody(lxns().args([
+        "netns",
+        &format!("--registry={}", reg.0.display()),
+        "add",
+        "y",
+    ]))
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("EPERM") || err.contains("EACCES"), "{err}");

@@ -353,3 +353,12 @@ pub fn run_ok(cmd: &mut Command) -> std::process::Output {
     );
     out
 }
+
+/// The unprivileged uid and gid tests drop to (`nobody`/`nogroup` on Debian).
+pub const NOBODY: u32 = 65534;
+
+/// Makes `cmd` run as [`NOBODY`], from `/` (which every user may enter).
+pub fn as_nobody(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    cmd.uid(NOBODY).gid(NOBODY).current_dir("/")
+}
