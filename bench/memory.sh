@@ -30,6 +30,8 @@ row() { printf '| `%s` | %s | `%s` | %s |\n' "$1" "$(rss $1)" "$2" "$(rss $2)"; 
 row "$L ls" "lsns"
 row "$L ls -J" "lsns -J"
 row "$L enter -t $TARGET -n -- /bin/true" "nsenter -t $TARGET -n /bin/true"
+row "$L run -Urn -- /bin/true" "unshare -Urn /bin/true"
+row "$L run -mnpiuf --mount-proc -- /bin/true" "unshare -mnpiuf --mount-proc /bin/true"
 row "$L netns add $NAME-lxns" "ip netns add $NAME-ip"
 row "$L netns list" "ip netns list"
 row "$L netns del $NAME-lxns" "ip netns del $NAME-ip"

@@ -24,6 +24,7 @@ enum Command {
     Limits(cmd::limits::Args),
     Ls(cmd::ls::Args),
     Netns(cmd::netns::Args),
+    Run(Box<cmd::run::Args>),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Limits(args) => cmd::limits::run(&args),
         Command::Ls(args) => cmd::ls::run(&args),
         Command::Netns(args) => cmd::netns::run(&args),
+        Command::Run(args) => cmd::run::run(&args),
     };
     match result {
         Ok(code) => code,

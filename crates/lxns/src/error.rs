@@ -161,6 +161,8 @@ pub enum Op {
     IdMap,
     /// Writing `/proc/PID/uid_map`, `gid_map` or `setgroups`.
     WriteIdMap,
+    /// Spawning a program ([`Command`](crate::Command)); the step says where it stopped.
+    Spawn(crate::SpawnStep),
 }
 
 impl fmt::Display for Op {
@@ -190,6 +192,7 @@ impl fmt::Display for Op {
             Op::List => "list namespaces",
             Op::IdMap => "id map",
             Op::WriteIdMap => "write id map",
+            Op::Spawn(step) => return write!(f, "spawn: {step}"),
         })
     }
 }
@@ -498,10 +501,20 @@ fn permission_hint(op: Op, kind: Option<Kind>, owner: Option<&NsId>) -> String {
              namespace; run as root, or (unprivileged) join the owning user namespace first \
              (Process::enter_all_current_thread orders it so)"
         ),
+        Op::Spawn(crate::SpawnStep::Exec) => "the file exists but cannot be executed: it needs \
+            execute permission (chmod +x), must not be a directory or on a noexec mount, and a \
+            script needs an interpreter (#!) that exists"
+            .into(),
+        Op::Spawn(crate::SpawnStep::Clone) => format!(
+            "creating a {} namespace needs CAP_SYS_ADMIN in your user namespace; without \
+             root, create a user namespace too (Kind::User with map_root; -U -r on the \
+             command line)",
+            kind.map_or("", Kind::proc_name)
+        ),
         Op::Unshare => format!(
             "creating a {} namespace needs CAP_SYS_ADMIN in your user namespace; without \
-             root, create a user namespace in the same call (add Kind::User), from a \
-             single-threaded process",
+             root, create a user namespace in the same call (add Kind::User, from a \
+             single-threaded process; -U -r on the command line)",
             kind.map_or("", Kind::proc_name)
         ),
         Op::OpenProcess | Op::OpenProcessNamespace => "reading another process's namespaces \
@@ -551,6 +564,10 @@ impl fmt::Display for Error {
         }
         f.write_str(": ")?;
         match self {
+            Error::NotFound {
+                op: Op::Spawn(crate::SpawnStep::Exec),
+                ..
+            } => f.write_str("command not found (ENOENT)")?,
             Error::NotFound { .. } => f.write_str("no such file or namespace (ENOENT)")?,
             Error::NotNamespace { found, errno, .. } => {
                 write!(f, "not a namespace file: it is {found}")?;

@@ -127,6 +127,13 @@ impl IdMap {
         IdMap::default()
     }
 
+    /// A map of one range (not validated until used).
+    pub fn single_range(range: IdRange) -> IdMap {
+        IdMap {
+            ranges: vec![range],
+        }
+    }
+
     /// A map of the given ranges, validated.
     ///
     /// # Errors

@@ -93,6 +93,41 @@
 //! # Ok::<(), lxns::Error>(())
 //! ```
 //!
+//! ## Spawning programs in namespaces
+//!
+//! [`Command`] is [`std::process::Command`] plus namespaces: new ones of any kind, existing
+//! ones to join, uid/gid maps (including rootless ones through `newuidmap` and
+//! `/etc/subuid`), hostname, a fresh `/proc`, a new root, clock offsets, a parent-death
+//! signal and a cgroup. The child is made by `clone3(2)` directly inside its new namespaces
+//! (in a new pid namespace the program is pid 1), so no thread of the caller ever moves, and
+//! a multithreaded program may create user namespaces this way. [`Child`] holds a pidfd:
+//!
+//! ```no_run
+//! use lxns::{Command, Kind, KindSet, Stdio};
+//!
+//! // `unshare -Urn --fork ip link` as a library call, rootless:
+//! let out = Command::new("ip")
+//!     .arg("link")
+//!     .unshare(KindSet::from(Kind::User) | Kind::Net)
+//!     .map_root()
+//!     .output()?;
+//! // A pid-1 shell with its own /proc, hostname and network, kept running:
+//! let mut child = Command::new("sh")
+//!     .unshare(KindSet::from(Kind::Pid) | Kind::Uts | Kind::Net)
+//!     .mount_proc()
+//!     .hostname("sandbox")
+//!     .stdin(Stdio::piped())
+//!     .spawn()?;
+//! let net = child.namespace(Kind::Net)?;       // its namespaces, through the pidfd
+//! child.kill()?;
+//! child.wait()?;
+//! # let _ = (out, net);
+//! # Ok::<(), lxns::Error>(())
+//! ```
+//!
+//! A program that is about to become the command (as `unshare(1)` does) can skip the child:
+//! [`Command::exec_replacing_current_process`].
+//!
 //! ## Listing and persisting
 //!
 //! [`list`] finds every namespace on the system — through processes, nsfs bind mounts, open
@@ -130,7 +165,8 @@
 //!   keeps only its identity.
 //! - It takes no raw fd numbers: fds go in and out as [`OwnedFd`](std::os::fd::OwnedFd) and
 //!   [`BorrowedFd`](std::os::fd::BorrowedFd).
-//! - It never passes `CLONE_FILES`, `CLONE_VM` or other non-namespace flags to `unshare`.
+//! - It never passes `CLONE_FILES`, `CLONE_VM` or other non-namespace flags to `unshare`,
+//!   and spawns with a fork-like `clone3` (no shared memory between parent and child).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -147,6 +183,7 @@ pub mod netns;
 mod persist;
 mod process;
 mod run;
+mod spawn;
 #[allow(unsafe_code)] // The one module with unsafe code: see its `# Safety` section.
 mod sys;
 
@@ -160,3 +197,7 @@ pub use namespace::{Namespace, NsId};
 pub use persist::{is_persisted, unpersist};
 pub use process::Process;
 pub use run::{RunFuture, Worker, run, run_async, run_scoped};
+pub use spawn::{
+    Child, Command, ForwardSignals, MapWriter, Output, Propagation, SpawnStep, Stdio,
+    subordinate_ids,
+};

@@ -156,6 +156,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let entering_pid =
         from_target.contains(Kind::Pid) || from_files.iter().any(|n| n.kind() == Kind::Pid);
 
+    // Whether the user namespace we are about to join denies setgroups (unshare -r writes
+    // "deny"): the target's file, or ours when the namespace comes from a file we cannot map
+    // to a process (then setgroups is tried and EPERM reported).
+    let setgroups_denied = args
+        .target
+        .filter(|_| entering_user)
+        .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/setgroups")).ok())
+        .is_some_and(|s| s.trim() == "deny");
+
     // This process has one thread: joining changes it, which is the point.
     if let (Some(p), false) = (&process, from_target.is_empty()) {
         if from_files.is_empty() {
@@ -187,11 +196,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some(gid) = gid {
         // A user namespace whose setgroups is "deny" (unshare -r writes it) refuses this;
         // there are no supplementary groups to drop that it would let us keep, so go on.
+        // (Read before entering: once in another pid namespace, /proc/self may not resolve.)
         match rustix::thread::set_thread_groups(&[]) {
             Ok(()) => {}
-            Err(rustix::io::Errno::PERM)
-                if std::fs::read_to_string("/proc/self/setgroups")
-                    .is_ok_and(|s| s.trim() == "deny") => {}
+            Err(rustix::io::Errno::PERM) if setgroups_denied => {}
             Err(e) => return Err(e).context("drop supplementary groups"),
         }
         let g = rustix::process::Gid::from_raw(gid);

@@ -5,3 +5,4 @@ pub mod info;
 pub mod limits;
 pub mod ls;
 pub mod netns;
+pub mod run;

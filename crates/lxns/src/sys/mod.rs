@@ -11,6 +11,8 @@
 use std::ffi::c_void;
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
+pub(crate) mod spawn;
+
 use rustix::io::{Errno, Result};
 use rustix::ioctl::{Getter, Ioctl, IoctlOutput, Opcode, opcode};
 
@@ -166,4 +168,12 @@ pub(crate) fn unshare(flags: u32) -> Result<()> {
     // never unshare the file descriptor table or address space, which is the hazard that
     // makes `unshare_unsafe` unsafe.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::from_bits_retain(flags)) }
+}
+
+/// `setns(2)` with a raw `nstype` (0, one `CLONE_NEW*` flag, or several with a pidfd).
+pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {
+    rustix::thread::move_into_thread_name_spaces(
+        fd,
+        rustix::thread::ThreadNameSpaceType::from_bits_retain(nstype),
+    )
 }

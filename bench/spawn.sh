@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Spawning and entering, against the anchors, in one run with ratios:
+#  - ../shared/bench/01-spawn.sh (unshare, bwrap) and 02-enter.sh (nsenter), with `lxns run`
+#    and `lxns enter` as their ALT lines, plus bench/src/floor.c: the least any tool can do
+#    for the same job (its system calls only), the bound on any ratio;
+#  - the library's spawn+wait of /bin/true in new user+net namespaces
+#    (examples/spawn_loop.rs) against a C clone3+exec+waitid loop (bench/src/clone3_loop.c).
+# If the x86_64-unknown-linux-musl target is installed, a musl build of lxns is timed too
+# (same code, no glibc start-up; see BENCHMARKS.md).
+# Usage (as root): bench/spawn.sh     [RUNS=200 WARMUP=20 ITERS=300 REPS=7 ANCHORS=…]
+# Leaves nothing behind: the anchors kill their targets; every process here is waited for.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+ANCHORS=${ANCHORS:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || true)}
+[ -n "$ANCHORS" ] && [ -f "$ANCHORS/01-spawn.sh" ] || {
+  echo "bench/spawn.sh: the anchor scripts are expected at ../shared/bench (set ANCHORS=...)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "bench/spawn.sh: run as root" >&2; exit 2; }
+apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+command -v hyperfine >/dev/null || apt_install hyperfine
+command -v bwrap >/dev/null || apt_install bubblewrap || echo "bwrap could not be installed: its rows are missing" >&2
+export RUNS=${RUNS:-200} WARMUP=${WARMUP:-20}
+ITERS=${ITERS:-300} REPS=${REPS:-7}
+export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
+mkdir -p "$RESULTS_DIR"
+(cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --example spawn_loop)
+REL="$ROOT/target/x86_64-unknown-linux-gnu/release"
+L="$REL/lxns"
+BIN="$RESULTS_DIR/bin"; mkdir -p "$BIN"
+cc -O2 -static -o "$BIN/floor" "$HERE/src/floor.c"
+cc -O2 -o "$BIN/clone3_loop" "$HERE/src/clone3_loop.c"
+M=""
+if rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
+  (cd "$ROOT" && cargo build --quiet --release -p lxns-cli --target x86_64-unknown-linux-musl) &&
+    M="$ROOT/target/x86_64-unknown-linux-musl/release/lxns"
+fi
+OUT="$RESULTS_DIR/spawn.md"
+: >"$OUT"
+
+ALT="$L run -Urn -- /bin/true
+$L run -Urmpf --mount-proc -- /bin/true
+$L run -mnpiuf --mount-proc -- /bin/true
+$L run -n -- /bin/true
+$L run -u -- /bin/true
+$BIN/floor urn /bin/true
+$BIN/floor mnpiuf /bin/true"
+[ -n "$M" ] && ALT="$ALT
+$M run -Urn -- /bin/true
+$M run -mnpiuf --mount-proc -- /bin/true"
+echo "## section 01: 01-spawn.sh" | tee -a "$OUT"
+ALT="$ALT" bash "$ANCHORS/01-spawn.sh" | tee -a "$OUT"
+
+ALT="$L enter -t {pid} -a -- /bin/true
+$L enter -t {pid} -n -- /bin/true
+$L enter -t {pid} -m -- /bin/true
+$BIN/floor setns-net {pid} /bin/true"
+[ -n "$M" ] && ALT="$ALT
+$M enter -t {pid} -n -- /bin/true"
+echo "## section 02: 02-enter.sh" | tee -a "$OUT"
+ALT="$ALT" bash "$ANCHORS/02-enter.sh" | tee -a "$OUT"
+
+echo "## section loop: spawn+wait of /bin/true in new user+net namespaces, $ITERS x $REPS" | tee -a "$OUT"
+"$BIN/clone3_loop" "$ITERS" "$REPS" | sed 's/^ITER /C /' | tee -a "$OUT"
+"$REL/examples/spawn_loop" "$ITERS" "$REPS" | sed 's/^ITER /lxns /' | tee -a "$OUT"
+
+python3 - "$OUT" "$L" "$M" "$BIN/floor" <<'PY'
+import re, statistics, sys
+out, L, M, floor = sys.argv[1:5]
+rows, loops = {}, {}
+for line in open(out):
+    m = re.match(r"\| (.+?) \| `(.+?)` \| ([0-9.]+) ms", line)
+    if m:
+        rows[m.group(2)] = float(m.group(3))
+    m = re.match(r"(C|lxns) (plain|maps) ([0-9]+)$", line.strip())
+    if m:
+        loops.setdefault((m.group(1), m.group(2)), []).append(int(m.group(3)) / 1000)
+def find(prefix):
+    for cmd, ms in rows.items():
+        if cmd.startswith(prefix):
+            return cmd, ms
+    return prefix, None
+pairs = [
+    (f"{L} run -Urn", "unshare -Urn", "1.3x"),
+    (f"{L} run -Urn", "bwrap --unshare-user --unshare-net", "2x"),
+    (f"{L} run -Urmpf", "unshare -Urmpf", ""),
+    (f"{L} run -mnpiuf", "unshare -mnpiuf", "1.3x"),
+    (f"{L} run -mnpiuf", "bwrap --unshare-all", "2x"),
+    (f"{L} run -n", "unshare -n", ""),
+    (f"{L} run -u", "unshare -u", ""),
+    (f"{floor} urn", "unshare -Urn", "(floor)"),
+    (f"{floor} mnpiuf", "unshare -mnpiuf", "(floor)"),
+]
+print("\n| lxns (or floor) | ms | anchor | ms | anchor / lxns | target |")
+print("|---|---|---|---|---|---|")
+def show(a, b, target):
+    (ca, ma), (cb, mb) = find(a), find(b)
+    if ma and mb:
+        print(f"| `{ca}` | {ma:.3f} | `{cb}` | {mb:.3f} | {mb/ma:.2f}x | {target} |")
+for a, b, t in pairs:
+    show(a, b, t)
+for flag in ["-a", "-n", "-m"]:
+    for cmd, ms in rows.items():
+        if cmd.startswith(f"{L} enter -t") and f" {flag} " in cmd:
+            for cmd2, ms2 in rows.items():
+                if cmd2.startswith("nsenter -t") and f" {flag} " in cmd2:
+                    print(f"| `{cmd}` | {ms:.3f} | `{cmd2}` | {ms2:.3f} | {ms2/ms:.2f}x | {'1.3x' if flag == '-n' else ''} |")
+for cmd, ms in rows.items():
+    if cmd.startswith(floor + " setns-net"):
+        for cmd2, ms2 in rows.items():
+            if cmd2.startswith("nsenter -t") and " -n " in cmd2:
+                print(f"| `{cmd}` | {ms:.3f} | `{cmd2}` | {ms2:.3f} | {ms2/ms:.2f}x | (floor) |")
+if M:
+    show(f"{M} run -Urn", "unshare -Urn", "(musl build)")
+    show(f"{M} run -mnpiuf", "unshare -mnpiuf", "(musl build)")
+    for cmd, ms in rows.items():
+        if cmd.startswith(f"{M} enter"):
+            for cmd2, ms2 in rows.items():
+                if cmd2.startswith("nsenter -t") and " -n " in cmd2:
+                    print(f"| `{cmd}` | {ms:.3f} | `{cmd2}` | {ms2:.3f} | {ms2/ms:.2f}x | (musl build) |")
+print("\n| loop (us per spawn+wait, median of reps) | lxns | C clone3 | lxns / C | target |")
+print("|---|---|---|---|---|")
+for mode in ["plain", "maps"]:
+    a, b = loops.get(("lxns", mode)), loops.get(("C", mode))
+    if a and b:
+        a, b = statistics.median(a), statistics.median(b)
+        print(f"| {mode} | {a:.1f} | {b:.1f} | {a/b:.2f}x | within 1.2x |")
+PY

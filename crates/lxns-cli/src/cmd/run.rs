@@ -1,0 +1,343 @@
+//! `lxns run`: run a program in new (and existing) namespaces, unshare(1)-compatible.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use lxns::{Command, ForwardSignals, IdMap, IdRange, Kind, KindSet, MapKind, Namespace, Setgroups};
+use rustix::process::Signal;
+
+/// Run a program in new namespaces (like unshare). With a new pid namespace the program is
+/// its pid 1 (a child of lxns, no --fork needed); when nothing needs a child, lxns becomes
+/// the program, as unshare does without --fork.
+///
+/// The exit status is the program's, or 128+N when it was killed by signal N. When lxns
+/// waits for a child, SIGTERM, SIGINT and SIGHUP sent to it are passed on to the program. lxns's own errors exit with
+/// 1; a program that cannot be found exits with 127, one that cannot be run with 126.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// New user namespace.
+    #[arg(short = 'U', long = "user")]
+    user: bool,
+    /// New mount namespace (propagation private unless --propagation).
+    #[arg(short = 'm', long = "mount")]
+    mount: bool,
+    /// New network namespace.
+    #[arg(short = 'n', long = "net")]
+    net: bool,
+    /// New pid namespace (the program is its pid 1).
+    #[arg(short = 'p', long = "pid")]
+    pid: bool,
+    /// New IPC namespace.
+    #[arg(short = 'i', long = "ipc")]
+    ipc: bool,
+    /// New UTS namespace.
+    #[arg(short = 'u', long = "uts")]
+    uts: bool,
+    /// New cgroup namespace.
+    #[arg(short = 'C', long = "cgroup")]
+    cgroup: bool,
+    /// New time namespace.
+    #[arg(short = 'T', long = "time")]
+    time: bool,
+    /// Run the program as a child of lxns (implied by --pid and --kill-child).
+    #[arg(short = 'f', long = "fork")]
+    fork: bool,
+    /// Send SIGNAL (default SIGKILL) to the program when lxns dies.
+    #[arg(long = "kill-child", value_name = "SIGNAL", num_args = 0..=1, require_equals = true, default_missing_value = "KILL")]
+    kill_child: Option<String>,
+    /// Mount a fresh proc at DIR (default /proc) just before running; implies --mount.
+    #[arg(long = "mount-proc", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "/proc")]
+    mount_proc: Option<PathBuf>,
+    /// Map the current user and group to root (implies --user, --setgroups=deny).
+    #[arg(short = 'r', long = "map-root-user")]
+    map_root: bool,
+    /// Map the current user and group to themselves (implies --user, --setgroups=deny).
+    #[arg(short = 'c', long = "map-current-user")]
+    map_current: bool,
+    /// Map the current user to UID (a number or name) inside (implies --user).
+    #[arg(long = "map-user", value_name = "UID")]
+    map_user: Option<String>,
+    /// Map the current group to GID (a number or name) inside (implies --user).
+    #[arg(long = "map-group", value_name = "GID")]
+    map_group: Option<String>,
+    /// Map a block of uids: outer,inner,count (or inner:outer:count), or `auto` for your
+    /// first /etc/subuid block at 0. Repeatable. Uses newuidmap when not root.
+    #[arg(long = "map-users", value_name = "MAP")]
+    map_users: Vec<String>,
+    /// Map a block of gids, as --map-users (newgidmap, /etc/subgid).
+    #[arg(long = "map-groups", value_name = "MAP")]
+    map_groups: Vec<String>,
+    /// --map-users=auto --map-groups=auto.
+    #[arg(long = "map-auto")]
+    map_auto: bool,
+    /// Allow or deny setgroups(2) in the new user namespace.
+    #[arg(long = "setgroups", value_name = "allow|deny")]
+    setgroups: Option<String>,
+    /// Propagation of / in the new mount namespace: private, shared, slave, unchanged.
+    #[arg(long = "propagation", value_name = "MODE")]
+    propagation: Option<String>,
+    /// Make DIR the root (pivot_root; the old root is detached); implies --mount.
+    #[arg(short = 'R', long = "root", value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Working directory of the program (inside the new root).
+    #[arg(short = 'w', long = "wd", value_name = "DIR")]
+    wd: Option<PathBuf>,
+    /// CLOCK_MONOTONIC offset in seconds in the new time namespace (implies --time).
+    #[arg(long = "monotonic", value_name = "SECONDS", allow_hyphen_values = true)]
+    monotonic: Option<i64>,
+    /// CLOCK_BOOTTIME offset in seconds in the new time namespace (implies --time).
+    #[arg(long = "boottime", value_name = "SECONDS", allow_hyphen_values = true)]
+    boottime: Option<i64>,
+    /// Hostname in the new UTS namespace (implies --uts).
+    #[arg(long = "hostname", value_name = "NAME")]
+    hostname: Option<String>,
+    /// NIS domain name in the new UTS namespace (implies --uts).
+    #[arg(long = "domainname", value_name = "NAME")]
+    domainname: Option<String>,
+    /// Join an existing namespace first: KIND=PATH (a namespace file) or KIND=PID.
+    /// Repeatable; KIND is net, mnt, uts, ipc, pid, user, cgroup, time.
+    #[arg(long = "join", value_name = "KIND=PATH|PID")]
+    join: Vec<String>,
+    /// The program and its arguments (default: $SHELL, or /bin/sh).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
+    command: Vec<String>,
+}
+
+/// A uid or gid given as a number or a name from /etc/passwd or /etc/group.
+fn resolve_id(spec: &str, file: &str) -> Result<u32> {
+    if let Ok(n) = spec.parse::<u32>() {
+        return Ok(n);
+    }
+    let text = std::fs::read_to_string(file).with_context(|| format!("read {file}"))?;
+    text.lines()
+        .find_map(|l| {
+            let mut f = l.split(':');
+            (f.next()? == spec).then_some(())?;
+            f.next()?;
+            f.next()?.parse().ok()
+        })
+        .with_context(|| format!("no such name {spec:?} in {file}"))
+}
+
+fn build_map(
+    single: Option<(u32, u32)>,
+    blocks: &[String],
+    which: MapKind,
+) -> Result<Option<IdMap>> {
+    let mut ranges = Vec::new();
+    if let Some((inside, outside)) = single {
+        ranges.push(IdRange::single(inside, outside));
+    }
+    for b in blocks {
+        if b == "auto" {
+            ranges.push(lxns::subordinate_ids(which)?);
+        } else {
+            ranges.push(IdRange::parse_cli(b)?);
+        }
+    }
+    if ranges.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(IdMap::from_ranges(ranges)?))
+}
+
+fn parse_join(spec: &str) -> Result<(Kind, Namespace)> {
+    let (kind, what) = spec
+        .split_once('=')
+        .with_context(|| format!("--join {spec:?}: expected KIND=PATH or KIND=PID"))?;
+    let kind: Kind = kind.parse()?;
+    let ns = match what.parse::<i32>() {
+        Ok(pid) => Namespace::of_process(pid, kind)?,
+        Err(_) => Namespace::open_as(what, kind)?,
+    };
+    Ok((kind, ns))
+}
+
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let euid = rustix::process::geteuid().as_raw();
+    let egid = rustix::process::getegid().as_raw();
+    let mut kinds = KindSet::EMPTY;
+    for (on, kind) in [
+        (args.user, Kind::User),
+        (args.mount, Kind::Mnt),
+        (args.net, Kind::Net),
+        (args.pid, Kind::Pid),
+        (args.ipc, Kind::Ipc),
+        (args.uts, Kind::Uts),
+        (args.cgroup, Kind::Cgroup),
+        (
+            args.time || args.monotonic.is_some() || args.boottime.is_some(),
+            Kind::Time,
+        ),
+    ] {
+        if on {
+            kinds.insert(kind);
+        }
+    }
+    if args.hostname.is_some() || args.domainname.is_some() {
+        kinds.insert(Kind::Uts);
+    }
+
+    let mut command = match args.command.split_first() {
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest);
+            c
+        }
+        None => Command::new(std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into())),
+    };
+
+    // Id maps: unshare's options combine into one uid map and one gid map.
+    let single_user = if args.map_root {
+        Some(0)
+    } else if args.map_current {
+        Some(euid)
+    } else {
+        args.map_user
+            .as_deref()
+            .map(|u| resolve_id(u, "/etc/passwd"))
+            .transpose()?
+    };
+    let single_group = if args.map_root {
+        Some(0)
+    } else if args.map_current {
+        Some(egid)
+    } else {
+        args.map_group
+            .as_deref()
+            .map(|g| resolve_id(g, "/etc/group"))
+            .transpose()?
+    };
+    let mut users = args.map_users.clone();
+    let mut groups = args.map_groups.clone();
+    if args.map_auto {
+        users.push("auto".into());
+        groups.push("auto".into());
+    }
+    let uid_map = build_map(single_user.map(|u| (u, euid)), &users, MapKind::Uid)?;
+    let gid_map = build_map(single_group.map(|g| (g, egid)), &groups, MapKind::Gid)?;
+    if uid_map.is_some() || gid_map.is_some() {
+        kinds.insert(Kind::User);
+    }
+    let simple_maps = single_user.is_some() || single_group.is_some();
+    if let Some(m) = uid_map {
+        command.uid_map(m);
+    }
+    if let Some(m) = gid_map {
+        command.gid_map(m);
+    }
+    match args.setgroups.as_deref() {
+        Some("allow") => {
+            command.setgroups(Setgroups::Allow);
+        }
+        Some("deny") => {
+            command.setgroups(Setgroups::Deny);
+        }
+        Some(other) => bail!("--setgroups {other:?}: expected allow or deny"),
+        // unshare: -r, -c, --map-user and --map-group imply --setgroups=deny.
+        None if simple_maps => {
+            command.setgroups(Setgroups::Deny);
+        }
+        None => {}
+    }
+    if let Some(p) = &args.propagation {
+        command.propagation(p.parse()?);
+    }
+    if let Some(dir) = &args.mount_proc {
+        command.mount_proc_at(dir);
+    }
+    if let Some(root) = &args.root {
+        command.root(root);
+    }
+    if let Some(wd) = &args.wd {
+        command.current_dir(wd);
+    }
+    if let Some(s) = args.monotonic {
+        command.monotonic_offset(s, 0);
+    }
+    if let Some(s) = args.boottime {
+        command.boottime_offset(s, 0);
+    }
+    if let Some(h) = &args.hostname {
+        command.hostname(h);
+    }
+    if let Some(d) = &args.domainname {
+        command.domainname(d);
+    }
+    if let Some(sig) = &args.kill_child {
+        command.kill_on_parent_death(parse_signal(sig)?);
+    }
+    for spec in &args.join {
+        let (kind, ns) = parse_join(spec)?;
+        // Joining what we are already in is a no-op (and an error for the user namespace).
+        if Namespace::current_for_children(kind).is_ok_and(|cur| cur == ns) {
+            continue;
+        }
+        command.join(&ns);
+    }
+    command.unshare(kinds);
+
+    let program = command.get_program().to_string_lossy().into_owned();
+    // Nothing needs a child (no pid namespace, no parent-side maps, no --kill-child): become
+    // the program, as unshare(1) without --fork does. Its status and signals are then its own.
+    if !args.fork && command.can_exec_in_place() {
+        let err = command.exec_replacing_current_process();
+        return Ok(spawn_failure(&program, &err));
+    }
+    // Block the forwarded signals before the child exists, so none is lost.
+    let forward = ForwardSignals::block(&[Signal::TERM, Signal::INT, Signal::HUP])?;
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => return Ok(spawn_failure(&program, &e)),
+    };
+    let status = forward.wait(&mut child)?;
+    Ok(exit_code(status))
+}
+
+/// The program's status as ours: its exit code, or 128+N for signal N.
+pub fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
+        (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(255)),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// 127 when the program does not exist, 126 when it cannot be run, 1 for anything else.
+fn spawn_failure(program: &str, err: &lxns::Error) -> ExitCode {
+    eprintln!("lxns: {err}");
+    match err.op() {
+        lxns::Op::Spawn(lxns::SpawnStep::Exec) => match err {
+            lxns::Error::NotFound { .. } => {
+                eprintln!("lxns: {program}: command not found");
+                ExitCode::from(127)
+            }
+            _ => ExitCode::from(126),
+        },
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn parse_signal(spec: &str) -> Result<Signal> {
+    let name = spec.trim_start_matches("SIG").to_ascii_uppercase();
+    let sig = match name.as_str() {
+        "KILL" => Signal::KILL,
+        "TERM" => Signal::TERM,
+        "INT" => Signal::INT,
+        "HUP" => Signal::HUP,
+        "QUIT" => Signal::QUIT,
+        "USR1" => Signal::USR1,
+        "USR2" => Signal::USR2,
+        other => match other.parse::<i32>().ok().and_then(Signal::from_named_raw) {
+            Some(s) => s,
+            None => bail!("--kill-child={spec}: unknown signal"),
+        },
+    };
+    Ok(sig)
+}

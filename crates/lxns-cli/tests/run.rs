@@ -1,0 +1,542 @@
+//! `lxns run`, unshare(1)-compatible: each namespace option checked against the kernel's
+//! view from inside (`id`, `ip link`, `hostname`, `/proc`, mountinfo, uid_map, clocks), the
+//! rootless paths as `nobody`, and every bad input with its message and exit code.
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(unused_macros)]
+#[macro_use]
+#[path = "../../lxns/tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+use common::{ChildGuard, NOBODY, TempDir, as_nobody, have_tool, run_ok, serial, unique_name};
+
+fn lxns_run(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lxns"));
+    c.arg("run").args(args);
+    c
+}
+
+fn stdout(c: &mut Command) -> String {
+    String::from_utf8(run_ok(c).stdout).unwrap()
+}
+
+/// Runs a command expected to fail: returns (exit code, stderr).
+fn fails(c: &mut Command) -> (i32, String) {
+    let out: Output = c.output().unwrap();
+    assert!(!out.status.success(), "{c:?} should fail");
+    (
+        out.status.code().expect("an exit code"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn mount_count() -> usize {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .count()
+}
+
+#[test]
+fn user_net_maps_root_and_shows_only_lo() {
+    assert_eq!(
+        stdout(&mut lxns_run(&["-Urn", "--", "id", "-u"])).trim(),
+        "0"
+    );
+    if !have_tool("ip", &["-V"]) {
+        return;
+    }
+    let links = stdout(&mut lxns_run(&["-Urn", "--", "ip", "-o", "link"]));
+    let names: Vec<&str> = links
+        .lines()
+        .filter_map(|l| l.split(':').nth(1).map(str::trim))
+        .collect();
+    assert_eq!(names, ["lo"], "{links}");
+}
+
+#[test]
+fn without_a_pid_namespace_lxns_becomes_the_program() {
+    // No child is needed for -Urn: the program keeps lxns's pid (one process start less).
+    let child = lxns_run(&["-Urn", "--", "sh", "-c", "echo $$"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        pid.to_string()
+    );
+    // -f forces a child: then the program has another pid.
+    let child = lxns_run(&["-f", "-Urn", "--", "sh", "-c", "echo $$"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        pid.to_string()
+    );
+}
+
+#[test]
+fn uts_hostname_is_set_inside_only() {
+    require_root!();
+    let before = rustix::system::uname().nodename().to_owned();
+    let name = unique_name("h");
+    let name = &name[name.len().saturating_sub(40)..];
+    let inside = stdout(&mut lxns_run(&["-u", "--hostname", name, "--", "hostname"]));
+    assert_eq!(inside.trim(), name);
+    assert_eq!(rustix::system::uname().nodename(), before.as_c_str());
+}
+
+#[test]
+fn pid_with_mount_proc_is_pid_one_and_sees_only_itself() {
+    require_root!();
+    let out = stdout(&mut lxns_run(&[
+        "-p",
+        "--mount-proc",
+        "--",
+        "sh",
+        "-c",
+        "echo $$; exec ps -e -o pid=",
+    ]));
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    // The shell is pid 1 and ps (exec'd by it) is the only process there.
+    assert_eq!(lines, ["1", "1"], "{out}");
+}
+
+#[test]
+fn mounts_made_inside_never_appear_outside() {
+    require_root!();
+    let dir = TempDir::new("mnt");
+    let d = dir.path().display().to_string();
+    let before = mount_count();
+    let script =
+        format!("mount -t tmpfs lxns-test {d} && grep -c ' {d} ' /proc/self/mountinfo && read x");
+    let mut child = ChildGuard(
+        lxns_run(&["-m", "--", "sh", "-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "1", "the mount exists inside");
+    // While it lives: not in our mount table.
+    let ours = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!ours.contains(&format!(" {d} ")), "leaked: {ours}");
+    child.0.stdin.take().unwrap().write_all(b"\n").unwrap();
+    assert!(child.0.wait().unwrap().success());
+    assert_eq!(mount_count(), before);
+}
+
+/// A minimal root: a dynamically linked `sh` with its libraries, and a marker file.
+fn minimal_root(dir: &std::path::Path) {
+    let ldd = stdout(Command::new("ldd").arg("/bin/sh"));
+    let mut files = vec!["/bin/sh".to_owned()];
+    files.extend(
+        ldd.split_whitespace()
+            .filter(|w| w.starts_with('/'))
+            .map(str::to_owned),
+    );
+    for f in files {
+        let dst = dir.join(f.trim_start_matches('/'));
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &dst).unwrap();
+    }
+    std::fs::create_dir(dir.join("proc")).unwrap();
+    std::fs::write(dir.join("MARKER"), "x").unwrap();
+}
+
+#[test]
+fn root_pivots_into_the_tree_and_drops_the_old_root() {
+    require_root!();
+    let dir = TempDir::new("root");
+    minimal_root(dir.path());
+    let before = mount_count();
+    let out = stdout(&mut lxns_run(&[
+        "-R",
+        dir.path().to_str().unwrap(),
+        "--mount-proc",
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo /*; pwd; n=0; while read l; do n=$((n+1)); done < /proc/self/mountinfo; echo $n; \
+         [ -e /etc/passwd ] && echo old-root-visible || echo old-root-gone",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    let mut top: Vec<&str> = lines[0].split(' ').collect();
+    top.sort_unstable();
+    let mut want: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| format!("/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    want.sort();
+    assert_eq!(top, want, "/ inside is the tree");
+    assert_eq!(lines[1], "/");
+    // Exactly the new root and its proc: nothing of the old tree is mounted.
+    assert_eq!(lines[2], "2", "{out}");
+    assert_eq!(lines[3], "old-root-gone");
+    assert_eq!(mount_count(), before);
+}
+
+#[test]
+fn time_offsets_shift_the_clocks() {
+    require_root!();
+    let offsets = stdout(&mut lxns_run(&[
+        "-T",
+        "--monotonic",
+        "3600",
+        "--boottime",
+        "7200",
+        "--",
+        "cat",
+        "/proc/self/timens_offsets",
+    ]));
+    assert!(
+        offsets.contains("monotonic") && offsets.contains("3600"),
+        "{offsets}"
+    );
+    let uptime = |s: &str| -> f64 { s.split_whitespace().next().unwrap().parse().unwrap() };
+    let host_before = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
+    // /proc/uptime follows CLOCK_BOOTTIME; --monotonic alone does not move it (the kernel
+    // adds the boottime offset there), so both are checked.
+    let inside = uptime(&stdout(&mut lxns_run(&[
+        "-T",
+        "--boottime",
+        "3600",
+        "--",
+        "cat",
+        "/proc/uptime",
+    ])));
+    let host_after = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
+    assert!(
+        // /proc/uptime has two decimals: allow for the rounding of the sums.
+        inside >= host_before + 3599.99 && inside <= host_after + 3600.01,
+        "{host_before} {inside} {host_after}"
+    );
+    if have_tool("python3", &["-c", "0"]) {
+        let mono = |cmd: &mut Command| -> f64 { stdout(cmd).trim().parse().unwrap() };
+        let py = ["python3", "-c", "import time; print(time.monotonic())"];
+        let a = mono(Command::new(py[0]).args(&py[1..]));
+        let inside = mono(lxns_run(&["-T", "--monotonic", "3600", "--"]).args(py));
+        let b = mono(Command::new(py[0]).args(&py[1..]));
+        assert!(
+            inside >= a + 3600.0 && inside <= b + 3600.0,
+            "{a} {inside} {b}"
+        );
+    }
+}
+
+#[test]
+fn maps_read_back_exactly() {
+    require_root!();
+    let out = stdout(&mut lxns_run(&[
+        "-U",
+        "--map-user=0",
+        "--map-users=100000,1,65535",
+        "--map-groups=200000,0,1000",
+        "--map-groups=300000,5000,10",
+        "--",
+        "cat",
+        "/proc/self/uid_map",
+        "/proc/self/gid_map",
+    ]));
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["0", "0", "1"],
+            ["1", "100000", "65535"],
+            ["0", "200000", "1000"],
+            ["5000", "300000", "10"],
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn rootless_map_root_user() {
+    let out = stdout(as_nobody(&mut lxns_run(&[
+        "-Urn",
+        "--",
+        "sh",
+        "-c",
+        "id -u; cat /proc/self/uid_map /proc/self/setgroups",
+    ])));
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["0"]);
+    assert_eq!(rows[1], ["0", &NOBODY.to_string(), "1"]);
+    assert_eq!(rows[2], ["deny"]);
+}
+
+/// Adds `line` to a file and restores the original on drop.
+struct FileLine {
+    path: &'static str,
+    original: Option<String>,
+}
+
+impl FileLine {
+    fn add(path: &'static str, line: &str) -> FileLine {
+        let original = std::fs::read_to_string(path).ok();
+        let mut text = original.clone().unwrap_or_default();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(line);
+        text.push('\n');
+        std::fs::write(path, text).unwrap();
+        FileLine { path, original }
+    }
+}
+
+impl Drop for FileLine {
+    fn drop(&mut self) {
+        match &self.original {
+            Some(t) => std::fs::write(self.path, t).unwrap(),
+            None => std::fs::remove_file(self.path).unwrap(),
+        }
+    }
+}
+
+#[test]
+fn rootless_map_auto_uses_subids_and_fails_clearly_without() {
+    require_root!();
+    if !std::path::Path::new("/usr/bin/newuidmap").exists() {
+        skip!("newuidmap (the uidmap package) is not installed");
+    }
+    let _serial = serial();
+    // Without an entry: a clear error naming the file and the line to add.
+    let (code, err) = fails(as_nobody(&mut lxns_run(&["--map-auto", "--", "true"])));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("/etc/subuid") && err.contains("no subordinate ids"),
+        "{err}"
+    );
+    let _u = FileLine::add("/etc/subuid", "nobody:231072:65536");
+    let _g = FileLine::add("/etc/subgid", "nobody:231072:65536");
+    let out = stdout(as_nobody(&mut lxns_run(&[
+        "--map-auto",
+        "--",
+        "cat",
+        "/proc/self/uid_map",
+        "/proc/self/gid_map",
+    ])));
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [["0", "231072", "65536"], ["0", "231072", "65536"]],
+        "{out}"
+    );
+    // Ids the caller does not own: newuidmap refuses, and the error says so.
+    let (code, err) = fails(as_nobody(&mut lxns_run(&[
+        "-U",
+        "--map-users=500000,0,10",
+        "--",
+        "true",
+    ])));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("newuidmap"), "{err}");
+}
+
+#[test]
+fn enter_into_a_run_process_lands_in_all_its_namespaces() {
+    require_root!();
+    let mut runner = ChildGuard(
+        lxns_run(&[
+            "-Ur",
+            "-m",
+            "-n",
+            "-i",
+            "-u",
+            "-p",
+            "-C",
+            "-T",
+            "--mount-proc",
+            "--",
+            "sh",
+            "-c",
+            "echo ready; read x",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(runner.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let child: i32 = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", runner.pid()))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let kinds = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
+    let want: Vec<String> = kinds
+        .iter()
+        .map(|k| common::ns_link(format!("/proc/{child}/ns/{k}")))
+        .collect();
+    for k in &kinds {
+        assert_ne!(
+            common::ns_link(format!("/proc/{child}/ns/{k}")),
+            common::ns_link(format!("/proc/self/ns/{k}")),
+            "{k} is new"
+        );
+    }
+    let script = kinds
+        .iter()
+        .map(|k| format!("readlink /proc/self/ns/{k};"))
+        .collect::<String>();
+    let got = stdout(Command::new(env!("CARGO_BIN_EXE_lxns")).args([
+        "enter",
+        "-t",
+        &child.to_string(),
+        "-a",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+    runner.0.stdin.take().unwrap().write_all(b"\n").unwrap();
+    assert!(runner.0.wait().unwrap().success());
+}
+
+#[test]
+fn exit_status_and_signals_pass_through() {
+    let code = lxns_run(&["--", "sh", "-c", "exit 7"]).status().unwrap();
+    assert_eq!(code.code(), Some(7));
+    // lxns became the program: the signal is its own status.
+    let killed = lxns_run(&["--", "sh", "-c", "kill -9 $$"])
+        .status()
+        .unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&killed),
+        Some(9)
+    );
+    // With a child, lxns reports it as 128+N.
+    let killed = lxns_run(&["-f", "--", "sh", "-c", "kill -9 $$"])
+        .status()
+        .unwrap();
+    assert_eq!(killed.code(), Some(128 + 9));
+    let code = lxns_run(&["-p", "--", "sh", "-c", "exit 9"])
+        .status()
+        .unwrap();
+    assert_eq!(code.code(), Some(9));
+    // With a child (-f), SIGTERM, SIGINT and SIGHUP sent to lxns reach the program: here
+    // `cat`, which dies of it, so lxns exits with 128+N.
+    for sig in [
+        rustix::process::Signal::TERM,
+        rustix::process::Signal::INT,
+        rustix::process::Signal::HUP,
+    ] {
+        let mut c = ChildGuard(
+            lxns_run(&["-f", "--", "sh", "-c", "echo ready; exec cat"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        BufReader::new(c.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready");
+        // Held open until lxns has exited: std's wait() would close it first, and cat would
+        // then exit 0 at end-of-file instead of by the signal.
+        let stdin = c.0.stdin.take();
+        rustix::process::kill_process(rustix::process::Pid::from_raw(c.pid()).unwrap(), sig)
+            .unwrap();
+        let status = c.0.wait().unwrap();
+        drop(stdin);
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut c.0.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(128 + sig.as_raw()), "{sig:?}: {err}");
+    }
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_the_documented_code() {
+    let before = mount_count();
+    let (code, err) = fails(&mut lxns_run(&["-Ur", "--", "lxns-no-such-program"]));
+    assert_eq!(code, 127, "{err}");
+    assert!(err.contains("command not found"), "{err}");
+    let dir = TempDir::new("noexec");
+    let file = dir.path().join("not-executable");
+    std::fs::write(&file, "#!/bin/sh\n").unwrap();
+    let (code, err) = fails(&mut lxns_run(&["-Ur", "--", file.to_str().unwrap()]));
+    assert_eq!(code, 126, "{err}");
+    assert!(
+        err.contains("EACCES") && err.contains("execute permission"),
+        "{err}"
+    );
+    let (code, err) = fails(&mut lxns_run(&[
+        "-U",
+        "--map-users=100000,0,10",
+        "--map-users=200000,5,10",
+        "--",
+        "true",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains("overlap"), "{err}");
+    let (code, err) = fails(&mut lxns_run(&[
+        "-U",
+        "--map-users=100000,0,0",
+        "--",
+        "true",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains("count 0"), "{err}");
+    let (code, err) = fails(&mut lxns_run(&["-R", "/etc/hostname", "--", "true"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("not a directory"), "{err}");
+    let (code, err) = fails(&mut lxns_run(&[
+        "--join",
+        "net=/etc/hostname",
+        "--",
+        "true",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains("not a namespace"), "{err}");
+    let pid = common::free_pid().to_string();
+    let (code, err) = fails(&mut lxns_run(&[
+        "--join",
+        &format!("net={pid}"),
+        "--",
+        "true",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains(&pid), "{err}");
+    let (code, err) = fails(&mut lxns_run(&["--join", "nosuchkind=1", "--", "true"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("nosuchkind"), "{err}");
+    // Unprivileged, without a user namespace: the hint says what to add.
+    let (code, err) = fails(as_nobody(&mut lxns_run(&["-n", "--", "true"])));
+    assert_eq!(code, 1);
+    assert!(err.contains("EPERM") && err.contains("-U -r"), "{err}");
+    // Nothing left mounted.
+    assert_eq!(mount_count(), before);
+}

@@ -1,0 +1,339 @@
+//! `Command`/`Child`: spawning into new and existing namespaces, checked against the kernel's
+//! view (`/proc/PID/ns/*`, uid_map, cgroup, exit statuses). These run on libtest's threads:
+//! spawning never changes a thread of the caller, and clone3 may create a user namespace from
+//! a multithreaded process (unshare(2) may not).
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(unused_macros)]
+#[macro_use]
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::ExitStatusExt;
+
+use lxns::{
+    Child, Command, Error, IdMap, Kind, KindSet, MapWriter, Namespace, Op, SpawnStep, Stdio,
+};
+
+use common::{TempDir, ns_link, unique_name};
+
+/// A `sh` that says `ready` and then blocks reading stdin, in `kinds` (new).
+fn holder(kinds: KindSet) -> Child {
+    let mut c = Command::new("sh");
+    c.args(["-c", "echo ready; read x"])
+        .unshare(kinds)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    if kinds.contains(Kind::User) {
+        c.map_root();
+    }
+    let mut child = c.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    child
+}
+
+/// Ends a holder: newline on stdin, then wait.
+fn release(mut child: Child) {
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+fn out(cmd: &mut Command) -> String {
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn user_namespace_from_a_multithreaded_process() {
+    // Make sure this process has a second thread for the duration (libtest may run this on
+    // the main thread with --test-threads=1).
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || rx.recv());
+    assert!(std::fs::read_dir("/proc/self/task").unwrap().count() > 1);
+    let ours = ns_link("/proc/thread-self/ns/user");
+    let text = out(Command::new("sh")
+        .args([
+            "-c",
+            "id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user",
+        ])
+        .unshare(KindSet::from(Kind::User) | Kind::Net)
+        .map_root());
+    drop(tx);
+    let _ = other.join();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "0");
+    let euid = rustix::process::geteuid().as_raw().to_string();
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        ["0", &euid, "1"]
+    );
+    assert_ne!(lines[2], ours, "the child has a new user namespace");
+    assert_eq!(
+        ns_link("/proc/thread-self/ns/user"),
+        ours,
+        "the caller's thread is untouched"
+    );
+}
+
+#[test]
+fn explicit_maps_read_back() {
+    require_root!();
+    let text = out(Command::new("cat")
+        .args(["/proc/self/uid_map", "/proc/self/gid_map"])
+        .unshare(Kind::User)
+        .uid_map("0 100000 1000\n1000 0 1".parse::<IdMap>().unwrap())
+        .gid_map("0 200000 65536".parse::<IdMap>().unwrap())
+        .map_writer(MapWriter::Direct));
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["0", "100000", "1000"],
+            ["1000", "0", "1"],
+            ["0", "200000", "65536"]
+        ]
+    );
+}
+
+#[test]
+fn child_namespaces_match_proc_and_kill_reports_the_signal() {
+    require_root!();
+    let mut child = holder(KindSet::from(Kind::Net) | Kind::Uts | Kind::Ipc);
+    for kind in [Kind::Net, Kind::Uts, Kind::Ipc] {
+        let ns = child.namespace(kind).unwrap();
+        assert_eq!(
+            ns.id().to_string(),
+            ns_link(format!("/proc/{}/ns/{}", child.pid(), kind.proc_name()))
+        );
+        assert_ne!(ns, Namespace::current(kind).unwrap(), "{kind} is new");
+    }
+    let stdin = child.stdin.take();
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.signal(), Some(9));
+    assert!(matches!(
+        child.namespace(Kind::Net),
+        Err(Error::ProcessGone { .. })
+    ));
+}
+
+#[test]
+fn join_then_create_is_nested_in_what_was_joined() {
+    require_root!();
+    let target = holder(KindSet::from(Kind::Net) | Kind::Uts);
+    let net = target.namespace(Kind::Net).unwrap();
+    let text = out(Command::new("sh")
+        .args([
+            "-c",
+            "readlink /proc/self/ns/net /proc/self/ns/uts; hostname",
+        ])
+        .join(&net)
+        .unshare(Kind::Uts)
+        .hostname("joined"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], net.id().to_string(), "joined the target's net");
+    let their_uts = ns_link(format!("/proc/{}/ns/uts", target.pid()));
+    assert_ne!(lines[1], their_uts, "a new uts, not the target's");
+    assert_ne!(lines[1], ns_link("/proc/self/ns/uts"), "nor ours");
+    assert_eq!(lines[2], "joined");
+    release(target);
+}
+
+#[test]
+fn joining_a_pid_namespace_puts_the_program_in_it_as_our_child() {
+    require_root!();
+    let target = holder(KindSet::from(Kind::Pid) | Kind::Mnt);
+    let process = target.process().unwrap();
+    let mut child = Command::new("sh")
+        .args(["-c", "readlink /proc/self/ns/pid; read x"])
+        .join_process(&process, KindSet::from(Kind::Pid))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(
+        line.trim(),
+        ns_link(format!("/proc/{}/ns/pid", target.pid())),
+        "the program is in the joined pid namespace"
+    );
+    // The Child is the program itself, and our direct child (CLONE_PARENT).
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.pid())).unwrap();
+    let ppid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(ppid, std::process::id().to_string());
+    assert_eq!(
+        child.namespace(Kind::Pid).unwrap().id().to_string(),
+        line.trim()
+    );
+    release(child);
+    release(target);
+}
+
+#[test]
+fn output_env_and_cwd() {
+    let dir = TempDir::new("cwd");
+    let o = Command::new("sh")
+        .args(["-c", "echo \"$A-$B\"; pwd; echo err >&2; exit 3"])
+        .env_clear()
+        .env("A", "x")
+        .env("B", "y")
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        format!("x-y\n{}\n", dir.path().display())
+    );
+    assert_eq!(o.stderr, b"err\n");
+}
+
+#[test]
+fn cgroup_places_the_child_atomically() {
+    require_root!();
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let Some(root) = mountinfo
+        .lines()
+        .find(|l| l.contains(" - cgroup2 "))
+        .and_then(|l| l.split(' ').nth(4))
+    else {
+        skip!("no cgroup2 mount");
+    };
+    let name = unique_name("cg");
+    let dir = std::path::Path::new(root).join(&name);
+    std::fs::create_dir(&dir).unwrap();
+    struct Rmdir(std::path::PathBuf);
+    impl Drop for Rmdir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+    let _guard = Rmdir(dir.clone());
+    let text = out(Command::new("cat").arg("/proc/self/cgroup").cgroup(&dir));
+    assert!(text.lines().any(|l| l == format!("0::/{name}")), "{text}");
+}
+
+#[test]
+fn kill_on_parent_death_follows_the_spawning_thread() {
+    let (child, stdin) = std::thread::spawn(|| {
+        let mut c = Command::new("cat")
+            .stdin(Stdio::piped())
+            .kill_on_parent_death(rustix::process::Signal::KILL)
+            .spawn()
+            .unwrap();
+        let stdin = c.stdin.take();
+        (c, stdin)
+    })
+    .join()
+    .unwrap();
+    let mut child = child;
+    // The spawning thread has exited: the kernel sent SIGKILL.
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.signal(), Some(9));
+}
+
+#[test]
+fn time_offsets_and_pid_one() {
+    require_root!();
+    let text = out(Command::new("sh")
+        .args(["-c", "echo $$; cat /proc/self/timens_offsets"])
+        .unshare(KindSet::from(Kind::Pid) | Kind::Time)
+        .monotonic_offset(86400, 0)
+        .boottime_offset(-1, 500));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "1");
+    let offsets: Vec<Vec<&str>> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(offsets.contains(&vec!["monotonic", "86400", "0"]), "{text}");
+    assert!(offsets.contains(&vec!["boottime", "-1", "500"]), "{text}");
+}
+
+#[test]
+fn inconsistent_commands_are_refused_before_any_process() {
+    let mut hostname = Command::new("true");
+    hostname.hostname("x");
+    let mut map = Command::new("true");
+    map.uid_map("0 0 1".parse().unwrap());
+    let mut clock = Command::new("true");
+    clock.monotonic_offset(1, 0);
+    let mut nul = Command::new("tr\0ue");
+    nul.unshare(Kind::Uts);
+    let cases = [
+        (&mut hostname, "UTS"),
+        (&mut map, "user namespace"),
+        (&mut clock, "time namespace"),
+        (&mut nul, "NUL"),
+    ];
+    for (cmd, what) in cases {
+        match cmd.spawn() {
+            Err(e @ Error::InvalidArgument { .. }) => {
+                assert_eq!(e.op(), Op::Spawn(SpawnStep::Prepare));
+                assert!(e.to_string().contains(what), "{e}");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn failed_steps_name_the_step_and_path() {
+    require_root!();
+    let missing = std::env::temp_dir().join(unique_name("missing"));
+    match Command::new("true").root(&missing).spawn() {
+        Err(e @ Error::NotFound { .. }) => {
+            assert!(e.to_string().contains(&*missing.to_string_lossy()))
+        }
+        other => panic!("{other:?}"),
+    }
+    match Command::new("true").current_dir(&missing).spawn() {
+        Err(e @ Error::NotFound { .. }) => {
+            assert_eq!(e.op(), Op::Spawn(SpawnStep::Cwd));
+        }
+        other => panic!("{other:?}"),
+    }
+    match Command::new("lxns-no-such-program").spawn() {
+        Err(e @ Error::NotFound { .. }) => {
+            assert_eq!(e.op(), Op::Spawn(SpawnStep::Exec));
+            assert!(e.to_string().contains("command not found"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Both pipes are drained together: 300 kB on each cannot deadlock output().
+    let o = Command::new("sh")
+        .args([
+            "-c",
+            "head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!((o.stdout.len(), o.stderr.len()), (300_000, 300_000));
+}
