@@ -100,11 +100,7 @@ pub struct Args {
     #[arg(long = "join", value_name = "KIND=PATH|PID")]
     join: Vec<String>,
     /// The program and its arguments (default: $SHELL, or /bin/sh).
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "PROGRAM"
-    )]
+    #[arg(trailing_var_arg = true, value_name = "PROGRAM")]
     command: Vec<String>,
 }
 
