@@ -6,22 +6,24 @@
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 use criterion::Criterion;
 use lxns::{Kind, Namespace, Process};
 
-/// A process in its own network namespace, killed on drop.
-struct Target(Child);
+/// A process in its own network and UTS namespaces, killed on drop — and by the kernel if
+/// this process dies first (parent-death signal), so an aborted run leaves nothing behind.
+struct Target(lxns::Child);
 
 impl Target {
     fn start() -> Target {
-        let mut child = Command::new("unshare")
-            .args(["--net", "--uts", "sh", "-c", "echo ready; exec sleep 3600"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+        let mut child = lxns::Command::new("sh")
+            .args(["-c", "echo ready; exec sleep 3600"])
+            .unshare(lxns::KindSet::from(Kind::Net) | Kind::Uts)
+            .kill_on_parent_death(rustix::process::Signal::KILL)
+            .stdin(lxns::Stdio::null())
+            .stdout(lxns::Stdio::piped())
             .spawn()
-            .expect("unshare(1) from util-linux is needed, as root");
+            .expect("spawn the target (as root)");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
@@ -120,6 +122,36 @@ fn benches(c: &mut Criterion, pid: i32) {
     });
     g.finish();
 
+    // Process-level work: fewer samples.
+    let mut g = c.benchmark_group("spawn");
+    g.sample_size(20);
+    g.bench_function("Command(/bin/true).status()", |b| {
+        b.iter(|| lxns::Command::new("/bin/true").status().expect("spawn"))
+    });
+    g.bench_function(
+        "Command(/bin/true).unshare(user|net).map_root().status()",
+        |b| {
+            b.iter(|| {
+                lxns::Command::new("/bin/true")
+                    .unshare(lxns::KindSet::from(Kind::User) | Kind::Net)
+                    .map_root()
+                    .status()
+                    .expect("spawn")
+            })
+        },
+    );
+    g.finish();
+
+    let mut g = c.benchmark_group("list");
+    g.sample_size(20);
+    g.bench_function("list(all kinds)", |b| {
+        b.iter(|| lxns::list(&lxns::ListOptions::new()).expect("list"))
+    });
+    g.bench_function("list(net)", |b| {
+        b.iter(|| lxns::list(&lxns::ListOptions::new().kinds(Kind::Net.into())).expect("list"))
+    });
+    g.finish();
+
     assert_eq!(
         Namespace::current(Kind::Net).expect("net"),
         home,
@@ -128,9 +160,10 @@ fn benches(c: &mut Criterion, pid: i32) {
 }
 
 fn main() {
-    let target = Target::start();
-    let pid = i32::try_from(target.0.id()).expect("pid");
+    // Arguments first: a bad one exits the process, which must not have started anything.
     let mut c = Criterion::default().configure_from_args();
+    let target = Target::start();
+    let pid = target.0.pid();
     benches(&mut c, pid);
     c.final_summary();
 }

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The whole benchmark suite, one command (as root, from a clean clone):
+#     bench/run-all.sh
+# Builds lxns in release mode and compares it, in the same run, with every anchor of
+# ../shared/bench: the C setns floor (07), Go CNI pkg/ns and vishvananda/netns (06), Python
+# lxns and CPython os.setns (05), util-linux unshare/nsenter/lsns and bubblewrap (01-03),
+# iproute2's ip netns (04); then peak RSS (bench/memory.sh), the library's allocations on the
+# hot paths (tests/alloc.rs) and the criterion micro-benchmarks. Each section prints its
+# table with ratios; everything also lands in $RESULTS_DIR (default bench/results/<date>/).
+# What cannot be installed (Debian packages, PyPI) is skipped with the reason printed.
+# Leaves no process, namespace, mount or /run/netns entry behind: every anchor kills what it
+# started by pid and deletes its names; this script checks at the end and says what it found.
+# Knobs: QUICK=1 (fewer runs, for a smoke test), ANCHORS=path, RESULTS_DIR=path.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+ANCHORS=${ANCHORS:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || true)}
+export ANCHORS
+[ -n "$ANCHORS" ] && [ -f "$ANCHORS/lib.sh" ] || {
+  echo "bench/run-all.sh: the anchor scripts are expected at ../shared/bench (set ANCHORS=...)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "bench/run-all.sh: run as root" >&2; exit 2; }
+export RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$(date -u +%F)}
+mkdir -p "$RESULTS_DIR"
+apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+for tool in hyperfine:hyperfine unshare:util-linux ip:iproute2 cc:gcc python3:python3 /usr/bin/time:time; do
+  command -v "${tool%%:*}" >/dev/null || apt_install "${tool#*:}" || echo "could not install ${tool#*:}" >&2
+done
+if [ -n "${QUICK:-}" ]; then
+  export RUNS=30 WARMUP=3 ITERS=2000 REPS=3 LEVELS="0 100" COUNT=50 CYCLES=2
+fi
+START=$(date +%s)
+# Processes, nsfs mounts and /run/netns entries before, to compare at the end.
+snapshot() {
+  # user-space processes (kernel threads, children of kthreadd, come and go by themselves)
+  echo "processes: $(ps -e --no-headers -o ppid=,pid= | awk '$1 != 2 && $2 != 2' | wc -l)"
+  echo "nsfs mounts: $(grep -c ' - nsfs ' /proc/self/mountinfo || true)"
+  echo "run/netns: $(ls -A /run/netns 2>/dev/null | wc -l) $( [ -d /run/netns ] && echo present || echo absent)"
+  echo "net namespaces: $(lsns -n -t net 2>/dev/null | wc -l)"
+}
+BEFORE=$(snapshot)
+(cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --examples)
+L="$ROOT/target/x86_64-unknown-linux-gnu/release/lxns"
+ALL="$RESULTS_DIR/all.md"
+{
+  echo "# lxns benchmark run"
+  echo "<!-- $(date -u +%FT%TZ) $(uname -r) $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo none) -->"
+} >"$ALL"
+section() { echo; echo "# $1"; } 
+
+{
+section "In-process loops: C floor (07) and Go (06)"
+bash "$HERE/loops.sh" || echo "loops.sh failed"
+
+section "Python lxns 0.1.0 and CPython os.setns (05)"
+PY=""
+for c in python3.12 /root/.pyenv/versions/3.12*/bin/python3 python3.13; do
+  command -v "$c" >/dev/null 2>&1 && { PY=$(command -v "$c"); break; }
+done
+if [ -z "$PY" ]; then
+  echo "skipped 05: no CPython >= 3.12 here (Debian 12 ships 3.11, which has no os.setns)"
+else
+  PYTHON="$PY" ALT_LOOP="$ROOT/target/x86_64-unknown-linux-gnu/release/examples/setns_loop" \
+    bash "$ANCHORS/05-python-lxns-loop.sh" >"$RESULTS_DIR/05.md" 2>&1 || echo "05 failed (pip unreachable?)"
+  cat "$RESULTS_DIR/05.md"
+  python3 - "$RESULTS_DIR/05.md" <<'PY'
+import re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"\| (.+?): (.+?) \| see script \| ([0-9.]+) us/iter", line)
+    if m:
+        rows[(m.group(1), m.group(2))] = float(m.group(3))
+print("\n| lxns | us/iter | anchor | us/iter | anchor / lxns |")
+print("|---|---|---|---|---|")
+ours = {k[1]: v for k, v in rows.items() if k[0] == "ALT"}
+for (who, what), v in rows.items():
+    if who == "ALT":
+        continue
+    mine = "setns-pair(pre-opened)" if "pre-opened" in what else "open-setns-back-close"
+    if mine in ours:
+        print(f"| {mine} | {ours[mine]:.3f} | {who}: {what} | {v:.3f} | {v/ours[mine]:.2f}x |")
+PY
+fi
+
+section "Spawning (01) and entering (02)"
+bash "$HERE/spawn.sh" || echo "spawn.sh failed"
+
+section "Listing (03)"
+ALT="$L ls
+$L ls -J
+$L ls -t net" bash "$ANCHORS/03-lsns-scaling.sh" >"$RESULTS_DIR/03.md" 2>&1 || echo "03 failed"
+cat "$RESULTS_DIR/03.md"
+python3 - "$RESULTS_DIR/03.md" "$L" <<'PY'
+import re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"\| N=(\d+) (.+?) \| `(.+?)` \| ([0-9.]+) ms", line)
+    if m:
+        rows[(int(m.group(1)), m.group(3))] = float(m.group(4))
+L = sys.argv[2]
+print("\n| N | lsns | lxns ls | ratio | lsns -J | lxns ls -J | ratio | lsns -t net | lxns ls -t net | ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for n in sorted({k[0] for k in rows}):
+    cells = []
+    for a, b in [("lsns", f"{L} ls"), ("lsns -J", f"{L} ls -J"), ("lsns -t net", f"{L} ls -t net")]:
+        x, y = rows.get((n, a)), rows.get((n, b))
+        cells += [f"{x:.2f} ms" if x else "-", f"{y:.2f} ms" if y else "-", f"{x/y:.1f}x" if x and y else "-"]
+    print(f"| {n} | " + " | ".join(cells) + " |")
+PY
+
+section "Named network namespaces (04)"
+bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-ip.md" 2>&1 || echo "04 (ip) failed"
+ADD_CMD="$L netns add %s" DEL_CMD="$L netns del %s" EXEC_CMD="$L netns exec %s -- /bin/true" \
+  bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-lxns.md" 2>&1 || echo "04 (lxns) failed"
+cat "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md"
+python3 - "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" <<'PY'
+import re, sys
+def read(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r"\| netns (add|del) x\d+ .*?\| ([0-9.]+) ms total; ([0-9.]+) ms/op", line)
+        if m:
+            out[m.group(1)] = float(m.group(3))
+        m = re.match(r"\| netns exec latency \| .*? \| ([0-9.]+) ms", line)
+        if m:
+            out["exec"] = float(m.group(1))
+    return out
+ip, lx = read(sys.argv[1]), read(sys.argv[2])
+print("\n| per operation | ip netns | lxns netns | ip / lxns | target |")
+print("|---|---|---|---|---|")
+for k, t in [("add", "1.5x"), ("del", "1.5x"), ("exec", "1.3x")]:
+    if k in ip and k in lx:
+        print(f"| {k} | {ip[k]:.3f} ms | {lx[k]:.3f} ms | {ip[k]/lx[k]:.2f}x | {t} |")
+PY
+
+section "Memory: peak RSS beside util-linux / iproute2"
+bash "$HERE/memory.sh" || echo "memory.sh failed"
+
+section "Allocations on the hot paths (tests/alloc.rs)"
+(cd "$ROOT" && cargo test --quiet -p lxns --test alloc -- --nocapture 2>&1 | grep -E "alloc|test result" ) || echo "alloc test failed"
+
+section "Criterion micro-benchmarks (crates/lxns/benches/core.rs)"
+if [ -n "${QUICK:-}" ]; then CRIT="--warm-up-time 0.2 --measurement-time 0.5"; else CRIT="--warm-up-time 1 --measurement-time 2"; fi
+# shellcheck disable=SC2086
+(cd "$ROOT" && cargo bench --quiet -p lxns --bench core -- $CRIT 2>&1 | grep -E "time:|^[a-z].*/" ) || echo "criterion failed"
+} 2>&1 | tee -a "$ALL"
+
+AFTER=$(snapshot)
+{
+  echo
+  echo "# Left behind?"
+  if [ "$BEFORE" = "$AFTER" ]; then
+    echo "nothing: process count, nsfs mounts, /run/netns and net namespaces as before"
+  else
+    echo "before:"; echo "$BEFORE"; echo "after:"; echo "$AFTER"
+    echo "(net namespaces are freed asynchronously by the kernel; a higher count right after the run settles)"
+  fi
+  echo
+  echo "suite time: $(( $(date +%s) - START )) s; all output in $ALL"
+} | tee -a "$ALL"
