@@ -53,8 +53,12 @@ bash "$HERE/loops.sh" || echo "loops.sh failed"
 
 section "Python lxns 0.1.0 and CPython os.setns (05)"
 PY=""
-for c in python3.12 /root/.pyenv/versions/3.12*/bin/python3 python3.13; do
-  command -v "$c" >/dev/null 2>&1 && { PY=$(command -v "$c"); break; }
+# A CPython that has os.setns (3.12+); a pyenv shim that exists but cannot run is skipped.
+for c in /root/.pyenv/versions/3.12*/bin/python3 /root/.pyenv/versions/3.13*/bin/python3 \
+         python3.12 python3.13 python3; do
+  if "$c" -c 'import os, sys; sys.exit(0 if hasattr(os, "setns") else 1)' 2>/dev/null; then
+    PY=$(command -v "$c"); break
+  fi
 done
 if [ -z "$PY" ]; then
   echo "skipped 05: no CPython >= 3.12 here (Debian 12 ships 3.11, which has no os.setns)"
