@@ -6,7 +6,7 @@
 # lxns and CPython os.setns (05), util-linux unshare/nsenter/lsns and bubblewrap (01-03),
 # iproute2's ip netns (04); then peak RSS (bench/memory.sh), the library's allocations on the
 # hot paths (tests/alloc.rs) and the criterion micro-benchmarks. Each section prints its
-# table with ratios; everything also lands in $RESULTS_DIR (default bench/results/<date>/).
+# table with ratios; the tables also land in bench/results/<date>/ (all.md has everything).
 # What cannot be installed (Debian packages, PyPI) is skipped with the reason printed.
 # Leaves no process, namespace, mount or /run/netns entry behind: every anchor kills what it
 # started by pid and deletes its names; this script checks at the end and says what it found.
@@ -19,8 +19,11 @@ export ANCHORS
 [ -n "$ANCHORS" ] && [ -f "$ANCHORS/lib.sh" ] || {
   echo "bench/run-all.sh: the anchor scripts are expected at ../shared/bench (set ANCHORS=...)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench/run-all.sh: run as root" >&2; exit 2; }
-export RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$(date -u +%F)}
-mkdir -p "$RESULTS_DIR"
+# Raw outputs (hyperfine JSON, built anchors, Go caches) go to a scratch directory; the
+# markdown tables are copied to bench/results/<date>/ at the end (OUT_DIR to change).
+export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
+OUT_DIR=${OUT_DIR:-$ROOT/bench/results/$(date -u +%F)}
+mkdir -p "$RESULTS_DIR" "$OUT_DIR"
 apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
 for tool in hyperfine:hyperfine unshare:util-linux ip:iproute2 cc:gcc python3:python3 /usr/bin/time:time; do
   command -v "${tool%%:*}" >/dev/null || apt_install "${tool#*:}" || echo "could not install ${tool#*:}" >&2
@@ -159,5 +162,6 @@ AFTER=$(snapshot)
     echo "(net namespaces are freed asynchronously by the kernel; a higher count right after the run settles)"
   fi
   echo
-  echo "suite time: $(( $(date +%s) - START )) s; all output in $ALL"
+  echo "suite time: $(( $(date +%s) - START )) s; tables in $OUT_DIR, raw outputs in $RESULTS_DIR"
 } | tee -a "$ALL"
+cp "$RESULTS_DIR"/*.md "$OUT_DIR"/

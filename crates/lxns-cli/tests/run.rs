@@ -11,6 +11,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsFd;
 use std::process::{Command, Output, Stdio};
 
 use common::{ChildGuard, NOBODY, TempDir, as_nobody, have_tool, run_ok, serial, unique_name};
@@ -539,4 +540,50 @@ fn bad_input_is_a_clear_error_with_the_documented_code() {
     assert!(err.contains("EPERM") && err.contains("-U -r"), "{err}");
     // Nothing left mounted.
     assert_eq!(mount_count(), before);
+}
+
+#[test]
+fn kill_child_ends_the_program_when_lxns_dies() {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::process::{Pid, PidfdFlags, Signal, WaitId, WaitIdOptions};
+    // Orphans come to this test process instead of pid 1 (which does not reap here), so the
+    // program can be reaped below and nothing is left behind.
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
+    let mut lxns = ChildGuard(
+        lxns_run(&["--kill-child", "-U", "--", "sh", "-c", "echo $$; read x"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(lxns.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let program = Pid::from_raw(line.trim().parse().unwrap()).unwrap();
+    assert_ne!(
+        program.as_raw_nonzero().get(),
+        lxns.pid(),
+        "a child, not lxns itself"
+    );
+    let pidfd = rustix::process::pidfd_open(program, PidfdFlags::empty()).unwrap();
+    let stdin = lxns.0.stdin.take();
+    rustix::process::kill_process(Pid::from_raw(lxns.pid()).unwrap(), Signal::KILL).unwrap();
+    lxns.0.wait().unwrap();
+    // The kernel sends the program SIGKILL as its parent dies (the bound only fails the test).
+    let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
+    let bound = Timespec {
+        tv_sec: 10,
+        tv_nsec: 0,
+    };
+    assert_eq!(
+        poll(&mut fds, Some(&bound)).unwrap(),
+        1,
+        "the program outlived lxns"
+    );
+    let status = rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), WaitIdOptions::EXITED)
+        .unwrap()
+        .unwrap();
+    drop(stdin);
+    assert_eq!(status.terminating_signal(), Some(Signal::KILL.as_raw()));
 }
