@@ -155,11 +155,13 @@ AFTER=$(snapshot)
 {
   echo
   echo "# Left behind?"
-  if [ "$BEFORE" = "$AFTER" ]; then
-    echo "nothing: process count, nsfs mounts, /run/netns and net namespaces as before"
+  echo "before:"; echo "$BEFORE" | sed 's/^/  /'; echo "after:"; echo "$AFTER" | sed 's/^/  /'
+  procs() { echo "$1" | awk '/^processes:/ {print $2}'; }
+  rest() { echo "$1" | grep -v '^processes:'; }
+  if [ "$(procs "$AFTER")" -le "$(procs "$BEFORE")" ] && [ "$(rest "$BEFORE")" = "$(rest "$AFTER")" ]; then
+    echo "nothing left behind: no more processes than before; nsfs mounts, /run/netns and net namespaces as before"
   else
-    echo "before:"; echo "$BEFORE"; echo "after:"; echo "$AFTER"
-    echo "(net namespaces are freed asynchronously by the kernel; a higher count right after the run settles)"
+    echo "SOMETHING WAS LEFT BEHIND (net namespaces are freed asynchronously: recheck in a second)"
   fi
   echo
   echo "suite time: $(( $(date +%s) - START )) s; tables in $OUT_DIR, raw outputs in $RESULTS_DIR"
