@@ -36,6 +36,24 @@ fn fails(c: &mut Command) -> (i32, String) {
     )
 }
 
+/// Starts `lxns run ARGS` with piped stdin, stdout and stderr, and returns it with the first
+/// line its program printed (the test's pipe handshake: no sleeping).
+fn start(args: &[&str]) -> (ChildGuard, String) {
+    let mut child = ChildGuard(
+        lxns_run(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_owned())
+}
+
 fn mount_count() -> usize {
     std::fs::read_to_string("/proc/self/mountinfo")
         .unwrap()
@@ -122,18 +140,8 @@ fn mounts_made_inside_never_appear_outside() {
     let before = mount_count();
     let script =
         format!("mount -t tmpfs lxns-test {d} && grep -c ' {d} ' /proc/self/mountinfo && read x");
-    let mut child = ChildGuard(
-        lxns_run(&["-m", "--", "sh", "-c", &script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "1", "the mount exists inside");
+    let (mut child, line) = start(&["-m", "--", "sh", "-c", &script]);
+    assert_eq!(line, "1", "the mount exists inside");
     // While it lives: not in our mount table.
     let ours = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!ours.contains(&format!(" {d} ")), "leaked: {ours}");
@@ -363,32 +371,22 @@ fn rootless_map_auto_uses_subids_and_fails_clearly_without() {
 #[test]
 fn enter_into_a_run_process_lands_in_all_its_namespaces() {
     require_root!();
-    let mut runner = ChildGuard(
-        lxns_run(&[
-            "-Ur",
-            "-m",
-            "-n",
-            "-i",
-            "-u",
-            "-p",
-            "-C",
-            "-T",
-            "--mount-proc",
-            "--",
-            "sh",
-            "-c",
-            "echo ready; read x",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(runner.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
+    let (mut runner, line) = start(&[
+        "-Ur",
+        "-m",
+        "-n",
+        "-i",
+        "-u",
+        "-p",
+        "-C",
+        "-T",
+        "--mount-proc",
+        "--",
+        "sh",
+        "-c",
+        "echo ready; read x",
+    ]);
+    assert_eq!(line, "ready");
     let child: i32 = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", runner.pid()))
         .unwrap()
         .trim()
@@ -453,19 +451,8 @@ fn exit_status_and_signals_pass_through() {
         rustix::process::Signal::INT,
         rustix::process::Signal::HUP,
     ] {
-        let mut c = ChildGuard(
-            lxns_run(&["-f", "--", "sh", "-c", "echo ready; exec cat"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut line = String::new();
-        BufReader::new(c.0.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready");
+        let (mut c, line) = start(&["-f", "--", "sh", "-c", "echo ready; exec cat"]);
+        assert_eq!(line, "ready");
         // Held open until lxns has exited: std's wait() would close it first, and cat would
         // then exit 0 at end-of-file instead of by the signal.
         let stdin = c.0.stdin.take();
@@ -549,18 +536,8 @@ fn kill_child_ends_the_program_when_lxns_dies() {
     // Orphans come to this test process instead of pid 1 (which does not reap here), so the
     // program can be reaped below and nothing is left behind.
     rustix::process::set_child_subreaper(Some(rustix::process::getpid())).unwrap();
-    let mut lxns = ChildGuard(
-        lxns_run(&["--kill-child", "-U", "--", "sh", "-c", "echo $$; read x"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(lxns.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let program = Pid::from_raw(line.trim().parse().unwrap()).unwrap();
+    let (mut lxns, line) = start(&["--kill-child", "-U", "--", "sh", "-c", "echo $$; read x"]);
+    let program = Pid::from_raw(line.parse().unwrap()).unwrap();
     assert_ne!(
         program.as_raw_nonzero().get(),
         lxns.pid(),

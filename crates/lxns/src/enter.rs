@@ -255,15 +255,23 @@ pub fn unshare_current_thread(kinds: KindSet) -> Result<()> {
 }
 
 fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
-    let op = Op::Unshare;
-    let first = kinds.iter().next();
     match e {
         RErrno::INVAL if kinds.contains(Kind::User) && thread_count() > 1 => Error::MultiThreaded {
-            op,
+            op: Op::Unshare,
             kind: Kind::User,
             errno: e.into(),
             threads: thread_count(),
         },
+        e => creation_error(Op::Unshare, e, kinds, Target::CurrentThread),
+    }
+}
+
+/// The typed error for a failed creation of `kinds` namespaces (`unshare(2)`, `clone3(2)`):
+/// EPERM names the user namespace whose privilege is missing, ENOSPC the limit that ran out,
+/// EINVAL a kind this kernel lacks.
+pub(crate) fn creation_error(op: Op, e: RErrno, kinds: KindSet, target: Target) -> Error {
+    let first = kinds.iter().next();
+    match e {
         RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
             op,
             kind: if kinds.contains(Kind::User) {
@@ -271,7 +279,7 @@ fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
             } else {
                 first
             },
-            target: Target::CurrentThread,
+            target,
             errno: e.into(),
             owner: Namespace::current(Kind::User).ok().map(|n| n.id()),
         },
@@ -288,13 +296,13 @@ fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
                 limit: crate::inspect::limit(kind).ok(),
             }
         }
-        RErrno::INVAL => Error::Unsupported {
+        RErrno::INVAL if !kinds.is_empty() => Error::Unsupported {
             op,
             kind: first,
             what: format!("creating {kinds} namespaces (missing from this kernel's build?)"),
             errno: Some(e.into()),
         },
-        other => Error::os(op, first, Target::CurrentThread, other.into()),
+        other => Error::os(op, first, target, other.into()),
     }
 }
 

@@ -1694,43 +1694,14 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
 /// The typed error for a failed `clone3`.
 fn clone_error(e: RErrno, kinds: KindSet) -> Error {
     let op = Op::Spawn(SpawnStep::Clone);
-    let first = kinds.iter().next();
     match e {
-        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
-            op,
-            kind: if kinds.contains(Kind::User) {
-                Some(Kind::User)
-            } else {
-                first
-            },
-            target: Target::None,
-            errno: e.into(),
-            owner: Namespace::current(Kind::User).ok().map(|n| n.id()),
-        },
-        RErrno::NOSPC | RErrno::USERS => {
-            let kind = kinds
-                .iter()
-                .min_by_key(|k| crate::inspect::limit(*k).unwrap_or(u64::MAX))
-                .unwrap_or(Kind::User);
-            Error::LimitReached {
-                op,
-                kind,
-                limit: crate::inspect::limit(kind).ok(),
-            }
-        }
-        RErrno::INVAL if !kinds.is_empty() => Error::Unsupported {
-            op,
-            kind: first,
-            what: format!("creating {kinds} namespaces (missing from this kernel's build?)"),
-            errno: Some(e.into()),
-        },
         RErrno::NOSYS => Error::Unsupported {
             op,
             kind: None,
             what: "clone3 (Linux 5.3+)".into(),
             errno: Some(e.into()),
         },
-        other => Error::os(op, first, Target::None, other.into()),
+        e => crate::enter::creation_error(op, e, kinds, Target::None),
     }
 }
 
