@@ -54,6 +54,13 @@ fn start(args: &[&str]) -> (ChildGuard, String) {
     (child, line.trim().to_owned())
 }
 
+/// The whitespace-separated words of each line (a uid_map, a listing).
+fn words(text: &str) -> Vec<Vec<&str>> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect()
+}
+
 fn mount_count() -> usize {
     std::fs::read_to_string("/proc/self/mountinfo")
         .unwrap()
@@ -262,10 +269,7 @@ fn maps_read_back_exactly() {
         "/proc/self/uid_map",
         "/proc/self/gid_map",
     ]));
-    let rows: Vec<Vec<&str>> = out
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = words(&out);
     assert_eq!(
         rows,
         [
@@ -287,10 +291,7 @@ fn rootless_map_root_user() {
         "-c",
         "id -u; cat /proc/self/uid_map /proc/self/setgroups",
     ])));
-    let rows: Vec<Vec<&str>> = out
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = words(&out);
     assert_eq!(rows[0], ["0"]);
     assert_eq!(rows[1], ["0", &NOBODY.to_string(), "1"]);
     assert_eq!(rows[2], ["deny"]);
@@ -348,10 +349,7 @@ fn rootless_map_auto_uses_subids_and_fails_clearly_without() {
         "/proc/self/uid_map",
         "/proc/self/gid_map",
     ])));
-    let rows: Vec<Vec<&str>> = out
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = words(&out);
     assert_eq!(
         rows,
         [["0", "231072", "65536"], ["0", "231072", "65536"]],
@@ -481,46 +479,29 @@ fn bad_input_is_a_clear_error_with_the_documented_code() {
         err.contains("EACCES") && err.contains("execute permission"),
         "{err}"
     );
-    let (code, err) = fails(&mut lxns_run(&[
-        "-U",
-        "--map-users=100000,0,10",
-        "--map-users=200000,5,10",
-        "--",
-        "true",
-    ]));
-    assert_eq!(code, 1);
-    assert!(err.contains("overlap"), "{err}");
-    let (code, err) = fails(&mut lxns_run(&[
-        "-U",
-        "--map-users=100000,0,0",
-        "--",
-        "true",
-    ]));
-    assert_eq!(code, 1);
-    assert!(err.contains("count 0"), "{err}");
-    let (code, err) = fails(&mut lxns_run(&["-R", "/etc/hostname", "--", "true"]));
-    assert_eq!(code, 1);
-    assert!(err.contains("not a directory"), "{err}");
-    let (code, err) = fails(&mut lxns_run(&[
-        "--join",
-        "net=/etc/hostname",
-        "--",
-        "true",
-    ]));
-    assert_eq!(code, 1);
-    assert!(err.contains("not a namespace"), "{err}");
     let pid = common::free_pid().to_string();
-    let (code, err) = fails(&mut lxns_run(&[
-        "--join",
-        &format!("net={pid}"),
-        "--",
-        "true",
-    ]));
-    assert_eq!(code, 1);
-    assert!(err.contains(&pid), "{err}");
-    let (code, err) = fails(&mut lxns_run(&["--join", "nosuchkind=1", "--", "true"]));
-    assert_eq!(code, 1);
-    assert!(err.contains("nosuchkind"), "{err}");
+    let missing_pid = format!("net={pid}");
+    // lxns's own errors: exit 1, and the message names what was wrong.
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["-U", "--map-users=100000,0,10", "--map-users=200000,5,10"],
+            "overlap",
+        ),
+        (&["-U", "--map-users=100000,0,0"], "count 0"),
+        (&["-R", "/etc/hostname"], "not a directory"),
+        (&["--join", "net=/etc/hostname"], "not a namespace"),
+        (&["--join", &missing_pid], &pid),
+        (&["--join", "nosuchkind=1"], "nosuchkind"),
+        (
+            &["--propagation", "sideways"],
+            "private, slave, shared, unchanged",
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, err) = fails(lxns_run(args).args(["--", "true"]));
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
     // Unprivileged, without a user namespace: the hint says what to add.
     let (code, err) = fails(as_nobody(&mut lxns_run(&["-n", "--", "true"])));
     assert_eq!(code, 1);
