@@ -118,8 +118,13 @@ section "Named network namespaces (04)"
 bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-ip.md" 2>&1 || echo "04 (ip) failed"
 ADD_CMD="$L netns add %s" DEL_CMD="$L netns del %s" EXEC_CMD="$L netns exec %s -- /bin/true" \
   bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-lxns.md" 2>&1 || echo "04 (lxns) failed"
-cat "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md"
-python3 - "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" <<'PY'
+# The floor: the same protocol in a static C program (bench/src/floor.c), no option parsing.
+cc -O2 -static -o "$RESULTS_DIR/floor" "$HERE/src/floor.c"
+F="$RESULTS_DIR/floor"
+ADD_CMD="$F netns-add %s" DEL_CMD="$F netns-del %s" EXEC_CMD="$F netns-exec %s /bin/true" \
+  bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-floor.md" 2>&1 || echo "04 (floor) failed"
+cat "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" "$RESULTS_DIR/04-floor.md"
+python3 - "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" "$RESULTS_DIR/04-floor.md" <<'PY'
 import re, sys
 def read(path):
     out = {}
@@ -131,12 +136,13 @@ def read(path):
         if m:
             out["exec"] = float(m.group(1))
     return out
-ip, lx = read(sys.argv[1]), read(sys.argv[2])
-print("\n| per operation | ip netns | lxns netns | ip / lxns | target |")
-print("|---|---|---|---|---|")
+ip, lx, fl = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3])
+print("\n| per operation | ip netns | lxns netns | ip / lxns | target | C floor | ip / floor |")
+print("|---|---|---|---|---|---|---|")
 for k, t in [("add", "1.5x"), ("del", "1.5x"), ("exec", "1.3x")]:
     if k in ip and k in lx:
-        print(f"| {k} | {ip[k]:.3f} ms | {lx[k]:.3f} ms | {ip[k]/lx[k]:.2f}x | {t} |")
+        f = f"{fl[k]:.3f} ms | {ip[k]/fl[k]:.2f}x" if k in fl else "- | -"
+        print(f"| {k} | {ip[k]:.3f} ms | {lx[k]:.3f} ms | {ip[k]/lx[k]:.2f}x | {t} | {f} |")
 PY
 
 section "Memory: peak RSS beside util-linux / iproute2"

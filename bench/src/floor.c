@@ -5,14 +5,22 @@
  * Build: cc -O2 -static -o floor floor.c
  * Usage: floor urn PROG        unshare(USER|NET), own ids to 0, exec
  *        floor mnpiuf PROG     unshare(NS|NET|PID|IPC|UTS), fork, / private, mount proc, exec
- *        floor setns-net PID PROG   setns(/proc/PID/ns/net), exec */
+ *        floor setns-net PID PROG   setns(/proc/PID/ns/net), exec
+ *        floor netns-add NAME  iproute2's protocol: /run/netns a shared mount, an empty file,
+ *                              unshare(NET), bind /proc/self/ns/net onto the file
+ *        floor netns-del NAME  umount2(MNT_DETACH) and unlink
+ *        floor netns-exec NAME PROG  setns into /run/netns/NAME, exec (no /sys remount: less
+ *                              than ip netns exec and lxns netns exec do) */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +59,38 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "setns-net") && argc >= 4) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%s/ns/net", argv[2]);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET)) return 1;
+    execv(argv[3], argv + 3);
+    return 127;
+  }
+  if (!strcmp(argv[1], "netns-add")) {
+    char path[256];
+    snprintf(path, sizeof path, "/run/netns/%s", argv[2]);
+    if (mkdir("/run/netns", 0755) && errno != EEXIST) return 1;
+    int dir = open("/run/netns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0 || flock(dir, LOCK_EX)) return 1;
+    if (mount("", "/run/netns", "none", MS_SHARED | MS_REC, NULL)) {
+      if (errno != EINVAL) return 1;
+      if (mount("/run/netns", "/run/netns", "none", MS_BIND | MS_REC, NULL)) return 1;
+      if (mount("", "/run/netns", "none", MS_SHARED | MS_REC, NULL)) return 1;
+    }
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+    if (fd < 0) return 1;
+    close(fd);
+    if (unshare(CLONE_NEWNET)) return 1;
+    if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL)) return 1;
+    return 0;
+  }
+  if (!strcmp(argv[1], "netns-del")) {
+    char path[256];
+    snprintf(path, sizeof path, "/run/netns/%s", argv[2]);
+    if (umount2(path, MNT_DETACH) || unlink(path)) return 1;
+    return 0;
+  }
+  if (!strcmp(argv[1], "netns-exec") && argc >= 4) {
+    char path[256];
+    snprintf(path, sizeof path, "/run/netns/%s", argv[2]);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET)) return 1;
     execv(argv[3], argv + 3);
