@@ -142,18 +142,44 @@ fn pid_with_mount_proc_is_pid_one_and_sees_only_itself() {
 #[test]
 fn mounts_made_inside_never_appear_outside() {
     require_root!();
+    // A shared mount of our own (this machine's / is private, which would prove nothing):
+    // without lxns making / private in the new namespace, mounts below it would propagate.
+    struct Unmount(String);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
+        }
+    }
     let dir = TempDir::new("mnt");
     let d = dir.path().display().to_string();
     let before = mount_count();
-    let script =
-        format!("mount -t tmpfs lxns-test {d} && grep -c ' {d} ' /proc/self/mountinfo && read x");
+    run_ok(Command::new("mount").args(["-t", "tmpfs", "lxns-test-shared", &d]));
+    let _unmount = Unmount(d.clone());
+    run_ok(Command::new("mount").args(["--make-shared", &d]));
+    let inner = format!("{d}/inner");
+    let script = format!(
+        "mkdir {inner} && mount -t tmpfs lxns-test {inner} && \
+         grep -c ' {inner} ' /proc/self/mountinfo && read x"
+    );
     let (mut child, line) = start(&["-m", "--", "sh", "-c", &script]);
     assert_eq!(line, "1", "the mount exists inside");
     // While it lives: not in our mount table.
     let ours = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    assert!(!ours.contains(&format!(" {d} ")), "leaked: {ours}");
+    assert!(!ours.contains(&format!(" {inner} ")), "leaked: {ours}");
     child.0.stdin.take().unwrap().write_all(b"\n").unwrap();
     assert!(child.0.wait().unwrap().success());
+    // The same with --propagation unchanged does leak: the check above can fail.
+    let leaky = format!("{d}/leaky");
+    run_ok(
+        lxns_run(&["-m", "--propagation", "unchanged", "--", "sh", "-c"])
+            .arg(format!("mkdir {leaky} && mount -t tmpfs lxns-test {leaky}")),
+    );
+    let ours = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(
+        ours.contains(&format!(" {leaky} ")),
+        "shared propagation reaches us"
+    );
+    drop(_unmount);
     assert_eq!(mount_count(), before);
 }
 

@@ -355,19 +355,27 @@ impl Command {
     /// (`setns(pidfd, flags)`). Kinds the caller already shares with the process are left
     /// out (re-entering one's own user namespace is an error to the kernel).
     pub fn join_process(&mut self, process: &Process, kinds: impl Into<KindSet>) -> &mut Command {
-        let kinds = kinds.into();
-        match Process::open(process.pid()).and_then(|p| {
-            // Same pid, new pidfd: check it is still the same process.
-            if p.pid() == process.pid() {
-                Ok(p)
-            } else {
-                Err(Error::ProcessGone {
-                    op: Op::OpenProcess,
-                    kind: None,
-                    pid: process.pid(),
-                })
+        let mut kinds = kinds.into();
+        for kind in kinds.iter().collect::<Vec<_>>() {
+            let shared = process
+                .namespace(kind)
+                .ok()
+                .zip(Namespace::current_for_children(kind).ok())
+                .is_some_and(|(theirs, ours)| theirs == ours);
+            if shared {
+                kinds.remove(kind);
             }
-        }) {
+        }
+        if kinds.is_empty() {
+            return self;
+        }
+        // The same pidfd, duplicated: never a second lookup by pid, which could be reused.
+        let dup = process
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| io_error(Op::OpenProcess, Target::Pid(process.pid()), &e))
+            .and_then(Process::from_pidfd);
+        match dup {
             Ok(p) => self.joins.push(JoinSpec::Process(p, kinds)),
             Err(e) => self.error = self.error.take().or(Some(e)),
         }

@@ -156,6 +156,28 @@ fn join_then_create_is_nested_in_what_was_joined() {
 }
 
 #[test]
+fn join_process_all_leaves_out_what_is_shared() {
+    require_root!();
+    // The target shares our user namespace: setns into one's own user namespace is EINVAL,
+    // so join_process must leave it out (as nsenter -a does).
+    let target = holder(KindSet::from(Kind::Net) | Kind::Uts);
+    let text = out(Command::new("readlink")
+        .args([
+            "/proc/self/ns/net",
+            "/proc/self/ns/uts",
+            "/proc/self/ns/user",
+        ])
+        .join_process(&target.process().unwrap(), KindSet::ALL));
+    let lines: Vec<&str> = text.lines().collect();
+    let theirs = |k: &str| ns_link(format!("/proc/{}/ns/{k}", target.pid()));
+    assert_eq!(
+        lines,
+        [theirs("net"), theirs("uts"), ns_link("/proc/self/ns/user")]
+    );
+    release(target);
+}
+
+#[test]
 fn joining_a_pid_namespace_puts_the_program_in_it_as_our_child() {
     require_root!();
     let target = holder(KindSet::from(Kind::Pid) | Kind::Mnt);
