@@ -115,7 +115,9 @@ impl From<File> for Stdio {
     }
 }
 
-/// Mount propagation applied recursively to `/` in a new mount namespace.
+/// Mount propagation applied recursively to `/` in a new mount namespace
+/// ([mount_namespaces(7)](https://man7.org/linux/man-pages/man7/mount_namespaces.7.html),
+/// "Shared subtrees").
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum Propagation {
     /// `MS_PRIVATE`: no mount events cross the namespace boundary (unshare(1)'s default,
@@ -914,6 +916,9 @@ impl Child {
     ///
     /// # Errors
     /// [`Error::Os`] if the kernel refuses; nothing when the child has exited.
+    ///
+    /// # References
+    ///  - [pidfd_send_signal(2)](https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html)
     pub fn signal(&mut self, signal: Signal) -> Result<()> {
         if self.status.is_some() {
             return Ok(());
@@ -928,6 +933,9 @@ impl Child {
     ///
     /// # Errors
     /// [`Error::Os`] with `Op::Spawn(SpawnStep::Wait)` if `waitid` fails.
+    ///
+    /// # References
+    ///  - [waitid(2)](https://man7.org/linux/man-pages/man2/waitid.2.html) (`P_PIDFD`)
     pub fn wait(&mut self) -> Result<ExitStatus> {
         drop(self.stdin.take());
         if let Some(s) = self.status {
