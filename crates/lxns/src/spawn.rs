@@ -1816,7 +1816,9 @@ fn report_error(r: Report, cmd: &Command, pid: i32) -> Error {
 /// [`block`](ForwardSignals::block) blocks the signals on the calling thread and opens a
 /// `signalfd` for them — do it *before* spawning, so no signal is lost in between (children
 /// start with an empty signal mask). [`wait`](ForwardSignals::wait) then waits for the child
-/// and relays every such signal to it with `pidfd_send_signal`. Dropping restores the mask.
+/// and relays every such signal that a process sent (`kill`) to it with `pidfd_send_signal`;
+/// one the kernel sent for a terminal (^C) is not relayed, since the child, in the same
+/// foreground process group, received it already. Dropping restores the mask.
 /// In a multithreaded program, process-directed signals may go to another thread that does
 /// not block them.
 ///
@@ -1858,9 +1860,11 @@ impl ForwardSignals {
             }
             let [exited, signalled] = [fds[0].revents(), fds[1].revents()];
             if !signalled.is_empty() {
-                let sig =
+                let (sig, from_kernel) =
                     sys::read_signal(self.fd.as_fd()).map_err(|e| wait_error(child.pid, e))?;
-                if let Some(sig) = Signal::from_named_raw(sig) {
+                // A terminal's ^C reaches the child too (same process group): pass on only
+                // what a process sent, so the child does not get it twice.
+                if let (Some(sig), false) = (Signal::from_named_raw(sig), from_kernel) {
                     child.signal(sig)?;
                 }
             }

@@ -695,8 +695,11 @@ pub(crate) fn restore_signals(old: &SigMask) {
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old.0, std::ptr::null_mut()) };
 }
 
-/// Reads one `struct signalfd_siginfo` and returns its signal number.
-pub(crate) fn read_signal(fd: BorrowedFd<'_>) -> Result<i32> {
+/// Reads one `struct signalfd_siginfo` and returns its signal number and whether the kernel
+/// itself sent it (`ssi_code == SI_KERNEL`: a terminal's ^C or ^\\, which the whole
+/// foreground process group receives anyway) rather than a process (`kill`, `sigqueue`).
+pub(crate) fn read_signal(fd: BorrowedFd<'_>) -> Result<(i32, bool)> {
+    const SI_KERNEL: i32 = 0x80;
     let mut buf = [0u8; 128];
     loop {
         match rustix::io::read(fd, &mut buf) {
@@ -706,28 +709,11 @@ pub(crate) fn read_signal(fd: BorrowedFd<'_>) -> Result<i32> {
             Err(e) => return Err(e),
         }
     }
-    let mut signo = [0u8; 4];
-    signo.copy_from_slice(buf.get(..4).ok_or(Errno::IO)?);
-    Ok(i32::from_ne_bytes(signo))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reports_round_trip() {
-        for step in (0..32).filter_map(Step::from_u32) {
-            let buf = Report::encode(step, -5, 7);
-            assert_eq!(
-                Report::decode(&buf),
-                Some(Report {
-                    step,
-                    value: -5,
-                    index: 7
-                })
-            );
-        }
-        assert_eq!(Report::decode(&[0xff; REPORT_LEN]), None);
-    }
+    // struct signalfd_siginfo: u32 ssi_signo, i32 ssi_errno, i32 ssi_code, ...
+    let field = |at: usize| -> Result<i32> {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(buf.get(at..at + 4).ok_or(Errno::IO)?);
+        Ok(i32::from_ne_bytes(word))
+    };
+    Ok((field(0)?, field(8)? == SI_KERNEL))
 }
