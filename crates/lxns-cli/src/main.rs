@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Linux namespaces: list and inspect them (more subcommands follow the library).
+/// Linux namespaces: run programs in new ones, enter, list, name and inspect them.
 #[derive(Debug, Parser)]
 #[command(name = "lxns", version, about, propagate_version = true)]
 struct Cli {

@@ -7,9 +7,10 @@ use anyhow::{Context, Result, bail};
 use lxns::{Command, ForwardSignals, IdMap, IdRange, Kind, KindSet, MapKind, Namespace, Setgroups};
 use rustix::process::Signal;
 
-/// Run a program in new namespaces (like unshare). With a new pid namespace the program is
-/// its pid 1 (a child of lxns, no --fork needed); when nothing needs a child, lxns becomes
-/// the program, as unshare does without --fork.
+/// Run a program in new namespaces (like unshare)
+///
+/// With a new pid namespace the program is its pid 1 (a child of lxns, no --fork needed);
+/// when nothing needs a child, lxns becomes the program, as unshare does without --fork.
 ///
 /// The exit status is the program's, or 128+N when it was killed by signal N. When lxns
 /// waits for a child, SIGTERM, SIGINT and SIGHUP sent to it are passed on to the program. lxns's own errors exit with
