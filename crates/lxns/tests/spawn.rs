@@ -359,3 +359,27 @@ fn failed_steps_name_the_step_and_path() {
     assert!(o.status.success());
     assert_eq!((o.stdout.len(), o.stderr.len()), (300_000, 300_000));
 }
+
+#[test]
+fn exec_in_place_refuses_what_needs_a_child_and_changes_nothing() {
+    let before = ns_link("/proc/thread-self/ns/net");
+    let cases: [(KindSet, &str); 2] = [
+        (KindSet::from(Kind::Pid) | Kind::Net, "pid namespace"),
+        (KindSet::from(Kind::User), "map"),
+    ];
+    for (kinds, want) in cases {
+        let mut cmd = Command::new("true");
+        cmd.unshare(kinds);
+        if kinds.contains(Kind::User) {
+            // Not the caller's own id: only a parent could write this map.
+            cmd.uid_map("0 100000 65536".parse().unwrap());
+        }
+        assert!(!cmd.can_exec_in_place());
+        match cmd.exec_replacing_current_process() {
+            e @ Error::InvalidArgument { .. } => assert!(e.to_string().contains(want), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(ns_link("/proc/thread-self/ns/net"), before, "nothing moved");
+    assert!(Command::new("true").unshare(Kind::Uts).can_exec_in_place());
+}
