@@ -310,17 +310,25 @@ fn maps_read_back_exactly() {
 
 #[test]
 fn rootless_map_root_user() {
-    let out = stdout(as_nobody(&mut lxns_run(&[
-        "-Urn",
-        "--",
-        "sh",
-        "-c",
-        "id -u; cat /proc/self/uid_map /proc/self/setgroups",
-    ])));
-    let rows = words(&out);
-    assert_eq!(rows[0], ["0"]);
-    assert_eq!(rows[1], ["0", &NOBODY.to_string(), "1"]);
-    assert_eq!(rows[2], ["deny"]);
+    // In place (the process maps itself), and with a child (-f, and -p, which needs one: the
+    // unprivileged parent writes the child's maps), the kernel shows the same thing.
+    for extra in [&[][..], &["-f"], &["-p", "--mount-proc"]] {
+        let mut cmd = lxns_run(extra);
+        cmd.args([
+            "-Urn",
+            "--",
+            "sh",
+            "-c",
+            "id -u; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups",
+        ]);
+        let out = stdout(as_nobody(&mut cmd));
+        let rows = words(&out);
+        let nobody = NOBODY.to_string();
+        assert_eq!(rows[0], ["0"], "{extra:?}");
+        assert_eq!(rows[1], ["0", nobody.as_str(), "1"], "{extra:?}");
+        assert_eq!(rows[2], ["0", nobody.as_str(), "1"], "{extra:?}");
+        assert_eq!(rows[3], ["deny"], "{extra:?}");
+    }
 }
 
 /// Adds `line` to a file and restores the original on drop.
