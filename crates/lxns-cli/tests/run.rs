@@ -142,6 +142,8 @@ fn pid_with_mount_proc_is_pid_one_and_sees_only_itself() {
 #[test]
 fn mounts_made_inside_never_appear_outside() {
     require_root!();
+    // Counts the whole mount table: no other mounting test may run meanwhile.
+    let _serial = serial();
     // A shared mount of our own (this machine's / is private, which would prove nothing):
     // without lxns making / private in the new namespace, mounts below it would propagate.
     struct Unmount(String);
@@ -204,6 +206,8 @@ fn minimal_root(dir: &std::path::Path) {
 #[test]
 fn root_pivots_into_the_tree_and_drops_the_old_root() {
     require_root!();
+    // Counts the whole mount table: no other mounting test may run meanwhile.
+    let _serial = serial();
     let dir = TempDir::new("root");
     minimal_root(dir.path());
     let before = mount_count();
@@ -500,6 +504,7 @@ fn exit_status_and_signals_pass_through() {
 
 #[test]
 fn bad_input_is_a_clear_error_with_the_documented_code() {
+    let _serial = serial();
     let before = mount_count();
     let (code, err) = fails(&mut lxns_run(&["-Ur", "--", "lxns-no-such-program"]));
     assert_eq!(code, 127, "{err}");
@@ -578,4 +583,60 @@ fn kill_child_ends_the_program_when_lxns_dies() {
         .unwrap();
     drop(stdin);
     assert_eq!(status.terminating_signal(), Some(Signal::KILL.as_raw()));
+}
+
+#[test]
+fn namespaces_persist_with_file_options_and_an_existing_file_is_left_alone() {
+    require_root!();
+    // Counts the whole mount table: no other mounting test may run meanwhile.
+    let _serial = serial();
+    /// Removes persisted namespaces on drop (unpersist refuses anything but an nsfs mount).
+    struct Persisted(Vec<std::path::PathBuf>);
+    impl Drop for Persisted {
+        fn drop(&mut self) {
+            for p in &self.0 {
+                let _ = lxns::unpersist(p);
+            }
+        }
+    }
+    let dir = TempDir::new("persist");
+    let file = |name: &str| dir.path().join(name);
+    let _cleanup = Persisted(vec![file("net"), file("uts"), file("pid-uts")]);
+    let arg = |flag: &str, name: &str| format!("{flag}={}", file(name).display());
+    // In place (no child) and with a child (-p): both persist before the program runs.
+    run_ok(&mut lxns_run(&[
+        &arg("--net", "net"),
+        &arg("-u", "uts"),
+        "--hostname",
+        "kept",
+        "--",
+        "true",
+    ]));
+    run_ok(&mut lxns_run(&[
+        "-p",
+        &arg("--uts", "pid-uts"),
+        "--hostname",
+        "kept-too",
+        "--",
+        "true",
+    ]));
+    // The namespaces outlive their only process, as the kernel shows through nsenter.
+    let net = lxns::Namespace::open_as(file("net"), lxns::Kind::Net).unwrap();
+    assert_ne!(net, lxns::Namespace::current(lxns::Kind::Net).unwrap());
+    for (name, want) in [("uts", "kept"), ("pid-uts", "kept-too")] {
+        let out = stdout(
+            Command::new("nsenter")
+                .arg(arg("--uts", name))
+                .arg("hostname"),
+        );
+        assert_eq!(out.trim(), want);
+    }
+    // An existing path: a clear error, and the namespace mounted there is untouched.
+    let (code, err) = fails(&mut lxns_run(&[&arg("--net", "net"), "--", "true"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(
+        lxns::Namespace::open_as(file("net"), lxns::Kind::Net).unwrap(),
+        net
+    );
 }

@@ -223,6 +223,7 @@ pub struct Command {
     time: TimeOffsets,
     parent_death: Option<Signal>,
     cgroup: Option<PathBuf>,
+    persist: Vec<(Kind, PathBuf)>,
     error: Option<Error>,
 }
 
@@ -252,6 +253,7 @@ impl Command {
             time: TimeOffsets::default(),
             parent_death: None,
             cgroup: None,
+            persist: Vec::new(),
             error: None,
         }
     }
@@ -526,6 +528,18 @@ impl Command {
         self
     }
 
+    /// Bind-mounts the new `kind` namespace onto `path` (a file created for it) before the
+    /// program runs, so it outlives the program — `unshare --net=FILE`. Remove it with
+    /// [`unpersist`](crate::unpersist). `kind` must be among the new kinds; a new time
+    /// namespace with clock offsets cannot be persisted (it is made after the clone). For a
+    /// mount namespace, `path` must be on a private mount (see
+    /// [`Namespace::persist`](crate::Namespace::persist)). If the spawn fails, what was
+    /// persisted is removed again.
+    pub fn persist_namespace(&mut self, kind: Kind, path: impl AsRef<Path>) -> &mut Command {
+        self.persist.push((kind, path.as_ref().to_owned()));
+        self
+    }
+
     /// Whether [`exec_replacing_current_process`](Command::exec_replacing_current_process)
     /// can run this command: nothing in it needs a child process.
     pub fn can_exec_in_place(&self) -> bool {
@@ -546,6 +560,8 @@ impl Command {
             Some("a pid namespace holds only the children of who creates or joins it: spawn")
         } else if self.cgroup.is_some() {
             Some("CLONE_INTO_CGROUP places a new process: spawn")
+        } else if self.persist.iter().any(|(k, _)| *k == Kind::Time) {
+            Some("a new time namespace is entered only at exec; to persist it: spawn")
         } else if self.parent_death.is_some() {
             Some("a parent-death signal needs a parent: spawn")
         } else if self
@@ -638,6 +654,7 @@ impl Command {
         if let Some(map) = &self.gid_map {
             write_id_map(pid, MapKind::Gid, map)?;
         }
+        persist_all(&self.persist, Namespace::current)?;
         if self.unshare.contains(Kind::Time) && prep.time_offsets.is_none() {
             prep.time_offsets = Some(Vec::new());
         }
@@ -668,7 +685,11 @@ impl Command {
             argv: &argv,
             envp: &envp,
         };
-        Err(report_error(sys::exec_in_place(&plan), self, pid))
+        let failure = sys::exec_in_place(&plan);
+        // The program did not start: what was persisted for it goes (best effort: after a
+        // failed pivot_root the paths may no longer resolve).
+        unpersist_all(&self.persist);
+        Err(report_error(failure, self, pid))
     }
 
     /// The program.
@@ -1229,6 +1250,24 @@ fn prepare(cmd: &mut Command) -> Result<Prepared> {
             "clock offsets need a new time namespace (Kind::Time, -T)",
         ));
     }
+    for (kind, path) in &cmd.persist {
+        if !new.contains(*kind) {
+            return Err(Error::InvalidArgument {
+                op: Op::Persist,
+                target: Target::Path(path.clone()),
+                reason: format!("only a new namespace can be persisted: add Kind::{kind:?}"),
+            });
+        }
+        if *kind == Kind::Time && cmd.time != TimeOffsets::default() {
+            return Err(Error::InvalidArgument {
+                op: Op::Persist,
+                target: Target::Path(path.clone()),
+                reason: "a time namespace with clock offsets is created after the clone and \
+                         cannot be persisted before the program runs"
+                    .into(),
+            });
+        }
+    }
     if cmd.joins.len() > sys::MAX_JOINS {
         return Err(invalid(format!(
             "at most {} namespaces can be joined",
@@ -1421,7 +1460,8 @@ fn spawn_with(cmd: &mut Command) -> Result<Child> {
         |e: RErrno| Error::os(Op::Spawn(SpawnStep::Prepare), None, Target::None, e.into());
     let (report_r, report_w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(prepare_err)?;
     let needs_maps = cmd.uid_map.is_some() || cmd.gid_map.is_some() || cmd.setgroups.is_some();
-    let go = if needs_maps {
+    // The child waits for the parent when the parent has work to do first: maps, persisting.
+    let go = if needs_maps || !cmd.persist.is_empty() {
         Some(rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(prepare_err)?)
     } else {
         None
@@ -1547,17 +1587,32 @@ fn spawn_with(cmd: &mut Command) -> Result<Child> {
         stdout: None,
         stderr: None,
     };
-    let abort = |child: &mut Child, err: Error| -> Error {
+    // On any failure from here on: kill and reap the child and, once everything was
+    // persisted, remove those mounts again. (Never before: a path that existed already, such
+    // as someone else's /run/netns entry, is not ours to remove.)
+    let mut persisted = false;
+    let abort = |child: &mut Child, err: Error, persisted: bool| -> Error {
         let _ = child.kill();
         let _ = child.wait();
+        if persisted {
+            unpersist_all(&cmd.persist);
+        }
         err
     };
 
     if let Some(go_w) = go_w {
-        if let Err(e) = write_maps(cmd, pid) {
-            drop(go_w);
-            return Err(abort(&mut child, e));
+        let parent_work = if needs_maps {
+            write_maps(cmd, pid)
+        } else {
+            Ok(())
         }
+        .and_then(|()| persist_all(&cmd.persist, |kind| child.namespace(kind)));
+        if let Err(e) = parent_work {
+            drop(go_w);
+            // persist_all has removed its own partial work.
+            return Err(abort(&mut child, e, false));
+        }
+        persisted = true;
         match rustix::io::write(&go_w, &[1]) {
             Ok(_) => {}
             Err(e) => {
@@ -1569,6 +1624,7 @@ fn spawn_with(cmd: &mut Command) -> Result<Child> {
                         Target::Pid(pid),
                         e.into(),
                     ),
+                    persisted,
                 ));
             }
         }
@@ -1576,14 +1632,17 @@ fn spawn_with(cmd: &mut Command) -> Result<Child> {
     match sys::read_report(report_r.as_fd()) {
         Ok(None) => {}
         Ok(Some(r)) => {
-            let err = report_error(r, cmd, pid);
             let _ = child.wait();
-            return Err(err);
+            if persisted {
+                unpersist_all(&cmd.persist);
+            }
+            return Err(report_error(r, cmd, pid));
         }
         Err(e) => {
             return Err(abort(
                 &mut child,
                 Error::os(Op::Spawn(SpawnStep::Exec), None, Target::Pid(pid), e.into()),
+                persisted,
             ));
         }
     }
@@ -1592,6 +1651,24 @@ fn spawn_with(cmd: &mut Command) -> Result<Child> {
     child.stdout = stdout.map(File::from);
     child.stderr = stderr.map(File::from);
     Ok(child)
+}
+
+/// Persists each `(kind, path)` with the namespace `get` returns; on a failure, removes what
+/// it persisted before and returns the error.
+fn persist_all(list: &[(Kind, PathBuf)], get: impl Fn(Kind) -> Result<Namespace>) -> Result<()> {
+    for (i, (kind, path)) in list.iter().enumerate() {
+        if let Err(e) = get(*kind).and_then(|ns| ns.persist(path)) {
+            unpersist_all(list.get(..i).unwrap_or_default());
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn unpersist_all(list: &[(Kind, PathBuf)]) {
+    for (_, path) in list {
+        let _ = crate::unpersist(path);
+    }
 }
 
 /// The propagation to apply to `/`: only in a new mount namespace.

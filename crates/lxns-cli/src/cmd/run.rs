@@ -17,30 +17,30 @@ use rustix::process::Signal;
 /// 1; a program that cannot be found exits with 127, one that cannot be run with 126.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// New user namespace.
-    #[arg(short = 'U', long = "user")]
-    user: bool,
-    /// New mount namespace (propagation private unless --propagation).
-    #[arg(short = 'm', long = "mount")]
-    mount: bool,
-    /// New network namespace.
-    #[arg(short = 'n', long = "net")]
-    net: bool,
-    /// New pid namespace (the program is its pid 1).
-    #[arg(short = 'p', long = "pid")]
-    pid: bool,
-    /// New IPC namespace.
-    #[arg(short = 'i', long = "ipc")]
-    ipc: bool,
-    /// New UTS namespace.
-    #[arg(short = 'u', long = "uts")]
-    uts: bool,
-    /// New cgroup namespace.
-    #[arg(short = 'C', long = "cgroup")]
-    cgroup: bool,
-    /// New time namespace.
-    #[arg(short = 'T', long = "time")]
-    time: bool,
+    /// New user namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'U', long = "user", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    user: Option<String>,
+    /// New mount namespace (propagation private unless --propagation); with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    mount: Option<String>,
+    /// New network namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'n', long = "net", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    net: Option<String>,
+    /// New pid namespace (the program is its pid 1); with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'p', long = "pid", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pid: Option<String>,
+    /// New IPC namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'i', long = "ipc", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    ipc: Option<String>,
+    /// New UTS namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    uts: Option<String>,
+    /// New cgroup namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'C', long = "cgroup", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    cgroup: Option<String>,
+    /// New time namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    time: Option<String>,
     /// Run the program as a child of lxns (implied by --pid and --kill-child).
     #[arg(short = 'f', long = "fork")]
     fork: bool,
@@ -159,22 +159,28 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let euid = rustix::process::geteuid().as_raw();
     let egid = rustix::process::getegid().as_raw();
     let mut kinds = KindSet::EMPTY;
-    for (on, kind) in [
-        (args.user, Kind::User),
-        (args.mount, Kind::Mnt),
-        (args.net, Kind::Net),
-        (args.pid, Kind::Pid),
-        (args.ipc, Kind::Ipc),
-        (args.uts, Kind::Uts),
-        (args.cgroup, Kind::Cgroup),
-        (
-            args.time || args.monotonic.is_some() || args.boottime.is_some(),
-            Kind::Time,
-        ),
+    let mut persist = Vec::new();
+    for (spec, kind) in [
+        (&args.user, Kind::User),
+        (&args.mount, Kind::Mnt),
+        (&args.net, Kind::Net),
+        (&args.pid, Kind::Pid),
+        (&args.ipc, Kind::Ipc),
+        (&args.uts, Kind::Uts),
+        (&args.cgroup, Kind::Cgroup),
+        (&args.time, Kind::Time),
     ] {
-        if on {
-            kinds.insert(kind);
+        match spec.as_deref() {
+            None => {}
+            Some("") => kinds.insert(kind),
+            Some(file) => {
+                kinds.insert(kind);
+                persist.push((kind, file));
+            }
         }
+    }
+    if args.monotonic.is_some() || args.boottime.is_some() {
+        kinds.insert(Kind::Time);
     }
     if args.hostname.is_some() || args.domainname.is_some() {
         kinds.insert(Kind::Uts);
@@ -278,6 +284,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         command.join(&ns);
     }
     command.unshare(kinds);
+    for (kind, file) in persist {
+        command.persist_namespace(kind, file);
+    }
 
     let program = command.get_program().to_string_lossy().into_owned();
     // Nothing needs a child (no pid namespace, no parent-side maps, no --kill-child): become
