@@ -347,6 +347,9 @@ impl Command {
     ///
     /// # Errors
     /// An `fd` that cannot be duplicated is reported by [`spawn`](Command::spawn).
+    ///
+    /// # References
+    ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
     pub fn join(&mut self, ns: &Namespace) -> &mut Command {
         match ns.try_clone() {
             Ok(ns) => self.joins.push(JoinSpec::Namespace(ns)),
@@ -435,8 +438,10 @@ impl Command {
     /// privilege (`unshare --map-auto`).
     ///
     /// # Errors
-    /// [`spawn`](Command::spawn) fails with [`Error::NotFound`] (hint: add an entry) when the
-    /// caller has no entry in either file.
+    /// [`spawn`](Command::spawn) fails with [`Error::InvalidArgument`], naming the file and the
+    /// line to add, when the caller has no entry in either file; and with
+    /// [`Error::PermissionDenied`] carrying the helper's stderr when `newuidmap`/`newgidmap`
+    /// refuse the ranges.
     pub fn map_subids(&mut self) -> &mut Command {
         self.unshare = self.unshare | Kind::User;
         match (subordinate_ids(MapKind::Uid), subordinate_ids(MapKind::Gid)) {
