@@ -61,6 +61,24 @@ fn words(text: &str) -> Vec<Vec<&str>> {
         .collect()
 }
 
+/// Unmounts (recursively, lazily) on drop: the mounts a test makes on the host.
+struct Unmount(String);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
+    }
+}
+
+/// Mounts a tmpfs on `dir` and makes it a shared mount (this machine's / is private).
+fn shared_tmpfs(dir: &std::path::Path) -> Unmount {
+    let d = dir.display().to_string();
+    run_ok(Command::new("mount").args(["-t", "tmpfs", "lxns-test-shared", &d]));
+    let guard = Unmount(d.clone());
+    run_ok(Command::new("mount").args(["--make-shared", &d]));
+    guard
+}
+
 fn mount_count() -> usize {
     std::fs::read_to_string("/proc/self/mountinfo")
         .unwrap()
@@ -146,18 +164,10 @@ fn mounts_made_inside_never_appear_outside() {
     let _serial = serial();
     // A shared mount of our own (this machine's / is private, which would prove nothing):
     // without lxns making / private in the new namespace, mounts below it would propagate.
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
-        }
-    }
     let dir = TempDir::new("mnt");
     let d = dir.path().display().to_string();
     let before = mount_count();
-    run_ok(Command::new("mount").args(["-t", "tmpfs", "lxns-test-shared", &d]));
-    let _unmount = Unmount(d.clone());
-    run_ok(Command::new("mount").args(["--make-shared", &d]));
+    let _unmount = shared_tmpfs(dir.path());
     let inner = format!("{d}/inner");
     let script = format!(
         "mkdir {inner} && mount -t tmpfs lxns-test {inner} && \
@@ -234,6 +244,28 @@ fn root_pivots_into_the_tree_and_drops_the_old_root() {
     // Exactly the new root and its proc: nothing of the old tree is mounted.
     assert_eq!(lines[2], "2", "{out}");
     assert_eq!(lines[3], "old-root-gone");
+    // A root below a shared mount: fine with the default (private) propagation, refused by
+    // the kernel with it left shared, and the error names the step that failed.
+    let shared = TempDir::new("shared-root");
+    let unmount = shared_tmpfs(shared.path());
+    let inner = shared.path().join("root");
+    std::fs::create_dir(&inner).unwrap();
+    minimal_root(&inner);
+    let root = inner.to_str().unwrap();
+    run_ok(&mut lxns_run(&["-R", root, "--", "/bin/sh", "-c", "true"]));
+    let (code, err) = fails(&mut lxns_run(&[
+        "-R",
+        root,
+        "--propagation",
+        "unchanged",
+        "--",
+        "/bin/sh",
+        "-c",
+        "true",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains("pivot_root") && err.contains(root), "{err}");
+    drop(unmount);
     assert_eq!(mount_count(), before);
 }
 
