@@ -2,6 +2,18 @@
 
 use std::io::{self, Write};
 
+/// A program's status as lxns's own: its exit code, or 128+N when signal N killed it (as
+/// shells report it).
+pub fn exit_code(status: std::process::ExitStatus) -> std::process::ExitCode {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitCode;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
+        (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(255)),
+        _ => ExitCode::FAILURE,
+    }
+}
+
 /// Whether `err` is (or wraps) a broken pipe on stdout: `lxns … | head` is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {

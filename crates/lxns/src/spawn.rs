@@ -343,7 +343,8 @@ impl Command {
 
     /// Joins an existing namespace (before any new ones are created, which are then nested
     /// in or owned by the joined ones). Joining a pid namespace makes the program a member
-    /// of it, as nsenter(1) does with a fork.
+    /// of it, as nsenter(1) does with a fork. A namespace the caller is already in is left
+    /// out (re-entering one's own user namespace is an error to the kernel).
     ///
     /// # Errors
     /// An `fd` that cannot be duplicated is reported by [`spawn`](Command::spawn).
@@ -351,6 +352,9 @@ impl Command {
     /// # References
     ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
     pub fn join(&mut self, ns: &Namespace) -> &mut Command {
+        if already_in(ns) {
+            return self;
+        }
         match ns.try_clone() {
             Ok(ns) => self.joins.push(JoinSpec::Namespace(ns)),
             Err(e) => self.error = self.error.take().or(Some(e)),
@@ -364,12 +368,7 @@ impl Command {
     pub fn join_process(&mut self, process: &Process, kinds: impl Into<KindSet>) -> &mut Command {
         let mut kinds = kinds.into();
         for kind in kinds.iter().collect::<Vec<_>>() {
-            let shared = process
-                .namespace(kind)
-                .ok()
-                .zip(Namespace::current_for_children(kind).ok())
-                .is_some_and(|(theirs, ours)| theirs == ours);
-            if shared {
+            if process.namespace(kind).is_ok_and(|ns| already_in(&ns)) {
                 kinds.remove(kind);
             }
         }
@@ -553,10 +552,7 @@ impl Command {
 
     fn in_place_obstacle(&self) -> Option<&'static str> {
         let (euid, egid) = effective_ids();
-        let own = |map: &Option<IdMap>, id: u32| {
-            map.as_ref()
-                .is_none_or(|m| matches!(m.ranges(), [r] if r.count == 1 && r.outside == id))
-        };
+        let own = |map: &Option<IdMap>, id: u32| map.as_ref().is_none_or(|m| maps_only(m, id));
         let joins_pid = self.joins.iter().any(|j| match j {
             JoinSpec::Namespace(ns) => ns.kind() == Kind::Pid,
             JoinSpec::Process(_, kinds) => kinds.contains(Kind::Pid),
@@ -1691,39 +1687,50 @@ fn propagation_flags(cmd: &Command) -> Option<MountPropagationFlags> {
 fn write_maps(cmd: &Command, pid: i32) -> Result<()> {
     let (euid, egid) = effective_ids();
     let privileged = euid == 0;
-    // Auto: direct when the kernel will take it (privileged, or a map of one's own id only),
-    // the setuid helpers otherwise.
-    let writer = |which: MapKind, map: &IdMap| match cmd.map_writer {
-        MapWriter::Auto => {
-            let own = match which {
-                MapKind::Uid => euid,
-                MapKind::Gid => egid,
-            };
-            let mine = matches!(map.ranges(), [r] if r.count == 1 && r.outside == own);
-            if privileged || mine || helper_path(which).is_none() {
-                MapWriter::Direct
-            } else {
-                MapWriter::Helper
-            }
-        }
-        other => other,
-    };
-    let gid_writer = cmd.gid_map.as_ref().map(|m| writer(MapKind::Gid, m));
+    // Who writes each map, decided once: `None` directly, `Some(path)` the setuid helper.
+    let mut maps = Vec::with_capacity(2);
+    for (which, map, own) in [
+        (MapKind::Uid, &cmd.uid_map, euid),
+        (MapKind::Gid, &cmd.gid_map, egid),
+    ] {
+        let Some(map) = map else { continue };
+        let helper = match cmd.map_writer {
+            MapWriter::Direct => None,
+            MapWriter::Helper => Some(helper_path(which).ok_or_else(|| helper_missing(which))?),
+            // Direct when the kernel will take it (privileged, or only one's own id), the
+            // helper otherwise (if there is none, the direct write's EPERM says what to do).
+            MapWriter::Auto if privileged || maps_only(map, own) => None,
+            MapWriter::Auto => helper_path(which),
+        };
+        maps.push((which, map, helper));
+    }
     let setgroups = cmd.setgroups.or_else(|| {
         // An unprivileged direct gid map needs "deny" first.
-        (gid_writer == Some(MapWriter::Direct) && !privileged).then_some(Setgroups::Deny)
+        let direct_gid = maps
+            .iter()
+            .any(|(which, _, helper)| *which == MapKind::Gid && helper.is_none());
+        (direct_gid && !privileged).then_some(Setgroups::Deny)
     });
     if let Some(value) = setgroups {
         write_setgroups(pid, value)?;
     }
-    for (which, map) in [(MapKind::Uid, &cmd.uid_map), (MapKind::Gid, &cmd.gid_map)] {
-        let Some(map) = map else { continue };
-        match writer(which, map) {
-            MapWriter::Helper => run_helper(pid, which, map)?,
-            _ => write_id_map(pid, which, map)?,
+    for (which, map, helper) in maps {
+        match helper {
+            Some(path) => run_helper(pid, which, map, &path)?,
+            None => write_id_map(pid, which, map)?,
         }
     }
     Ok(())
+}
+
+/// Whether the caller's children would be in `ns` already (its `*_for_children` namespace).
+fn already_in(ns: &Namespace) -> bool {
+    Namespace::current_for_children(ns.kind()).is_ok_and(|cur| cur == *ns)
+}
+
+/// Whether `map` maps exactly one id, `outside`: what a process may write for itself.
+fn maps_only(map: &IdMap, outside: u32) -> bool {
+    matches!(map.ranges(), [r] if r.count == 1 && r.outside == outside)
 }
 
 fn helper_name(which: MapKind) -> &'static str {
@@ -1742,20 +1749,22 @@ fn helper_path(which: MapKind) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+fn helper_missing(which: MapKind) -> Error {
+    Error::NotFound {
+        op: Op::WriteIdMap,
+        kind: Some(Kind::User),
+        target: Target::Text(format!(
+            "{} (install the uidmap package to map subordinate ids)",
+            helper_name(which)
+        )),
+    }
+}
+
 /// Runs `newuidmap PID inside outside count…` (or newgidmap), checking its exit status and
 /// putting its stderr in the error.
-fn run_helper(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
+fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> {
     let name = helper_name(which);
-    let Some(path) = helper_path(which) else {
-        return Err(Error::NotFound {
-            op: Op::WriteIdMap,
-            kind: Some(Kind::User),
-            target: Target::Text(format!(
-                "{name} (install the uidmap package to map subordinate ids)"
-            )),
-        });
-    };
-    let mut c = std::process::Command::new(&path);
+    let mut c = std::process::Command::new(path);
     c.arg(pid.to_string());
     for r in map.ranges() {
         c.args([
@@ -1767,7 +1776,7 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
     let out = c
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| io_error(Op::WriteIdMap, Target::Path(path.clone()), &e))?;
+        .map_err(|e| io_error(Op::WriteIdMap, Target::Path(path.to_owned()), &e))?;
     if out.status.success() {
         return Ok(());
     }

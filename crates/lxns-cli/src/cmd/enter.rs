@@ -2,7 +2,7 @@
 //! nsenter(1)-compatible.
 
 use std::os::fd::OwnedFd;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -240,11 +240,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Ok(s) => s,
             Err(e) => return Ok(exec_failure(&program, &e)),
         };
-        return Ok(match (status.code(), status.signal()) {
-            (Some(code), _) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-            (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(255)),
-            _ => ExitCode::FAILURE,
-        });
+        return Ok(crate::output::exit_code(status));
     }
     let err = command.exec();
     Ok(exec_failure(&program, &err))

@@ -13,32 +13,34 @@ use rustix::process::Signal;
 /// when nothing needs a child, lxns becomes the program, as unshare does without --fork.
 ///
 /// The exit status is the program's, or 128+N when it was killed by signal N. When lxns
-/// waits for a child, SIGTERM, SIGINT and SIGHUP sent to it are passed on to the program. lxns's own errors exit with
-/// 1; a program that cannot be found exits with 127, one that cannot be run with 126.
+/// waits for a child, SIGTERM, SIGINT and SIGHUP sent to it are passed on to the program.
+/// lxns's own errors exit with 1; a program that cannot be found exits with 127, one that
+/// cannot be run with 126. With =FILE, a namespace option persists the new namespace there
+/// (a bind mount that outlives the program).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// New user namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    /// New user namespace (=FILE: persist it there).
     #[arg(short = 'U', long = "user", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     user: Option<String>,
-    /// New mount namespace (propagation private unless --propagation); with =FILE, persist it there (a bind mount that outlives the program).
+    /// New mount namespace (propagation private unless --propagation) (=FILE: persist it there).
     #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     mount: Option<String>,
-    /// New network namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    /// New network namespace (=FILE: persist it there).
     #[arg(short = 'n', long = "net", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     net: Option<String>,
-    /// New pid namespace (the program is its pid 1); with =FILE, persist it there (a bind mount that outlives the program).
+    /// New pid namespace (the program is its pid 1) (=FILE: persist it there).
     #[arg(short = 'p', long = "pid", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pid: Option<String>,
-    /// New IPC namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    /// New IPC namespace (=FILE: persist it there).
     #[arg(short = 'i', long = "ipc", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     ipc: Option<String>,
-    /// New UTS namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    /// New UTS namespace (=FILE: persist it there).
     #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     uts: Option<String>,
-    /// New cgroup namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    /// New cgroup namespace (=FILE: persist it there).
     #[arg(short = 'C', long = "cgroup", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     cgroup: Option<String>,
-    /// New time namespace; with =FILE, persist it there (a bind mount that outlives the program).
+    /// New time namespace (=FILE: persist it there).
     #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     time: Option<String>,
     /// Run the program as a child of lxns (implied by --pid and --kill-child).
@@ -143,7 +145,7 @@ fn build_map(
     Ok(Some(IdMap::from_ranges(ranges)?))
 }
 
-fn parse_join(spec: &str) -> Result<(Kind, Namespace)> {
+fn parse_join(spec: &str) -> Result<Namespace> {
     let (kind, what) = spec
         .split_once('=')
         .with_context(|| format!("--join {spec:?}: expected KIND=PATH or KIND=PID"))?;
@@ -152,7 +154,7 @@ fn parse_join(spec: &str) -> Result<(Kind, Namespace)> {
         Ok(pid) => Namespace::of_process(pid, kind)?,
         Err(_) => Namespace::open_as(what, kind)?,
     };
-    Ok((kind, ns))
+    Ok(ns)
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
@@ -276,54 +278,35 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         command.kill_on_parent_death(parse_signal(sig)?);
     }
     for spec in &args.join {
-        let (kind, ns) = parse_join(spec)?;
-        // Joining what we are already in is a no-op (and an error for the user namespace).
-        if Namespace::current_for_children(kind).is_ok_and(|cur| cur == ns) {
-            continue;
-        }
-        command.join(&ns);
+        command.join(&parse_join(spec)?);
     }
     command.unshare(kinds);
     for (kind, file) in persist {
         command.persist_namespace(kind, file);
     }
 
-    let program = command.get_program().to_string_lossy().into_owned();
     // Nothing needs a child (no pid namespace, no parent-side maps, no --kill-child): become
     // the program, as unshare(1) without --fork does. Its status and signals are then its own.
     if !args.fork && command.can_exec_in_place() {
         let err = command.exec_replacing_current_process();
-        return Ok(spawn_failure(&program, &err));
+        return Ok(spawn_failure(&err));
     }
     // Block the forwarded signals before the child exists, so none is lost.
     let forward = ForwardSignals::block(&[Signal::TERM, Signal::INT, Signal::HUP])?;
     let mut child = match command.spawn() {
         Ok(c) => c,
-        Err(e) => return Ok(spawn_failure(&program, &e)),
+        Err(e) => return Ok(spawn_failure(&e)),
     };
     let status = forward.wait(&mut child)?;
-    Ok(exit_code(status))
-}
-
-/// The program's status as ours: its exit code, or 128+N for signal N.
-pub fn exit_code(status: std::process::ExitStatus) -> ExitCode {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
-        (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(255)),
-        _ => ExitCode::FAILURE,
-    }
+    Ok(crate::output::exit_code(status))
 }
 
 /// 127 when the program does not exist, 126 when it cannot be run, 1 for anything else.
-fn spawn_failure(program: &str, err: &lxns::Error) -> ExitCode {
+fn spawn_failure(err: &lxns::Error) -> ExitCode {
     eprintln!("lxns: {err}");
     match err.op() {
         lxns::Op::Spawn(lxns::SpawnStep::Exec) => match err {
-            lxns::Error::NotFound { .. } => {
-                eprintln!("lxns: {program}: command not found");
-                ExitCode::from(127)
-            }
+            lxns::Error::NotFound { .. } => ExitCode::from(127),
             _ => ExitCode::from(126),
         },
         _ => ExitCode::FAILURE,
