@@ -6,20 +6,14 @@
 # Usage (as root): bench/loops.sh        [ITERS=10000 REPS=11 ANCHORS=../shared/bench]
 # Needs cargo and cc; installs hyperfine (the anchors' helper requires it) and, for 06, Go with
 # Debian's CNI/netns packages when missing. A missing anchor is skipped with the reason.
-set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-ANCHORS=${ANCHORS:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || true)}
-[ -n "$ANCHORS" ] && [ -f "$ANCHORS/07-c-setns-loop.sh" ] || {
-  echo "bench/loops.sh: the anchor scripts are expected at ../shared/bench (set ANCHORS=...)" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "bench/loops.sh: run as root" >&2; exit 2; }
-apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+. "$HERE/common.sh"
+need_anchors 07-c-setns-loop.sh
 command -v hyperfine >/dev/null || apt_install hyperfine
 export ITERS=${ITERS:-10000} REPS=${REPS:-11}
-export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
-mkdir -p "$RESULTS_DIR"
+scratch_dir
 (cd "$ROOT" && cargo build --quiet --release -p lxns --example setns_loop)
-export ALT_LOOP="$ROOT/target/x86_64-unknown-linux-gnu/release/examples/setns_loop"
+export ALT_LOOP="$REL/examples/setns_loop"
 OUT="$RESULTS_DIR/loops.md"
 : >"$OUT"
 echo "## section C: 07-c-setns-loop.sh" | tee -a "$OUT"

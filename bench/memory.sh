@@ -2,14 +2,11 @@
 # Peak RSS (max resident set, KiB; GNU time's %M) of each lxns command beside the tool it
 # replaces, same machine, same moment. Usage (as root): bench/memory.sh
 # Leaves nothing behind: the netns names it adds are deleted, the target it starts is killed.
-set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "bench/memory.sh: run as root" >&2; exit 2; }
+. "$HERE/common.sh"
 (cd "$ROOT" && cargo build --quiet --release -p lxns-cli)
-L="$ROOT/target/x86_64-unknown-linux-gnu/release/lxns"
 TIME=/usr/bin/time
-[ -x "$TIME" ] || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+[ -x "$TIME" ] || apt_install time
 unshare -n sleep 600 </dev/null >/dev/null 2>&1 &
 TARGET=$!
 RUN_NETNS_EXISTED=0; [ -d /run/netns ] && RUN_NETNS_EXISTED=1

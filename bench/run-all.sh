@@ -11,20 +11,14 @@
 # Leaves no process, namespace, mount or /run/netns entry behind: every anchor kills what it
 # started by pid and deletes its names; this script checks at the end and says what it found.
 # Knobs: QUICK=1 (fewer runs, for a smoke test), ANCHORS=path, RESULTS_DIR=path.
-set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-ANCHORS=${ANCHORS:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || true)}
-export ANCHORS
-[ -n "$ANCHORS" ] && [ -f "$ANCHORS/lib.sh" ] || {
-  echo "bench/run-all.sh: the anchor scripts are expected at ../shared/bench (set ANCHORS=...)" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "bench/run-all.sh: run as root" >&2; exit 2; }
+. "$HERE/common.sh"
+need_anchors lib.sh
 # Raw outputs (hyperfine JSON, built anchors, Go caches) go to a scratch directory; the
 # markdown tables are copied to bench/results/<date>/ at the end (OUT_DIR to change).
-export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
+scratch_dir
 OUT_DIR=${OUT_DIR:-$ROOT/bench/results/$(date -u +%F)}
-mkdir -p "$RESULTS_DIR" "$OUT_DIR"
-apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+mkdir -p "$OUT_DIR"
 for tool in hyperfine:hyperfine unshare:util-linux ip:iproute2 cc:gcc python3:python3 /usr/bin/time:time; do
   command -v "${tool%%:*}" >/dev/null || apt_install "${tool#*:}" || echo "could not install ${tool#*:}" >&2
 done
@@ -42,7 +36,6 @@ snapshot() {
 }
 BEFORE=$(snapshot)
 (cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --examples)
-L="$ROOT/target/x86_64-unknown-linux-gnu/release/lxns"
 ALL="$RESULTS_DIR/all.md"
 {
   echo "# lxns benchmark run"
@@ -66,7 +59,7 @@ done
 if [ -z "$PY" ]; then
   echo "skipped 05: no CPython >= 3.12 here (Debian 12 ships 3.11, which has no os.setns)"
 else
-  PYTHON="$PY" ALT_LOOP="$ROOT/target/x86_64-unknown-linux-gnu/release/examples/setns_loop" \
+  PYTHON="$PY" ALT_LOOP="$REL/examples/setns_loop" \
     bash "$ANCHORS/05-python-lxns-loop.sh" >"$RESULTS_DIR/05.md" 2>&1 || echo "05 failed (pip unreachable?)"
   cat "$RESULTS_DIR/05.md"
   python3 - "$RESULTS_DIR/05.md" <<'PY'

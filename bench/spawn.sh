@@ -9,23 +9,15 @@
 # (same code, no glibc start-up; see BENCHMARKS.md).
 # Usage (as root): bench/spawn.sh     [RUNS=200 WARMUP=20 ITERS=300 REPS=7 ANCHORS=…]
 # Leaves nothing behind: the anchors kill their targets; every process here is waited for.
-set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-ANCHORS=${ANCHORS:-$(cd "$ROOT/../shared/bench" 2>/dev/null && pwd || true)}
-[ -n "$ANCHORS" ] && [ -f "$ANCHORS/01-spawn.sh" ] || {
-  echo "bench/spawn.sh: the anchor scripts are expected at ../shared/bench (set ANCHORS=...)" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "bench/spawn.sh: run as root" >&2; exit 2; }
-apt_install() { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+. "$HERE/common.sh"
+need_anchors 01-spawn.sh
 command -v hyperfine >/dev/null || apt_install hyperfine
 command -v bwrap >/dev/null || apt_install bubblewrap || echo "bwrap could not be installed: its rows are missing" >&2
 export RUNS=${RUNS:-200} WARMUP=${WARMUP:-20}
 ITERS=${ITERS:-300} REPS=${REPS:-7}
-export RESULTS_DIR=${RESULTS_DIR:-$(mktemp -d /tmp/lxns-bench.XXXXXX)}
-mkdir -p "$RESULTS_DIR"
+scratch_dir
 (cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --example spawn_loop)
-REL="$ROOT/target/x86_64-unknown-linux-gnu/release"
-L="$REL/lxns"
 BIN="$RESULTS_DIR/bin"; mkdir -p "$BIN"
 cc -O2 -static -o "$BIN/floor" "$HERE/src/floor.c"
 cc -O2 -o "$BIN/clone3_loop" "$HERE/src/clone3_loop.c"
