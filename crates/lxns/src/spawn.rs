@@ -1479,12 +1479,10 @@ fn spawn_with(cmd: &mut Command) -> Result<Child> {
             JoinSpec::Namespace(ns) => sys::Join {
                 fd: ns.as_fd(),
                 nstype: ns.kind().clone_flag(),
-                is_pidfd: false,
             },
             JoinSpec::Process(p, kinds) => sys::Join {
                 fd: p.as_fd(),
                 nstype: kinds.bits(),
-                is_pidfd: true,
             },
         })
         .collect();

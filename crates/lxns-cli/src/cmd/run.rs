@@ -198,26 +198,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     };
 
     // Id maps: unshare's options combine into one uid map and one gid map.
-    let single_user = if args.map_root {
-        Some(0)
-    } else if args.map_current {
-        Some(euid)
-    } else {
-        args.map_user
-            .as_deref()
-            .map(|u| resolve_id(u, "/etc/passwd"))
-            .transpose()?
+    // -r maps the caller's id to 0, -c to itself, --map-user/--map-group to the one given.
+    let single = |own: u32, spec: Option<&str>, file: &str| -> Result<Option<u32>> {
+        if args.map_root {
+            Ok(Some(0))
+        } else if args.map_current {
+            Ok(Some(own))
+        } else {
+            spec.map(|s| resolve_id(s, file)).transpose()
+        }
     };
-    let single_group = if args.map_root {
-        Some(0)
-    } else if args.map_current {
-        Some(egid)
-    } else {
-        args.map_group
-            .as_deref()
-            .map(|g| resolve_id(g, "/etc/group"))
-            .transpose()?
-    };
+    let single_user = single(euid, args.map_user.as_deref(), "/etc/passwd")?;
+    let single_group = single(egid, args.map_group.as_deref(), "/etc/group")?;
     let mut users = args.map_users.clone();
     let mut groups = args.map_groups.clone();
     if args.map_auto {

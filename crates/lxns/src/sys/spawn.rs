@@ -157,13 +157,12 @@ pub(crate) fn read_report(fd: BorrowedFd<'_>) -> Result<Option<Report>> {
     Report::decode(&buf).map(Some).ok_or(Errno::PROTO)
 }
 
-/// A namespace to join in the child: a namespace fd (`nstype` one `CLONE_NEW*` flag, or 0)
-/// or a pidfd (`nstype` the set of flags).
+/// A namespace to join in the child with `setns(fd, nstype)`: a namespace fd (`nstype` its
+/// `CLONE_NEW*` flag) or a pidfd (`nstype` the set of flags to join at once).
 #[derive(Debug)]
 pub(crate) struct Join<'a> {
     pub fd: BorrowedFd<'a>,
     pub nstype: u32,
-    pub is_pidfd: bool,
 }
 
 /// At most this many joins (8 kinds and one pidfd, with room to spare).
@@ -309,14 +308,6 @@ fn exit(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-macro_rules! step {
-    ($plan:expr, $step:expr, $call:expr) => {
-        if let Err(e) = $call {
-            fail($plan, $step, e, 0);
-        }
-    };
-}
-
 /// The child after `clone3`. Async-signal-safe only (module docs); never returns.
 fn child_main(plan: &ChildPlan<'_>) -> ! {
     for fd in plan.parent_ends.into_iter().flatten() {
@@ -370,7 +361,7 @@ fn join_all(plan: &ChildPlan<'_>) {
     let mut pending = [false; MAX_JOINS];
     let mut any_pending = false;
     for (i, (join, slot)) in plan.joins.iter().zip(pending.iter_mut()).enumerate() {
-        match join_one(join) {
+        match crate::sys::setns(join.fd, join.nstype) {
             Ok(()) => {}
             Err(Errno::PERM) => {
                 *slot = true;
@@ -382,7 +373,7 @@ fn join_all(plan: &ChildPlan<'_>) {
     if any_pending {
         for (i, (join, slot)) in plan.joins.iter().zip(pending.iter()).enumerate() {
             if *slot {
-                if let Err(e) = join_one(join) {
+                if let Err(e) = crate::sys::setns(join.fd, join.nstype) {
                     fail(plan, Step::Join, e, index(i));
                 }
             }
@@ -394,23 +385,12 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-fn join_one(join: &Join<'_>) -> Result<()> {
-    use rustix::thread::{ThreadNameSpaceType, move_into_thread_name_spaces};
-    if join.is_pidfd {
-        move_into_thread_name_spaces(join.fd, ThreadNameSpaceType::from_bits_retain(join.nstype))
-    } else {
-        crate::sys::setns(join.fd, join.nstype)
-    }
-}
-
 /// The process that will exec the program: set-up in order, then `execve`.
 fn final_process(plan: &ChildPlan<'_>) -> ! {
     if let Some((sig, parent)) = plan.parent_death {
-        step!(
-            plan,
-            Step::ParentDeathSignal,
-            rustix::process::set_parent_process_death_signal(Some(sig))
-        );
+        if let Err(e) = rustix::process::set_parent_process_death_signal(Some(sig)) {
+            fail(plan, Step::ParentDeathSignal, e, 0);
+        }
         // The parent may have died before the line above: its pidfd is readable then.
         let mut fds = [rustix::event::PollFd::new(
             &parent,
@@ -424,7 +404,9 @@ fn final_process(plan: &ChildPlan<'_>) -> ! {
             exit(125);
         }
     }
-    step!(plan, Step::Signals, reset_signals());
+    if let Err(e) = reset_signals() {
+        fail(plan, Step::Signals, e, 0);
+    }
     if let Some(go) = plan.go {
         let mut byte = [0u8; 1];
         loop {
