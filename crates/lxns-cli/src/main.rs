@@ -56,7 +56,13 @@ fn parse() -> Command {
         match argv.get(1).and_then(|s| s.to_str()) {
             Some("run") => only!(cmd::run::Args, "run", |a| Command::Run(Box::new(a))),
             Some("enter") => only!(cmd::enter::Args, "enter", |a| Command::Enter(Box::new(a))),
-            Some("netns") => only!(cmd::netns::Args, "netns", Command::Netns),
+            Some("netns") => {
+                if let Some(args) = cmd::netns::Args::parse_plain(argv.get(2..).unwrap_or_default())
+                {
+                    return Command::Netns(args);
+                }
+                only!(cmd::netns::Args, "netns", Command::Netns)
+            }
             Some("ls") => only!(cmd::ls::Args, "ls", Command::Ls),
             Some("info") => only!(cmd::info::Args, "info", Command::Info),
             Some("limits") => only!(cmd::limits::Args, "limits", Command::Limits),

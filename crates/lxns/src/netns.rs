@@ -410,23 +410,27 @@ impl Registry {
 /// Refuses a taken name; a stale name file (nothing mounted, left by an interrupted add or
 /// delete) is removed first, so the name can be used again.
 fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
-    if repair_one(locked, name, path) {
+    let Ok(meta) = rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+        // Absent (or unreadable, which the exclusive create then reports).
+        return Ok(());
+    };
+    if remove_if_stale(locked, name, path, &meta) {
         return Ok(());
     }
-    match rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(_) => Err(Error::AlreadyExists {
-            op: Op::Persist,
-            target: Target::Path(path.to_path_buf()),
-        }),
-        Err(_) => Ok(()),
-    }
+    Err(Error::AlreadyExists {
+        op: Op::Persist,
+        target: Target::Path(path.to_path_buf()),
+    })
 }
 
 /// Removes `name` if it is an empty regular file with nothing mounted on it.
 fn repair_one(locked: &Locked, name: &str, path: &Path) -> bool {
-    let Ok(meta) = rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
-        return false;
-    };
+    rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW)
+        .is_ok_and(|meta| remove_if_stale(locked, name, path, &meta))
+}
+
+/// Removes `name`, whose `lstat` is `meta`, if it is stale (see [`repair_one`]).
+fn remove_if_stale(locked: &Locked, name: &str, path: &Path, meta: &rustix::fs::Stat) -> bool {
     let regular =
         rustix::fs::FileType::from_raw_mode(meta.st_mode) == rustix::fs::FileType::RegularFile;
     // A mounted namespace file is on nsfs (another device); ours is an empty file here.

@@ -161,15 +161,21 @@ pub(crate) fn path_error(op: Op, kind: Option<Kind>, path: &Path, e: RErrno) -> 
 
 /// Whether `path` is a mounted namespace file (on nsfs), without following a final symlink.
 pub fn is_persisted(path: impl AsRef<Path>) -> bool {
-    let Ok(fd) = rustix::fs::open(
-        path.as_ref(),
+    open_nofollow(path.as_ref()).is_ok_and(|fd| on_nsfs(&fd))
+}
+
+/// An `O_PATH` fd on `path` itself (a final symlink is not followed).
+fn open_nofollow(path: &Path) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::open(
+        path,
         OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
-    ) else {
-        return false;
-    };
+    )
+}
+
+fn on_nsfs(fd: &OwnedFd) -> bool {
     #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
-    rustix::fs::fstatfs(&fd).is_ok_and(|s| i64::from(s.f_type) == NSFS_MAGIC)
+    rustix::fs::fstatfs(fd).is_ok_and(|s| i64::from(s.f_type) == NSFS_MAGIC)
 }
 
 /// Undoes [`Namespace::persist`]: unmounts the namespace from `path` (lazily, so it also
@@ -191,25 +197,25 @@ pub fn is_persisted(path: impl AsRef<Path>) -> bool {
 pub fn unpersist(path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let op = Op::Unpersist;
-    let meta = rustix::fs::statat(rustix::fs::CWD, path, AtFlags::SYMLINK_NOFOLLOW)
-        .map_err(|e| path_error(op, None, path, e))?;
-    if !is_persisted(path) {
-        let ft = rustix::fs::FileType::from_raw_mode(meta.st_mode);
+    let fd = open_nofollow(path).map_err(|e| path_error(op, None, path, e))?;
+    if !on_nsfs(&fd) {
+        let found =
+            match rustix::fs::fstat(&fd).map(|m| rustix::fs::FileType::from_raw_mode(m.st_mode)) {
+                Ok(rustix::fs::FileType::RegularFile) => {
+                    "a regular file with no namespace mounted on it"
+                }
+                Ok(rustix::fs::FileType::Directory) => "a directory",
+                Ok(rustix::fs::FileType::Symlink) => "a symlink",
+                _ => "not a namespace mount",
+            };
         return Err(Error::NotNamespace {
             op,
             target: target(path),
-            found: match ft {
-                rustix::fs::FileType::RegularFile => {
-                    "a regular file with no namespace mounted on it"
-                }
-                rustix::fs::FileType::Directory => "a directory",
-                rustix::fs::FileType::Symlink => "a symlink",
-                _ => "not a namespace mount",
-            }
-            .into(),
+            found: found.into(),
             errno: None,
         });
     }
+    drop(fd);
     rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW)
         .map_err(|e| path_error(op, None, path, e))?;
     match rustix::fs::unlink(path) {

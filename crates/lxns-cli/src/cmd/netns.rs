@@ -9,7 +9,7 @@ use lxns::NetNsId;
 use lxns::netns::Registry;
 
 /// Named network namespaces, interoperable with `ip netns` (/run/netns).
-#[derive(Debug, clap::Args)]
+#[derive(Debug, PartialEq, Eq, clap::Args)]
 pub struct Args {
     /// Use this registry directory instead of /run/netns.
     #[arg(long, value_name = "DIR", global = true)]
@@ -18,7 +18,7 @@ pub struct Args {
     command: Cmd,
 }
 
-#[derive(Debug, clap::Subcommand)]
+#[derive(Debug, PartialEq, Eq, clap::Subcommand)]
 enum Cmd {
     /// Create a network namespace and register it as NAME.
     Add { name: String },
@@ -49,6 +49,53 @@ enum Cmd {
     Pids { name: String },
     /// Remove name files that have no namespace mounted (left by a killed process).
     Repair,
+}
+
+impl Args {
+    /// Parses the three forms that scripts run by the hundred — `add NAME`, `delete|del
+    /// NAME...` and `exec NAME [--] CMD...` — without building clap's parser, which is a
+    /// fifth of a `netns add`'s cost (its allocations and page faults; see BENCHMARKS.md).
+    /// Returns `None` for anything else (options, names that look like options, non-UTF-8),
+    /// which clap then parses, so every message stays clap's. `args` follows `netns`. The
+    /// test `plain_forms_parse_as_clap_does` holds the two parsers to the same result.
+    pub fn parse_plain(args: &[std::ffi::OsString]) -> Option<Args> {
+        let mut words = args.iter().map(|a| a.to_str());
+        let plain = |w: Option<&str>| w.filter(|w| !w.starts_with('-')).map(str::to_owned);
+        let command = match words.next()?? {
+            "add" => {
+                let name = plain(words.next()?)?;
+                if words.next().is_some() {
+                    return None;
+                }
+                Cmd::Add { name }
+            }
+            "delete" | "del" => {
+                let names = words.map(plain).collect::<Option<Vec<_>>>()?;
+                if names.is_empty() {
+                    return None;
+                }
+                Cmd::Delete { names }
+            }
+            "exec" => {
+                let name = plain(words.next()?)?;
+                let mut command = words
+                    .map(|w| w.map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()?;
+                if command.first().is_some_and(|w| w == "--") {
+                    command.remove(0);
+                }
+                if command.first().is_none_or(|w| w.starts_with('-')) {
+                    return None;
+                }
+                Cmd::Exec { name, command }
+            }
+            _ => return None,
+        };
+        Some(Args {
+            registry: None,
+            command,
+        })
+    }
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
@@ -159,4 +206,70 @@ fn exec(reg: &Registry, name: &str, command: &[String]) -> Result<ExitCode> {
     };
     eprintln!("lxns: exec {program}: {err}");
     Ok(ExitCode::from(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn words(w: &[&str]) -> Vec<OsString> {
+        w.iter().map(OsString::from).collect()
+    }
+
+    fn by_clap(argv: &[OsString]) -> Option<Args> {
+        let cmd = <Args as clap::Args>::augment_args(clap::Command::new("netns"));
+        let m = cmd
+            .try_get_matches_from(std::iter::once(OsString::from("netns")).chain(argv.to_vec()))
+            .ok()?;
+        <Args as clap::FromArgMatches>::from_arg_matches(&m).ok()
+    }
+
+    #[test]
+    fn plain_forms_parse_as_clap_does() {
+        for argv in [
+            &["add", "blue"][..],
+            &["add", "help"],
+            &["add", "a=b"],
+            &["del", "blue"],
+            &["delete", "a", "b", "c"],
+            &["exec", "blue", "/bin/true"],
+            &["exec", "blue", "--", "/bin/true"],
+            &["exec", "blue", "ip", "-o", "link"],
+            &["exec", "blue", "--", "ip", "-o", "link"],
+            &["exec", "blue", "sh", "-c", "echo -- x", "--", "y"],
+            &["exec", "blue", "env", "--", "--x"],
+        ] {
+            let argv = words(argv);
+            let plain = Args::parse_plain(&argv);
+            assert!(plain.is_some(), "{argv:?} should take the plain path");
+            assert_eq!(plain, by_clap(&argv), "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_clap() {
+        for argv in [
+            &[][..],
+            &["add"],
+            &["add", "-x"],
+            &["add", "--registry", "/tmp/r", "blue"],
+            &["add", "a", "b"],
+            &["del"],
+            &["del", "a", "-b"],
+            &["exec", "blue"],
+            &["exec", "blue", "--"],
+            &["exec", "blue", "-x"],
+            &["exec", "blue", "--", "--"],
+            &["exec", "-n", "cmd"],
+            &["list"],
+            &["attach", "a", "1"],
+            &["identify"],
+        ] {
+            assert_eq!(Args::parse_plain(&words(argv)), None, "{argv:?}");
+        }
+        let non_utf8 = vec![OsString::from("add"), OsString::from_vec(vec![0xff])];
+        assert_eq!(Args::parse_plain(&non_utf8), None);
+    }
 }
