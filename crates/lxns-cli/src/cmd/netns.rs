@@ -53,8 +53,8 @@ enum Cmd {
 
 impl Args {
     /// Parses the three forms that scripts run by the hundred — `add NAME`, `delete|del
-    /// NAME...` and `exec NAME [--] CMD...` — without building clap's parser, which is a
-    /// fifth of a `netns add`'s cost (its allocations and page faults; see BENCHMARKS.md).
+    /// NAME...` and `exec NAME [--] CMD...` — without building clap's parser, whose
+    /// allocations and page faults cost about 75 µs per start (see BENCHMARKS.md).
     /// Returns `None` for anything else (options, names that look like options, non-UTF-8),
     /// which clap then parses, so every message stays clap's. `args` follows `netns`. The
     /// test `plain_forms_parse_as_clap_does` holds the two parsers to the same result.
