@@ -5,6 +5,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
 (cd "$ROOT" && cargo build --quiet --release -p lxns-cli)
+as_installed "$L"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || apt_install time
 unshare -n sleep 600 </dev/null >/dev/null 2>&1 &

@@ -108,16 +108,24 @@ for n in sorted({k[0] for k in rows}):
 PY
 
 section "Named network namespaces (04)"
+# Every binary timed here is in the page cache as an installed one is (common.sh).
+cc -O2 -static -o "$RESULTS_DIR/floor" "$HERE/src/floor.c"
+F="$RESULTS_DIR/floor"
+M=$(musl_build || true)   # the same commit built for musl, when that target is installed
+as_installed "$L" "$F" ${M:+"$M"}
 bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-ip.md" 2>&1 || echo "04 (ip) failed"
 ADD_CMD="$L netns add %s" DEL_CMD="$L netns del %s" EXEC_CMD="$L netns exec %s -- /bin/true" \
   bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-lxns.md" 2>&1 || echo "04 (lxns) failed"
 # The floor: the same protocol in a static C program (bench/src/floor.c), no option parsing.
-cc -O2 -static -o "$RESULTS_DIR/floor" "$HERE/src/floor.c"
-F="$RESULTS_DIR/floor"
 ADD_CMD="$F netns-add %s" DEL_CMD="$F netns-del %s" EXEC_CMD="$F netns-exec %s /bin/true" \
   bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-floor.md" 2>&1 || echo "04 (floor) failed"
-cat "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" "$RESULTS_DIR/04-floor.md"
-python3 - "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" "$RESULTS_DIR/04-floor.md" <<'PY'
+: >"$RESULTS_DIR/04-musl.md"
+if [ -n "$M" ]; then
+  ADD_CMD="$M netns add %s" DEL_CMD="$M netns del %s" EXEC_CMD="$M netns exec %s -- /bin/true" \
+    SKIP_BASELINE=1 bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-musl.md" 2>&1 || echo "04 (musl) failed"
+fi
+cat "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" "$RESULTS_DIR/04-floor.md" "$RESULTS_DIR/04-musl.md"
+python3 - "$RESULTS_DIR/04-ip.md" "$RESULTS_DIR/04-lxns.md" "$RESULTS_DIR/04-floor.md" "$RESULTS_DIR/04-musl.md" <<'PY'
 import re, sys
 def read(path):
     out = {}
@@ -129,13 +137,14 @@ def read(path):
         if m:
             out["exec"] = float(m.group(1))
     return out
-ip, lx, fl = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3])
-print("\n| per operation | ip netns | lxns netns | ip / lxns | target | C floor | ip / floor |")
-print("|---|---|---|---|---|---|---|")
+ip, lx, fl, mu = (read(p) for p in sys.argv[1:5])
+print("\n| per operation | ip netns | lxns netns | ip / lxns | target | C floor | ip / floor | musl build | ip / musl |")
+print("|---|---|---|---|---|---|---|---|---|")
 for k, t in [("add", "1.5x"), ("del", "1.5x"), ("exec", "1.3x")]:
     if k in ip and k in lx:
         f = f"{fl[k]:.3f} ms | {ip[k]/fl[k]:.2f}x" if k in fl else "- | -"
-        print(f"| {k} | {ip[k]:.3f} ms | {lx[k]:.3f} ms | {ip[k]/lx[k]:.2f}x | {t} | {f} |")
+        m = f"{mu[k]:.3f} ms | {ip[k]/mu[k]:.2f}x" if k in mu else "- | -"
+        print(f"| {k} | {ip[k]:.3f} ms | {lx[k]:.3f} ms | {ip[k]/lx[k]:.2f}x | {t} | {f} | {m} |")
 PY
 
 section "Memory: peak RSS beside util-linux / iproute2"

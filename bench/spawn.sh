@@ -21,11 +21,8 @@ scratch_dir
 BIN="$RESULTS_DIR/bin"; mkdir -p "$BIN"
 cc -O2 -static -o "$BIN/floor" "$HERE/src/floor.c"
 cc -O2 -o "$BIN/clone3_loop" "$HERE/src/clone3_loop.c"
-M=""
-if rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
-  (cd "$ROOT" && cargo build --quiet --release -p lxns-cli --target x86_64-unknown-linux-musl) &&
-    M="$ROOT/target/x86_64-unknown-linux-musl/release/lxns"
-fi
+M=$(musl_build || true)
+as_installed "$L" "$BIN/floor" ${M:+"$M"}
 OUT="$RESULTS_DIR/spawn.md"
 : >"$OUT"
 
