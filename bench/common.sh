@@ -53,3 +53,11 @@ musl_build() {
   (cd "$ROOT" && cargo build --quiet --release -p lxns-cli --target x86_64-unknown-linux-musl) &&
     echo "$ROOT/target/x86_64-unknown-linux-musl/release/lxns"
 }
+
+# floor_build: compiles bench/src/floor.c (static glibc, the C floor) into $RESULTS_DIR/bin,
+# once per RESULTS_DIR (the suite shares one with spawn.sh), and prints the binary's path.
+floor_build() {
+  mkdir -p "$RESULTS_DIR/bin"
+  [ -x "$RESULTS_DIR/bin/floor" ] || cc -O2 -static -o "$RESULTS_DIR/bin/floor" "$HERE/src/floor.c" || return 1
+  echo "$RESULTS_DIR/bin/floor"
+}

@@ -109,8 +109,7 @@ PY
 
 section "Named network namespaces (04)"
 # Every binary timed here is in the page cache as an installed one is (common.sh).
-cc -O2 -static -o "$RESULTS_DIR/floor" "$HERE/src/floor.c"
-F="$RESULTS_DIR/floor"
+F=$(floor_build)
 M=$(musl_build || true)   # the same commit built for musl, when that target is installed
 as_installed "$L" "$F" ${M:+"$M"}
 bash "$ANCHORS/04-netns-churn.sh" >"$RESULTS_DIR/04-ip.md" 2>&1 || echo "04 (ip) failed"

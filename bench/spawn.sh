@@ -19,10 +19,10 @@ ITERS=${ITERS:-300} REPS=${REPS:-7}
 scratch_dir
 (cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --example spawn_loop)
 BIN="$RESULTS_DIR/bin"; mkdir -p "$BIN"
-cc -O2 -static -o "$BIN/floor" "$HERE/src/floor.c"
+F=$(floor_build)
 cc -O2 -o "$BIN/clone3_loop" "$HERE/src/clone3_loop.c"
 M=$(musl_build || true)
-as_installed "$L" "$BIN/floor" ${M:+"$M"}
+as_installed "$L" "$F" ${M:+"$M"}
 OUT="$RESULTS_DIR/spawn.md"
 : >"$OUT"
 
@@ -31,8 +31,8 @@ $L run -Urmpf --mount-proc -- /bin/true
 $L run -mnpiuf --mount-proc -- /bin/true
 $L run -n -- /bin/true
 $L run -u -- /bin/true
-$BIN/floor urn /bin/true
-$BIN/floor mnpiuf /bin/true"
+$F urn /bin/true
+$F mnpiuf /bin/true"
 [ -n "$M" ] && ALT="$ALT
 $M run -Urn -- /bin/true
 $M run -mnpiuf --mount-proc -- /bin/true"
@@ -42,7 +42,7 @@ ALT="$ALT" bash "$ANCHORS/01-spawn.sh" | tee -a "$OUT"
 ALT="$L enter -t {pid} -a -- /bin/true
 $L enter -t {pid} -n -- /bin/true
 $L enter -t {pid} -m -- /bin/true
-$BIN/floor setns-net {pid} /bin/true"
+$F setns-net {pid} /bin/true"
 [ -n "$M" ] && ALT="$ALT
 $M enter -t {pid} -n -- /bin/true"
 echo "## section 02: 02-enter.sh" | tee -a "$OUT"
@@ -52,7 +52,7 @@ echo "## section loop: spawn+wait of /bin/true in new user+net namespaces, $ITER
 "$BIN/clone3_loop" "$ITERS" "$REPS" | sed 's/^ITER /C /' | tee -a "$OUT"
 "$REL/examples/spawn_loop" "$ITERS" "$REPS" | sed 's/^ITER /lxns /' | tee -a "$OUT"
 
-python3 - "$OUT" "$L" "$M" "$BIN/floor" <<'PY'
+python3 - "$OUT" "$L" "$M" "$F" <<'PY'
 import re, statistics, sys
 out, L, M, floor = sys.argv[1:5]
 rows, loops = {}, {}

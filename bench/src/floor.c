@@ -30,6 +30,14 @@ static void put(const char *path, const char *text) {
   close(fd);
 }
 
+/* Joins the network namespace at `path` and becomes `argv[0]` (127 if that fails). */
+static int setns_net_exec(const char *path, char **argv) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET)) return 1;
+  execv(argv[0], argv);
+  return 127;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   if (!strcmp(argv[1], "urn")) {
@@ -59,10 +67,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "setns-net") && argc >= 4) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%s/ns/net", argv[2]);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET)) return 1;
-    execv(argv[3], argv + 3);
-    return 127;
+    return setns_net_exec(path, argv + 3);
   }
   if (!strcmp(argv[1], "netns-add")) {
     char path[256];
@@ -91,10 +96,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "netns-exec") && argc >= 4) {
     char path[256];
     snprintf(path, sizeof path, "/run/netns/%s", argv[2]);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET)) return 1;
-    execv(argv[3], argv + 3);
-    return 127;
+    return setns_net_exec(path, argv + 3);
   }
   return 2;
 }

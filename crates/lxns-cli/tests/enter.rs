@@ -166,7 +166,7 @@ fn unprivileged_user_enters_its_own_user_namespace() {
         Some(common::NOBODY),
     );
     let pid = target.pid().to_string();
-    let out = common::as_nobody(&mut lxns_enter(&[
+    let text = stdout(common::as_nobody(&mut lxns_enter(&[
         "-t",
         &pid,
         "-U",
@@ -175,15 +175,7 @@ fn unprivileged_user_enters_its_own_user_namespace() {
         "sh",
         "-c",
         "id -u; readlink /proc/self/ns/net",
-    ]))
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    ])));
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("0"));
     assert_eq!(
@@ -192,7 +184,7 @@ fn unprivileged_user_enters_its_own_user_namespace() {
     );
     // --preserve-credentials makes no setuid/setgid call: our uid 65534 is the one mapped
     // (to 0) in this namespace, so it still reads 0, and nothing fails.
-    let out = common::as_nobody(&mut lxns_enter(&[
+    let out = stdout(common::as_nobody(&mut lxns_enter(&[
         "-t",
         &pid,
         "-U",
@@ -200,15 +192,8 @@ fn unprivileged_user_enters_its_own_user_namespace() {
         "--",
         "id",
         "-u",
-    ]))
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+    ])));
+    assert_eq!(out.trim(), "0");
     // Without entering its user namespace, an unprivileged caller is refused (EPERM).
     let out = common::as_nobody(&mut lxns_enter(&["-t", &pid, "-n", "--", "true"]))
         .output()

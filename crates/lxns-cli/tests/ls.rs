@@ -212,30 +212,9 @@ fn type_filter_and_task_filter_match_lsns() {
     );
     assert_eq!(ours.len(), 8);
     // Text output, too: same rows as lsns -l (sorted: COMMAND may differ in width only).
-    let a = String::from_utf8(
-        run(&mut lxns(&[
-            "-l",
-            "-n",
-            "-t",
-            "net",
-            "-o",
-            "NS,TYPE,NPROCS",
-        ]))
-        .stdout,
-    )
-    .unwrap();
-    let b = String::from_utf8(
-        run(&mut lsns(&[
-            "-l",
-            "-n",
-            "-t",
-            "net",
-            "-o",
-            "NS,TYPE,NPROCS",
-        ]))
-        .stdout,
-    )
-    .unwrap();
+    let args = ["-l", "-n", "-t", "net", "-o", "NS,TYPE,NPROCS"];
+    let text = |c: &mut Command| String::from_utf8(run(c).stdout).unwrap();
+    let (a, b) = (text(&mut lxns(&args)), text(&mut lsns(&args)));
     let norm = |s: &str| -> Vec<Vec<String>> {
         s.lines()
             .map(|l| l.split_whitespace().map(str::to_owned).collect())
