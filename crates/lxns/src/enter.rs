@@ -27,7 +27,7 @@ thread_local! {
     static MUTATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-fn mark_mutated() {
+pub(crate) fn mark_mutated() {
     MUTATED.with(|m| m.set(true));
 }
 
@@ -307,10 +307,10 @@ pub(crate) fn creation_error(op: Op, e: RErrno, kinds: KindSet, target: Target) 
 }
 
 /// Moves the **calling thread** into every namespace in `namespaces`, one `setns(2)` at a
-/// time, in an order that works for privileged and unprivileged callers alike: namespaces
-/// the caller is already in are skipped; the others are tried with the user namespace last
-/// (keeping the caller's own capabilities), and whatever that refused (`EPERM`) is retried
-/// after the user namespace has been entered, as nsenter(1) does.
+/// time, by lxns's one join rule ([`JoinPlan`](crate::JoinPlan)): namespaces the caller is
+/// already in are skipped; the others are entered in the order given with mount and then
+/// user last (keeping the caller's own capabilities), and whatever was refused (`EPERM`) is
+/// retried after the user namespace has been entered, as nsenter(1) does.
 ///
 /// Returns the kinds actually entered. To join all namespaces of a process at once, prefer
 /// [`Process::enter_current_thread`], which is atomic.
@@ -320,32 +320,12 @@ pub(crate) fn creation_error(op: Op, e: RErrno, kinds: KindSet, target: Target) 
 /// the namespaces: the error names the one that failed. Do this on a thread you will
 /// discard.
 pub fn enter_all_current_thread(namespaces: &[&Namespace]) -> Result<KindSet> {
-    let mut pending: Vec<&Namespace> = Vec::with_capacity(namespaces.len());
-    for ns in namespaces {
-        let here = Namespace::current(ns.kind())?;
-        if here != **ns {
-            pending.push(ns);
-        }
-    }
-    let mut entered = KindSet::EMPTY;
-    let mut retry: Vec<&Namespace> = Vec::new();
-    // Pass 1: everything but user; EPERM is retried after the user namespace.
-    for ns in pending.iter().filter(|n| n.kind() != Kind::User) {
-        match ns.enter_current_thread() {
-            Ok(()) => entered.insert(ns.kind()),
-            Err(Error::PermissionDenied { .. }) => retry.push(ns),
-            Err(e) => return Err(e),
-        }
-    }
-    for ns in pending.iter().filter(|n| n.kind() == Kind::User) {
-        ns.enter_current_thread()?;
-        entered.insert(Kind::User);
-    }
-    for ns in retry {
-        ns.enter_current_thread()?;
-        entered.insert(ns.kind());
-    }
-    Ok(entered)
+    let steps = crate::join::plan(
+        namespaces
+            .iter()
+            .map(|ns| crate::join::SourceRef::Namespace(ns)),
+    )?;
+    crate::join::enter_current_thread(&steps)
 }
 
 impl Process {
@@ -387,49 +367,56 @@ impl Process {
                 kind: None,
                 pid: self.pid(),
             }),
-            Err(e) => {
-                // Find the kind to blame: user (thread count, already-there) first.
-                let kind = if kinds.contains(Kind::User) && e == RErrno::INVAL {
-                    Kind::User
-                } else if kinds.contains(Kind::Time) && e == RErrno::USERS {
-                    Kind::Time
-                } else {
-                    kinds.iter().next().unwrap_or(Kind::Net)
-                };
-                let ns = self.namespace(kind).ok();
-                let mut err = setns_error(e, ns.as_ref(), kind, target);
-                if let Error::Os { op, .. }
-                | Error::PermissionDenied { op, .. }
-                | Error::MultiThreaded { op, .. } = &mut err
-                {
-                    *op = Op::SetnsProcess;
-                }
-                Err(err)
-            }
+            Err(e) => Err(setns_process_error(self, kinds, e)),
         }
     }
 
     /// Moves the **calling thread** into every namespace of this process that differs from
-    /// the caller's, atomically (nsenter's `-a`). Returns the kinds entered.
+    /// the caller's, atomically (nsenter's `-a`), skipping what is shared by the rule of
+    /// [`JoinPlan`](crate::JoinPlan). Returns the kinds entered.
     ///
     /// # Errors
     /// As for [`enter_current_thread`](Process::enter_current_thread).
     pub fn enter_all_current_thread(&self) -> Result<KindSet> {
         let mut kinds = KindSet::EMPTY;
         for kind in Kind::ALL {
-            let theirs = match self.namespace(kind) {
-                Ok(ns) => ns,
-                Err(Error::Unsupported { .. }) => continue,
+            match self.namespace(kind) {
+                Ok(_) => kinds.insert(kind),
+                Err(Error::Unsupported { .. }) => {}
                 Err(e) => return Err(e),
-            };
-            let ours = Namespace::current(kind)?;
-            if theirs != ours {
-                kinds.insert(kind);
             }
         }
-        self.enter_current_thread(kinds)?;
-        Ok(kinds)
+        let steps = crate::join::plan([crate::join::SourceRef::Process(self, kinds)])?;
+        crate::join::enter_current_thread(&steps)
     }
+}
+
+/// The typed error for a refused `setns(pidfd, kinds)`.
+pub(crate) fn setns_process_error(p: &Process, kinds: KindSet, e: RErrno) -> Error {
+    if e == RErrno::SRCH {
+        return Error::ProcessGone {
+            op: Op::SetnsProcess,
+            kind: None,
+            pid: p.pid(),
+        };
+    }
+    // Find the kind to blame: user (thread count, already-there) first.
+    let kind = if kinds.contains(Kind::User) && e == RErrno::INVAL {
+        Kind::User
+    } else if kinds.contains(Kind::Time) && e == RErrno::USERS {
+        Kind::Time
+    } else {
+        kinds.iter().next().unwrap_or(Kind::Net)
+    };
+    let ns = p.namespace(kind).ok();
+    let mut err = setns_error(e, ns.as_ref(), kind, Target::Pid(p.pid()));
+    if let Error::Os { op, .. }
+    | Error::PermissionDenied { op, .. }
+    | Error::MultiThreaded { op, .. } = &mut err
+    {
+        *op = Op::SetnsProcess;
+    }
+    err
 }
 
 fn link_type(kind: Kind) -> rustix::thread::LinkNameSpaceType {
@@ -447,7 +434,7 @@ fn link_type(kind: Kind) -> rustix::thread::LinkNameSpaceType {
 }
 
 /// Maps a `setns` errno to the typed error, naming the owning user namespace on `EPERM`.
-fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target: Target) -> Error {
+pub(crate) fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target: Target) -> Error {
     let op = Op::Setns;
     match e {
         RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {

@@ -488,6 +488,16 @@ impl Error {
             errno,
         }
     }
+
+    /// An [`Error::Os`] from a std I/O error (`EIO` when it carries no errno).
+    pub(crate) fn from_io(op: Op, target: Target, e: &io::Error) -> Error {
+        Error::os(
+            op,
+            None,
+            target,
+            Errno::from_io(e).unwrap_or(Errno::from_raw(5)),
+        )
+    }
 }
 
 fn permission_hint(op: Op, kind: Option<Kind>, owner: Option<&NsId>) -> String {

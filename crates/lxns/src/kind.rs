@@ -278,8 +278,8 @@ impl FromStr for Kind {
 
 /// A set of namespace kinds: a bit set over the `CLONE_NEW*` flags.
 ///
-/// Iteration yields kinds in the order of [`Kind::ALL`]; [`KindSet::join_order`] gives the
-/// order in which `setns(2)` calls should be made.
+/// Iteration yields kinds in the order of [`Kind::ALL`]; [`JoinPlan`](crate::JoinPlan) gives
+/// the order in which `setns(2)` calls are made.
 ///
 /// ```
 /// use lxns::{Kind, KindSet};
@@ -369,31 +369,6 @@ impl KindSet {
     /// The kinds in the set, in the order of [`Kind::ALL`].
     pub fn iter(self) -> Iter {
         Iter { set: self, next: 0 }
-    }
-
-    /// The order in which to join these kinds one `setns(2)` at a time.
-    ///
-    /// With `privileged` (the caller has `CAP_SYS_ADMIN` where it stands) the user namespace
-    /// comes **last**, so the caller's own capabilities open every other namespace first; an
-    /// unprivileged caller must enter the user namespace **first** to gain capabilities over
-    /// the namespaces it owns. nsenter(1) gets the same effect with two passes. Mount comes
-    /// after the others so that `/proc` lookups made between steps still resolve.
-    pub fn join_order(self, privileged: bool) -> Vec<Kind> {
-        let mut order: Vec<Kind> = self
-            .iter()
-            .filter(|k| !matches!(k, Kind::User | Kind::Mnt))
-            .collect();
-        if self.contains(Kind::Mnt) {
-            order.push(Kind::Mnt);
-        }
-        if self.contains(Kind::User) {
-            if privileged {
-                order.push(Kind::User);
-            } else {
-                order.insert(0, Kind::User);
-            }
-        }
-        order
     }
 }
 
@@ -555,19 +530,6 @@ mod tests {
         assert!("net,bogus".parse::<KindSet>().is_err());
         assert_eq!(KindSet::from_bits(0x100), None); // CLONE_VM
         assert_eq!(s.into_iter().count(), 2);
-    }
-
-    #[test]
-    fn join_order_puts_user_first_or_last() {
-        let all = KindSet::ALL;
-        let p = all.join_order(true);
-        let u = all.join_order(false);
-        assert_eq!(p.last(), Some(&Kind::User));
-        assert_eq!(u.first(), Some(&Kind::User));
-        assert_eq!(p.len(), 8);
-        assert_eq!(u.len(), 8);
-        assert_eq!(p[6], Kind::Mnt);
-        assert_eq!(u[7], Kind::Mnt);
     }
 
     #[test]

@@ -176,6 +176,7 @@ mod enter;
 mod error;
 mod idmap;
 mod inspect;
+mod join;
 mod kind;
 mod list;
 mod namespace;
@@ -189,15 +190,15 @@ mod sys;
 
 pub use enter::{enter_all_current_thread, setns_current_thread, unshare_current_thread};
 pub use error::{Errno, Error, Op, Result, Target};
-pub use idmap::{IdMap, IdRange, MapKind, Setgroups, write_id_map, write_setgroups};
+pub use idmap::{
+    IdMap, IdRange, MapKind, MapWriter, Setgroups, subordinate_ids, write_id_map, write_setgroups,
+};
 pub use inspect::{limit, parse_limit, set_limit};
+pub use join::JoinPlan;
 pub use kind::{Iter as KindSetIter, Kind, KindSet};
 pub use list::{ListOptions, Listing, NetNsId, NsInfo, list};
 pub use namespace::{Namespace, NsId};
 pub use persist::{is_persisted, unpersist};
 pub use process::Process;
 pub use run::{RunFuture, Worker, run, run_async, run_scoped};
-pub use spawn::{
-    Child, Command, ForwardSignals, MapWriter, Output, Propagation, SpawnStep, Stdio,
-    subordinate_ids,
-};
+pub use spawn::{Child, Command, ForwardSignals, Output, Propagation, SpawnStep, Stdio};

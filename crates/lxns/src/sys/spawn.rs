@@ -1,22 +1,44 @@
-//! `clone3(2)` and everything the new process does between `clone3` and `execve(2)`.
+//! Process creation (`clone3(2)`, or `clone(2)` where `clone3` is blocked) and everything a
+//! new process does between its creation and `execve(2)`.
 //!
 //! The parent ([`crate::spawn`]) builds a [`ChildPlan`]: every path, string, argument vector
-//! and file descriptor the child will need, allocated and opened *before* the clone. The
-//! child then runs [`child_main`], which is written to be async-signal-safe: it makes raw
-//! system calls (through `rustix`'s linux_raw backend, or the few `libc` calls below), never
-//! allocates, never takes a lock, never panics (no indexing, no unwrap) and never returns —
-//! it ends in `execve` or `_exit`. That is what makes a fork-like clone safe even when the
-//! parent has other threads holding the allocator's locks.
+//! and file descriptor the child will need, allocated and opened *before* the clone and
+//! *borrowed* by the plan. The child then runs [`child_main`], which is written to be
+//! async-signal-safe: it makes raw system calls (through `rustix`'s linux_raw backend, or
+//! the few `libc` calls below), never allocates, never takes a lock, never panics (no
+//! indexing, no unwrap) and never returns — it ends in `execve` or `_exit`. That is what
+//! makes a fork-like clone safe even when the parent has other threads holding the
+//! allocator's locks.
 //!
-//! Reports travel to the parent as fixed-size [`Report`] records on a close-on-exec pipe:
-//! end-of-file without a record means `execve` succeeded.
+//! # Channels
+//!
+//! Each stage has its own channel, so a record can never be taken for another stage's:
+//!  - the **report pipe** (close-on-exec) is written only by the process that will exec the
+//!    program: one [`Report`] for a failed step, or end-of-file when `execve` succeeded;
+//!  - the **stage socket** (`SOCK_SEQPACKET`, two-stage spawns only) is written only by the
+//!    intermediate process that joins existing namespaces: either a failure, or the final
+//!    process's pidfd itself (`SCM_RIGHTS`), taken from `CLONE_PIDFD` at its creation — the
+//!    parent never looks a process up by number.
+//!
+//! # Signals
+//!
+//! As glibc's `posix_spawn` does: the parent blocks every signal around the clone
+//! ([`block_all_signals`]), so no handler of the caller's can run in the child; the child
+//! resets every caught signal to `SIG_DFL` first thing, and restores the caller's mask
+//! ([`ChildPlan::exec_mask`]) only immediately before `execve`.
 
 use std::ffi::{CStr, c_char};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::io::IoSlice;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::io::{Errno, Result};
 use rustix::mount::{MountFlags, MountPropagationFlags, UnmountFlags};
+use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
 use rustix::process::Pid;
+
+use crate::kind::{Kind, KindSet};
+use crate::spawn::SpawnStep as Step;
 
 /// `struct clone_args` (linux/sched.h), `CLONE_ARGS_SIZE_VER2` (88 bytes, Linux 5.7+).
 #[repr(C)]
@@ -38,107 +60,131 @@ struct CloneArgs {
 const CLONE_PIDFD: u64 = 0x1000;
 const CLONE_PARENT: u64 = 0x8000;
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-const CLONE_NEWTIME: u64 = 0x80;
 const SIGCHLD: u64 = 17;
 
-/// The steps of [`child_main`], as reported to the parent. The numbers are the wire format
-/// between parent and child of the same binary only.
+/// How processes are created.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum Step {
-    /// Not a failure: the intermediate process reports the pid of the final one.
-    GrandchildPid = 0,
-    ParentDeathSignal = 1,
-    Signals = 2,
-    WaitForParent = 3,
-    Join = 4,
-    Clone = 5,
-    TimeUnshare = 6,
-    TimeOffsets = 7,
-    TimeEnter = 8,
-    Hostname = 9,
-    Domainname = 10,
-    Propagation = 11,
-    RootBind = 12,
-    RootChdir = 13,
-    PivotRoot = 14,
-    DetachOldRoot = 15,
-    MountProc = 16,
-    Cwd = 17,
-    Stdio = 18,
-    Exec = 19,
+pub(crate) enum CloneApi {
+    /// `clone3(2)` (Linux 5.3+; `CLONE_INTO_CGROUP` 5.7+).
+    Clone3,
+    /// `clone(2)` with `CLONE_PIDFD` (Linux 5.2+), for where `clone3` is blocked (the
+    /// default seccomp profiles of Docker and Podman, gVisor, Chromium's sandbox make it
+    /// fail with `ENOSYS` or `EPERM` so that glibc falls back to `clone`). It cannot express
+    /// `CLONE_NEWTIME` (the child makes its time namespace itself) or `CLONE_INTO_CGROUP`
+    /// (the parent writes the child's pid to `cgroup.procs`, and the child creates its
+    /// cgroup namespace after that).
+    Clone,
 }
 
-impl Step {
-    fn from_u32(v: u32) -> Option<Step> {
-        const ALL: [Step; 20] = [
-            Step::GrandchildPid,
-            Step::ParentDeathSignal,
-            Step::Signals,
-            Step::WaitForParent,
-            Step::Join,
-            Step::Clone,
-            Step::TimeUnshare,
-            Step::TimeOffsets,
-            Step::TimeEnter,
-            Step::Hostname,
-            Step::Domainname,
-            Step::Propagation,
-            Step::RootBind,
-            Step::RootChdir,
-            Step::PivotRoot,
-            Step::DetachOldRoot,
-            Step::MountProc,
-            Step::Cwd,
-            Step::Stdio,
-            Step::Exec,
-        ];
-        ALL.into_iter().find(|s| *s as u32 == v)
+/// Which clone the calling thread may use: `clone3(NULL, 0)` is refused by the kernel
+/// itself with `EINVAL` (a size below `CLONE_ARGS_SIZE_VER0`) before it looks at anything,
+/// while a seccomp filter answers `ENOSYS` or `EPERM` before the kernel sees the call. Per
+/// call, not cached: seccomp filters belong to threads.
+pub(crate) fn clone_api() -> CloneApi {
+    // SAFETY: clone3 with a null pointer and size 0 reads no memory: the kernel rejects the
+    // size before copying anything, and creates no process.
+    let ret = unsafe { libc::syscall(libc::SYS_clone3, std::ptr::null::<CloneArgs>(), 0usize) };
+    match (ret, errno()) {
+        (-1, libc::ENOSYS | libc::EPERM) => CloneApi::Clone,
+        _ => CloneApi::Clone3,
     }
 }
 
-/// One record from child to parent: a failed step with its errno and an index (which join,
-/// which exec candidate), or the grandchild's pid.
+/// A namespace to join with `setns(fd, nstype)`: a namespace fd (`nstype` its `CLONE_NEW*`
+/// flag) or a pidfd (`nstype` the set of flags to join at once).
+#[derive(Debug, Copy, Clone)]
+pub(crate) struct Join<'a> {
+    pub fd: BorrowedFd<'a>,
+    pub nstype: KindSet,
+}
+
+/// At most this many joins (8 kinds and one pidfd, with room to spare).
+pub(crate) const MAX_JOINS: usize = 16;
+
+/// `CLONE_FS` (linux/sched.h).
+const CLONE_FS: u32 = 0x200;
+
+/// Joins `joins` in their order, then retries whatever refused with `EPERM` (it may need a
+/// user namespace joined later in the list), as nsenter(1) does. A mount namespace is
+/// preceded by `unshare(CLONE_FS)`, which the kernel requires of a thread sharing its
+/// filesystem attributes (a no-op in a new process). On failure, returns the index of the
+/// join that failed and its errno. Async-signal-safe: used by the child after a clone and by
+/// a thread entering namespaces alike ([`crate::join`]).
+pub(crate) fn join_all(joins: &[Join<'_>]) -> std::result::Result<(), (usize, Errno)> {
+    let one = |join: &Join<'_>| -> Result<()> {
+        if join.nstype.contains(Kind::Mnt) {
+            super::unshare(CLONE_FS)?;
+        }
+        super::setns(join.fd, join.nstype.bits())
+    };
+    let mut pending = [false; MAX_JOINS];
+    let mut any_pending = false;
+    for (i, join) in joins.iter().enumerate() {
+        match one(join) {
+            Ok(()) => {}
+            Err(Errno::PERM) if i < MAX_JOINS => {
+                if let Some(slot) = pending.get_mut(i) {
+                    *slot = true;
+                }
+                any_pending = true;
+            }
+            Err(e) => return Err((i, e)),
+        }
+    }
+    if any_pending {
+        for (i, (join, retry)) in joins.iter().zip(pending).enumerate() {
+            if retry {
+                one(join).map_err(|e| (i, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One record from the final process to the parent: the failed step, its errno and an index
+/// (which join, which exec candidate).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Report {
     pub step: Step,
-    /// The errno, or the pid for [`Step::GrandchildPid`].
-    pub value: i32,
-    /// Which join failed (index into [`ChildPlan::joins`]), or which exec candidate.
+    pub errno: Errno,
     pub index: u32,
 }
 
 const REPORT_LEN: usize = 12;
 
-impl Report {
-    fn encode(step: Step, value: i32, index: u32) -> [u8; REPORT_LEN] {
-        let mut out = [0u8; REPORT_LEN];
-        let (a, rest) = out.split_at_mut(4);
-        let (b, c) = rest.split_at_mut(4);
-        a.copy_from_slice(&(step as u32).to_ne_bytes());
-        b.copy_from_slice(&value.to_ne_bytes());
-        c.copy_from_slice(&index.to_ne_bytes());
-        out
-    }
-
-    fn decode(buf: &[u8; REPORT_LEN]) -> Option<Report> {
-        let word = |i: usize| -> [u8; 4] {
-            let mut w = [0u8; 4];
-            if let Some(s) = buf.get(i..i + 4) {
-                w.copy_from_slice(s);
-            }
-            w
-        };
-        Some(Report {
-            step: Step::from_u32(u32::from_ne_bytes(word(0)))?,
-            value: i32::from_ne_bytes(word(4)),
-            index: u32::from_ne_bytes(word(8)),
-        })
-    }
+/// A record: the step, the errno (raw: 0 for a handover, which is no failure) and an index.
+fn encode(step: Step, errno: i32, index: u32) -> [u8; REPORT_LEN] {
+    let mut out = [0u8; REPORT_LEN];
+    let (a, rest) = out.split_at_mut(4);
+    let (b, c) = rest.split_at_mut(4);
+    a.copy_from_slice(&(step as u32).to_ne_bytes());
+    b.copy_from_slice(&errno.to_ne_bytes());
+    c.copy_from_slice(&index.to_ne_bytes());
+    out
 }
 
-/// Reads the next report, `Ok(None)` at end of file (every writer closed: `execve`
-/// succeeded, or the child died without a word).
+/// The step, raw errno and index of a record.
+fn decode(buf: &[u8]) -> Option<(Step, i32, u32)> {
+    let word = |i: usize| -> Option<[u8; 4]> { buf.get(i..i + 4)?.try_into().ok() };
+    Some((
+        Step::from_wire(u32::from_ne_bytes(word(0)?))?,
+        i32::from_ne_bytes(word(4)?),
+        u32::from_ne_bytes(word(8)?),
+    ))
+}
+
+/// A failure record as a [`Report`] (a zero errno is no failure: `None`).
+fn failure(buf: &[u8]) -> Option<Report> {
+    let (step, raw, index) = decode(buf)?;
+    (raw != 0).then(|| Report {
+        step,
+        errno: Errno::from_raw_os_error(raw),
+        index,
+    })
+}
+
+/// Reads the final process's report, `Ok(None)` at end of file (every writer closed:
+/// `execve` succeeded, or the process died without a word).
 pub(crate) fn read_report(fd: BorrowedFd<'_>) -> Result<Option<Report>> {
     let mut buf = [0u8; REPORT_LEN];
     let mut got = 0;
@@ -154,46 +200,116 @@ pub(crate) fn read_report(fd: BorrowedFd<'_>) -> Result<Option<Report>> {
             Err(e) => return Err(e),
         }
     }
-    Report::decode(&buf).map(Some).ok_or(Errno::PROTO)
+    failure(&buf).map(Some).ok_or(Errno::PROTO)
 }
 
-/// A namespace to join in the child with `setns(fd, nstype)`: a namespace fd (`nstype` its
-/// `CLONE_NEW*` flag) or a pidfd (`nstype` the set of flags to join at once).
+/// What the intermediate process of a two-stage spawn says on the stage socket.
 #[derive(Debug)]
-pub(crate) struct Join<'a> {
-    pub fd: BorrowedFd<'a>,
-    pub nstype: u32,
+pub(crate) enum StageRecord {
+    /// The final process exists: its pidfd, and its pid (for `cgroup.procs` and messages).
+    HandedOver { pidfd: OwnedFd, pid: i32 },
+    /// A step of the intermediate failed. For [`Step::Handover`] the final process existed,
+    /// was killed, and has the pid given (it is the caller's unreaped child: reap it).
+    Failed { report: Report, pid: i32 },
 }
 
-/// At most this many joins (8 kinds and one pidfd, with room to spare).
-pub(crate) const MAX_JOINS: usize = 16;
+const STAGE_LEN: usize = 16;
 
-/// Everything the child needs, prepared by the parent.
+/// Reads the intermediate's record; `Ok(None)` when it died without one.
+pub(crate) fn read_stage(fd: BorrowedFd<'_>) -> Result<Option<StageRecord>> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
+    let mut buf = [0u8; STAGE_LEN];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let got = loop {
+        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+        match recvmsg(fd, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC) {
+            Ok(msg) => break msg.bytes,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    };
+    let mut pidfd = None;
+    for msg in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = msg {
+            pidfd = fds.into_iter().next().or(pidfd);
+        }
+    }
+    if got == 0 {
+        return Ok(None);
+    }
+    let pid = buf
+        .get(12..16)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+        .map_or(0, i32::from_ne_bytes);
+    let record = buf.get(..REPORT_LEN).unwrap_or_default();
+    match (decode(record), pidfd) {
+        (Some((Step::Handover, 0, _)), Some(pidfd)) => {
+            Ok(Some(StageRecord::HandedOver { pidfd, pid }))
+        }
+        _ => {
+            let report = failure(record).ok_or(Errno::PROTO)?;
+            Ok(Some(StageRecord::Failed { report, pid }))
+        }
+    }
+}
+
+/// A signal mask.
+#[derive(Copy, Clone)]
+pub(crate) struct SigMask(libc::sigset_t);
+
+impl std::fmt::Debug for SigMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigMask")
+    }
+}
+
+impl SigMask {
+    /// This mask without `signals` (invalid numbers are ignored).
+    pub(crate) fn without(mut self, signals: impl IntoIterator<Item = i32>) -> SigMask {
+        for sig in signals {
+            // SAFETY: `self.0` is an initialised sigset_t (from pthread_sigmask or
+            // sigemptyset); sigdelset only clears a bit and reports an invalid number.
+            unsafe { libc::sigdelset(&raw mut self.0, sig) };
+        }
+        self
+    }
+
+    /// Whether `sig` is in the mask.
+    pub(crate) fn contains(&self, sig: i32) -> bool {
+        // SAFETY: `self.0` is an initialised sigset_t; sigismember only reads it.
+        unsafe { libc::sigismember(&raw const self.0, sig) == 1 }
+    }
+}
+
+/// Blocks every signal on the calling thread and returns the previous mask, to restore with
+/// [`set_signal_mask`]. (`SIGKILL` and `SIGSTOP` cannot be blocked.)
+pub(crate) fn block_all_signals() -> SigMask {
+    let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+    let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigfillset initialises the set it is given.
+    unsafe { libc::sigfillset(all.as_mut_ptr()) };
+    // SAFETY: `all` was initialised just above; `old` is written by the call, which cannot
+    // fail with a valid `how` and valid pointers.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), old.as_mut_ptr()) };
+    // SAFETY: pthread_sigmask wrote the previous mask into `old`.
+    SigMask(unsafe { old.assume_init() })
+}
+
+/// Sets the calling thread's signal mask (async-signal-safe).
+pub(crate) fn set_signal_mask(mask: &SigMask) {
+    // SAFETY: `mask.0` is an initialised sigset_t; the old-set pointer may be null.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const mask.0, std::ptr::null_mut()) };
+}
+
+/// The set-up between the namespaces and `execve`, shared by a spawned child and a process
+/// replacing itself ([`exec_in_place`]).
 #[derive(Debug)]
-pub(crate) struct ChildPlan<'a> {
-    /// Write end of the report pipe (close-on-exec). Raw, because the parent closes its
-    /// copy right after the clone while the plan lives on.
-    pub report: RawFd,
-    /// Read end of the go pipe: the final process waits for a byte (the parent wrote the id
-    /// maps) before doing anything that needs privilege in its new user namespace.
-    pub go: Option<RawFd>,
-    /// The parent's ends of the pipes, closed first thing in the child so that the child
-    /// sees end-of-file when the parent dies.
-    pub parent_ends: [Option<RawFd>; 2],
-    /// `CLONE_NEW*` flags for the final process's clone.
-    pub new_flags: u64,
-    /// `CLONE_INTO_CGROUP` target.
-    pub cgroup: Option<BorrowedFd<'a>>,
-    /// Namespaces to join before creating new ones (two-stage spawn when non-empty).
-    pub joins: &'a [Join<'a>],
-    /// The intermediate must clone the final process (a pid namespace was joined, or new
-    /// namespaces are wanted after joining).
-    pub fork_after_join: bool,
-    /// `timens_offsets` text: the final process unshares its time namespace itself, writes
-    /// the offsets, then enters it (offsets can only be set before any process is inside).
+pub(crate) struct Setup<'a> {
+    /// A new time namespace made by the process itself (`unshare` for children, offsets,
+    /// `setns`): offsets can only be written before any process is inside, and `clone(2)`
+    /// cannot express `CLONE_NEWTIME`. `Some(b"")` makes one without offsets.
     pub time_offsets: Option<&'a [u8]>,
-    /// `PR_SET_PDEATHSIG` signal, and a pidfd of the parent to close the race with its death.
-    pub parent_death: Option<(rustix::process::Signal, BorrowedFd<'a>)>,
     pub hostname: Option<&'a [u8]>,
     pub domainname: Option<&'a [u8]>,
     /// Recursive propagation to apply to `/` in a new mount namespace.
@@ -203,103 +319,155 @@ pub(crate) struct ChildPlan<'a> {
     /// Where to mount a fresh proc (resolved after pivot_root).
     pub proc_mount: Option<&'a CStr>,
     pub cwd: Option<&'a CStr>,
-    /// File descriptors for 0, 1, 2 (`None`: inherit); raw like `report`.
-    pub stdio: [Option<RawFd>; 3],
+    /// Descriptors for 0, 1, 2 (`None`: inherit).
+    pub stdio: [Option<BorrowedFd<'a>>; 3],
     /// Paths to try, in order (one for a program with a slash, `$PATH` entries otherwise).
     pub exec_paths: &'a [&'a CStr],
     /// Null-terminated `argv` and `envp`, pointing into strings the parent keeps alive.
     pub argv: &'a [*const c_char],
     pub envp: &'a [*const c_char],
+    /// The signal mask the program starts with.
+    pub exec_mask: SigMask,
 }
 
-/// Clones the child described by `plan` with `clone3(CLONE_PIDFD | CLONE_NEW* …)`, fork-like
-/// (no `CLONE_VM`: a `posix_spawn`-style shared-memory clone measured no faster here, and a
-/// process sharing memory cannot enter a time namespace).
+/// Everything a spawned child needs, prepared (and kept alive) by the parent.
+#[derive(Debug)]
+pub(crate) struct ChildPlan<'a> {
+    /// How to create processes (decided by the parent with [`clone_api`]).
+    pub api: CloneApi,
+    /// Write end of the report pipe (close-on-exec), for the final process only.
+    pub report: BorrowedFd<'a>,
+    /// The intermediate's end of the stage socket: present exactly for a two-stage spawn
+    /// (joins, then a new process).
+    pub stage: Option<BorrowedFd<'a>>,
+    /// Read end of the go pipe: the final process waits for a byte (the parent wrote the id
+    /// maps, persisted, placed it in its cgroup) before anything that needs them.
+    pub go: Option<BorrowedFd<'a>>,
+    /// The parent's ends of the channels, closed first thing in the child so that it sees
+    /// end-of-file when the parent dies.
+    pub parent_ends: [Option<BorrowedFd<'a>>; 3],
+    /// New namespaces for the final process.
+    pub new: KindSet,
+    /// `CLONE_INTO_CGROUP` target (with [`CloneApi::Clone3`]); with [`CloneApi::Clone`] the
+    /// parent places the process and it unshares a new cgroup namespace itself after the go
+    /// byte.
+    pub cgroup: Option<BorrowedFd<'a>>,
+    /// Namespaces to join before creating new ones, in the join plan's order.
+    pub joins: &'a [Join<'a>],
+    /// `PR_SET_PDEATHSIG` signal, and a pidfd of the parent to close the race with its death.
+    pub parent_death: Option<(rustix::process::Signal, BorrowedFd<'a>)>,
+    pub setup: Setup<'a>,
+}
+
+impl ChildPlan<'_> {
+    /// The `CLONE_NEW*` flags the final process is created with: less a new time namespace
+    /// that the process makes itself, and less a cgroup namespace it must make after the
+    /// parent placed it.
+    fn clone_flags(&self) -> u64 {
+        let mut new = self.new;
+        if self.setup.time_offsets.is_some() {
+            new.remove(Kind::Time);
+        }
+        if self.api == CloneApi::Clone && self.cgroup.is_some() {
+            new.remove(Kind::Cgroup);
+        }
+        u64::from(new.bits())
+    }
+
+    /// Whether the final process makes its cgroup namespace itself after the go byte.
+    fn deferred_cgroup_ns(&self) -> bool {
+        self.api == CloneApi::Clone && self.cgroup.is_some() && self.new.contains(Kind::Cgroup)
+    }
+}
+
+/// Creates the child described by `plan`, fork-like (no `CLONE_VM`: a `posix_spawn`-style
+/// shared-memory clone measured no faster here, and a process sharing memory cannot enter a
+/// time namespace). The parent must have blocked all signals ([`block_all_signals`]).
 ///
 /// Returns the pid and pidfd of the process the kernel created: the final process, or (for a
-/// two-stage spawn with joins) the intermediate that reports the final pid on the pipe.
+/// two-stage spawn) the intermediate, which hands the final one over on the stage socket.
 pub(crate) fn spawn(plan: &ChildPlan<'_>) -> Result<(Pid, OwnedFd)> {
-    let two_stage = !plan.joins.is_empty();
-    let mut flags = CLONE_PIDFD;
-    if !two_stage {
-        flags |= clone_ns_flags(plan);
-    }
-    let mut pidfd: i32 = -1;
-    let mut args = CloneArgs {
-        flags,
-        pidfd: std::ptr::from_mut(&mut pidfd) as u64,
-        exit_signal: SIGCHLD,
-        ..CloneArgs::default()
+    let flags = if plan.stage.is_some() {
+        0
+    } else {
+        plan.clone_flags()
     };
-    if let Some(cg) = plan.cgroup {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = u64::from(cg.as_raw_fd().unsigned_abs());
+    match clone_process(plan.api, flags, plan.cgroup)? {
+        None => child_main(plan),
+        Some(created) => Ok(created),
     }
-    match clone3(&args)? {
-        0 => child_main(plan),
+}
+
+/// Creates a process with `CLONE_PIDFD | flags`; `None` in the new process.
+fn clone_process(
+    api: CloneApi,
+    flags: u64,
+    cgroup: Option<BorrowedFd<'_>>,
+) -> Result<Option<(Pid, OwnedFd)>> {
+    let mut pidfd: i32 = -1;
+    let exit_signal = if flags & CLONE_PARENT != 0 {
+        0
+    } else {
+        SIGCHLD
+    };
+    let ret = match api {
+        CloneApi::Clone3 => {
+            let mut args = CloneArgs {
+                flags: flags | CLONE_PIDFD,
+                pidfd: std::ptr::from_mut(&mut pidfd) as u64,
+                exit_signal,
+                ..CloneArgs::default()
+            };
+            if let Some(cg) = cgroup {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = u64::from(cg.as_raw_fd().unsigned_abs());
+            }
+            // SAFETY: `args` is a valid, initialised `struct clone_args` of the size passed,
+            // and its `pidfd` field points to a live i32. Without CLONE_VM/CLONE_SETTLS/stack
+            // the child runs on a private copy of the caller's memory, exactly as after
+            // fork(); the only code it runs is `child_main`, which is async-signal-safe (see
+            // the module docs) and never returns into the caller's frames.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_clone3,
+                    std::ptr::from_ref(&args),
+                    size_of::<CloneArgs>(),
+                )
+            }
+        }
+        CloneApi::Clone => {
+            let flags = flags | CLONE_PIDFD | exit_signal;
+            let ptid = std::ptr::from_mut(&mut pidfd);
+            // SAFETY: as for clone3 above: no CLONE_VM, no stack (0: the child continues on
+            // its copy of this one, like fork), no TLS or child tid (0); the kernel stores
+            // the pidfd through `ptid`, a live i32 (CLONE_PIDFD uses the parent_tid slot).
+            // The argument order differs between architectures only in the last two,
+            // which are both 0 here (s390x swaps the first two).
+            #[cfg(not(target_arch = "s390x"))]
+            let ret =
+                unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, ptid, 0usize, 0usize) };
+            // SAFETY: as above, in s390x's argument order.
+            #[cfg(target_arch = "s390x")]
+            let ret =
+                unsafe { libc::syscall(libc::SYS_clone, 0usize, flags, ptid, 0usize, 0usize) };
+            ret
+        }
+    };
+    match ret {
+        r if r < 0 => Err(Errno::from_raw_os_error(errno())),
+        0 => Ok(None),
         pid => {
-            // SAFETY: clone3 with CLONE_PIDFD succeeded, so the kernel stored a new pidfd
+            // SAFETY: the clone succeeded with CLONE_PIDFD, so the kernel stored a new pidfd
             // (close-on-exec) in `pidfd`; nothing else owns it.
             let fd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-            Ok((Pid::from_raw(pid).ok_or(Errno::SRCH)?, fd))
+            let pid = i32::try_from(pid).ok().and_then(Pid::from_raw);
+            Ok(Some((pid.ok_or(Errno::SRCH)?, fd)))
         }
     }
 }
 
-/// The namespace flags the final process is cloned with (a new time namespace is made by
-/// the process itself when offsets are to be written).
-fn clone_ns_flags(plan: &ChildPlan<'_>) -> u64 {
-    if plan.time_offsets.is_some() {
-        plan.new_flags & !CLONE_NEWTIME
-    } else {
-        plan.new_flags
-    }
-}
-
-/// `clone3(2)` without `CLONE_VM`: like `fork`, the child gets a copy of the address space
-/// and returns 0.
-fn clone3(args: &CloneArgs) -> Result<i32> {
-    // SAFETY: `args` is a valid, initialised `struct clone_args` of the size passed, and its
-    // `pidfd` field points to a live i32. Without CLONE_VM/CLONE_SETTLS/stack the child runs
-    // on a private copy of the caller's memory, exactly as after fork(); the only code it runs
-    // is `child_main`, which is async-signal-safe (see the module docs) and never returns
-    // into the caller's frames.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_clone3,
-            std::ptr::from_ref(args),
-            size_of::<CloneArgs>(),
-        )
-    };
-    if ret < 0 {
-        return Err(Errno::from_raw_os_error(errno()));
-    }
-    i32::try_from(ret).map_err(|_| Errno::INVAL)
-}
-
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-/// A descriptor of the child's own fd table, named in the plan by number.
-fn child_fd(raw: RawFd) -> BorrowedFd<'static> {
-    // SAFETY: the plan's raw fds were open in the parent at the clone, so they are open in
-    // the child's copy of the fd table, which nothing else in the child closes; the child
-    // ends in exec or _exit, so the borrow never outlives them.
-    unsafe { BorrowedFd::borrow_raw(raw) }
-}
-
-/// Ends the child: reports `step`/`err` (best effort) and exits with 127 for a missing
-/// program, 126 for one that cannot run, and 125 for any other set-up failure.
-fn fail(plan: &ChildPlan<'_>, step: Step, err: Errno, index: u32) -> ! {
-    let code = match (step, err) {
-        (Step::Exec, Errno::NOENT | Errno::NOTDIR) => 127,
-        (Step::Exec, _) => 126,
-        _ => 125,
-    };
-    let msg = Report::encode(step, err.raw_os_error(), index);
-    let _ = rustix::io::write(child_fd(plan.report), &msg);
-    exit(code)
 }
 
 fn exit(code: i32) -> ! {
@@ -308,81 +476,136 @@ fn exit(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// The child after `clone3`. Async-signal-safe only (module docs); never returns.
-fn child_main(plan: &ChildPlan<'_>) -> ! {
-    for fd in plan.parent_ends.into_iter().flatten() {
-        // SAFETY: these raw fds are the parent's pipe ends, duplicated into this process by
-        // the clone; nothing in the child uses or owns them, and closing them is what lets
-        // the child see end-of-file if the parent dies.
-        unsafe { rustix::io::close(fd) };
-    }
-    if plan.joins.is_empty() {
-        final_process(plan)
-    }
-    // Two-stage: join first (their owners grant the privilege), then create.
-    join_all(plan);
-    if !plan.fork_after_join {
-        final_process(plan)
-    }
-    let args = CloneArgs {
-        flags: CLONE_PARENT | clone_ns_flags(plan),
-        // With CLONE_PARENT the exit signal is inherited and must be 0 here.
-        exit_signal: 0,
-        cgroup: plan
-            .cgroup
-            .map_or(0, |cg| u64::from(cg.as_raw_fd().unsigned_abs())),
-        ..CloneArgs::default()
-    };
-    let args = CloneArgs {
-        flags: args.flags
-            | if plan.cgroup.is_some() {
-                CLONE_INTO_CGROUP
-            } else {
-                0
-            },
-        ..args
-    };
-    match clone3(&args) {
-        Ok(0) => final_process(plan),
-        Ok(pid) => {
-            let msg = Report::encode(Step::GrandchildPid, pid, 0);
-            match rustix::io::write(child_fd(plan.report), &msg) {
-                Ok(_) => exit(0),
-                Err(_) => exit(125),
-            }
-        }
-        Err(e) => fail(plan, Step::Clone, e, 0),
+/// The exit status for a failed step: 127 for a missing program, 126 for one that cannot
+/// run, and 125 for any other set-up failure (as `env`, `nsenter` and shells do).
+fn exit_code(step: Step, err: Errno) -> i32 {
+    match (step, err) {
+        (Step::Exec, Errno::NOENT | Errno::NOTDIR) => 127,
+        (Step::Exec, _) => 126,
+        _ => 125,
     }
 }
 
-/// Joins `plan.joins` as nsenter does: a pass in order, then a retry of whatever refused
-/// with `EPERM` (it may need the user namespace joined later in the list).
-fn join_all(plan: &ChildPlan<'_>) {
-    let mut pending = [false; MAX_JOINS];
-    let mut any_pending = false;
-    for (i, (join, slot)) in plan.joins.iter().zip(pending.iter_mut()).enumerate() {
-        match crate::sys::setns(join.fd, join.nstype) {
-            Ok(()) => {}
-            Err(Errno::PERM) => {
-                *slot = true;
-                any_pending = true;
-            }
-            Err(e) => fail(plan, Step::Join, e, index(i)),
+/// Ends the final process: reports `step`/`err` (best effort) and exits.
+fn fail(plan: &ChildPlan<'_>, step: Step, err: Errno, index: u32) -> ! {
+    let _ = rustix::io::write(plan.report, &encode(step, err.raw_os_error(), index));
+    exit(exit_code(step, err))
+}
+
+/// Sends one stage record (`pidfd` attached for a handover).
+fn send_stage(
+    stage: BorrowedFd<'_>,
+    report: [u8; REPORT_LEN],
+    pid: i32,
+    pidfd: Option<BorrowedFd<'_>>,
+) -> Result<()> {
+    let mut msg = [0u8; STAGE_LEN];
+    let (head, tail) = msg.split_at_mut(REPORT_LEN);
+    head.copy_from_slice(&report);
+    tail.copy_from_slice(&pid.to_ne_bytes());
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    let fds;
+    if let Some(fd) = pidfd {
+        fds = [fd];
+        if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+            return Err(Errno::NOBUFS);
         }
     }
-    if any_pending {
-        for (i, (join, slot)) in plan.joins.iter().zip(pending.iter()).enumerate() {
-            if *slot {
-                if let Err(e) = crate::sys::setns(join.fd, join.nstype) {
-                    fail(plan, Step::Join, e, index(i));
-                }
-            }
+    loop {
+        match rustix::net::sendmsg(
+            stage,
+            &[IoSlice::new(&msg)],
+            &mut control,
+            SendFlags::NOSIGNAL,
+        ) {
+            Ok(_) => return Ok(()),
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
         }
+    }
+}
+
+/// The child after the clone. Async-signal-safe only (module docs); never returns.
+fn child_main(plan: &ChildPlan<'_>) -> ! {
+    for fd in plan.parent_ends.into_iter().flatten() {
+        // SAFETY: these are this process's copies (made by the clone) of the parent's
+        // channel ends; nothing in the child uses or owns them, and closing them is what
+        // lets the child see end-of-file if the parent dies.
+        unsafe { rustix::io::close(fd.as_raw_fd()) };
+    }
+    default_caught_signals();
+    let Some(stage) = plan.stage else {
+        if let Err((i, e)) = join_all(plan.joins) {
+            fail(plan, Step::Join, e, index(i));
+        }
+        final_process(plan)
+    };
+    // Two-stage: join first (their owners grant the privilege), then create the final
+    // process as the caller's child (CLONE_PARENT), and hand its pidfd over.
+    let stage_fail = |step: Step, e: Errno, i: u32, pid: i32| -> ! {
+        let _ = send_stage(stage, encode(step, e.raw_os_error(), i), pid, None);
+        exit(125)
+    };
+    if let Err((i, e)) = join_all(plan.joins) {
+        stage_fail(Step::Join, e, index(i), 0);
+    }
+    match clone_process(
+        plan.api,
+        CLONE_PARENT | plan.clone_flags(),
+        plan.cgroup.filter(|_| plan.api == CloneApi::Clone3),
+    ) {
+        Ok(None) => {
+            // SAFETY: this process's copy of the intermediate's stage socket; the final
+            // process never uses it, and holding it would keep the parent from seeing
+            // end-of-file should the intermediate die before its record.
+            unsafe { rustix::io::close(stage.as_raw_fd()) };
+            final_process(plan)
+        }
+        Ok(Some((pid, pidfd))) => {
+            let pid = pid.as_raw_nonzero().get();
+            let ok = encode(Step::Handover, 0, 0);
+            if let Err(e) = send_stage(stage, ok, pid, Some(pidfd.as_fd())) {
+                // The parent cannot get the pidfd: end the final process; the parent reaps
+                // it by pid (an unreaped child's pid cannot be reused).
+                let _ = rustix::process::pidfd_send_signal(&pidfd, rustix::process::Signal::KILL);
+                stage_fail(Step::Handover, e, 0, pid);
+            }
+            exit(0)
+        }
+        Err(e) => stage_fail(Step::Clone, e, 0, 0),
     }
 }
 
 fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// Sets every signal that has a handler (the caller's, copied by the clone) back to
+/// `SIG_DFL`, and `SIGPIPE` too (Rust ignores it at start-up, and an ignored disposition
+/// survives `execve`). Other ignored signals stay ignored, as with `posix_spawn`.
+/// Async-signal-safe. glibc's own internal signals (32, 33) are refused by its `sigaction`
+/// and left alone: they are only ever sent to threads of the caller.
+fn default_caught_signals() {
+    for sig in 1..=64 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        let mut old = MaybeUninit::<libc::sigaction>::uninit();
+        // SAFETY: querying (null new action) writes the current action into `old` on
+        // success; sigaction is async-signal-safe.
+        if unsafe { libc::sigaction(sig, std::ptr::null(), old.as_mut_ptr()) } != 0 {
+            continue;
+        }
+        // SAFETY: sigaction succeeded and initialised `old`.
+        let handler = unsafe { old.assume_init() }.sa_sigaction;
+        let caught = handler != libc::SIG_DFL && handler != libc::SIG_IGN;
+        if caught || (sig == libc::SIGPIPE && handler == libc::SIG_IGN) {
+            // SAFETY: installing SIG_DFL runs no code of ours; signal() is
+            // async-signal-safe.
+            unsafe { libc::signal(sig, libc::SIG_DFL) };
+        }
+    }
 }
 
 /// The process that will exec the program: set-up in order, then `execve`.
@@ -404,25 +627,27 @@ fn final_process(plan: &ChildPlan<'_>) -> ! {
             exit(125);
         }
     }
-    if let Err(e) = reset_signals() {
-        fail(plan, Step::Signals, e, 0);
-    }
     if let Some(go) = plan.go {
         let mut byte = [0u8; 1];
         loop {
-            match rustix::io::read(child_fd(go), &mut byte) {
+            match rustix::io::read(go, &mut byte) {
                 Ok(1) => break,
-                // The parent gave up (or died) without writing the maps: stop quietly.
+                // The parent gave up (or died) without finishing its part: stop quietly.
                 Ok(_) => exit(125),
                 Err(Errno::INTR) => {}
                 Err(e) => fail(plan, Step::WaitForParent, e, 0),
             }
         }
     }
-    if let Err((step, e)) = setup(plan) {
+    if plan.deferred_cgroup_ns() {
+        if let Err(e) = super::unshare(Kind::Cgroup.clone_flag()) {
+            fail(plan, Step::CgroupNamespace, e, 0);
+        }
+    }
+    if let Err((step, e)) = setup(&plan.setup) {
         fail(plan, step, e, 0);
     }
-    let (err, index) = exec(plan);
+    let (err, index) = exec(&plan.setup);
     fail(plan, Step::Exec, err, index)
 }
 
@@ -434,10 +659,10 @@ fn at<T>(step: Step, r: Result<T>) -> std::result::Result<T, Failure> {
     r.map_err(|e| (step, e))
 }
 
-/// The set-up between the namespaces and `execve`, in order: time offsets, hostname and
+/// The set-up between the namespaces and `execve`, in order: time namespace, hostname and
 /// domain name, mount propagation, new root, proc, working directory, standard streams.
 /// Async-signal-safe (module docs).
-fn setup(plan: &ChildPlan<'_>) -> std::result::Result<(), Failure> {
+fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
     if let Some(offsets) = plan.time_offsets {
         set_time_offsets(offsets)?;
     }
@@ -454,19 +679,7 @@ fn setup(plan: &ChildPlan<'_>) -> std::result::Result<(), Failure> {
         )?;
     }
     if let Some(root) = plan.root {
-        // pivot_root needs a mount point: bind the directory onto itself. Then the "."/"."
-        // dance: the old root ends up stacked under the new one and is detached.
-        at(
-            Step::RootBind,
-            rustix::mount::mount_bind_recursive(root, root),
-        )?;
-        at(Step::RootChdir, rustix::process::chdir(root))?;
-        at(Step::PivotRoot, rustix::process::pivot_root(c".", c"."))?;
-        at(
-            Step::DetachOldRoot,
-            rustix::mount::unmount(c".", UnmountFlags::DETACH),
-        )?;
-        at(Step::RootChdir, rustix::process::chdir(c"/"))?;
+        pivot_into(root)?;
     }
     if let Some(target) = plan.proc_mount {
         at(
@@ -486,12 +699,28 @@ fn setup(plan: &ChildPlan<'_>) -> std::result::Result<(), Failure> {
     at(Step::Stdio, setup_stdio(plan))
 }
 
+/// pivot_root needs a mount point: bind the directory onto itself. Then the "."/"." dance:
+/// the old root ends up stacked under the new one and is detached.
+fn pivot_into(root: &CStr) -> std::result::Result<(), Failure> {
+    at(
+        Step::RootBind,
+        rustix::mount::mount_bind_recursive(root, root),
+    )?;
+    at(Step::RootChdir, rustix::process::chdir(root))?;
+    at(Step::PivotRoot, rustix::process::pivot_root(c".", c"."))?;
+    at(
+        Step::DetachOldRoot,
+        rustix::mount::unmount(c".", UnmountFlags::DETACH),
+    )?;
+    at(Step::RootChdir, rustix::process::chdir(c"/"))
+}
+
 /// A new time namespace with `offsets` for the calling (single-threaded, unshared-memory)
 /// process: offsets can be written only before any process is in it, so it is created for
 /// children, given its offsets, then entered.
 fn set_time_offsets(offsets: &[u8]) -> std::result::Result<(), Failure> {
     use rustix::fs::{Mode, OFlags};
-    at(Step::TimeUnshare, crate::sys::unshare(0x80))?;
+    at(Step::TimeNamespace, super::unshare(Kind::Time.clone_flag()))?;
     if !offsets.is_empty() {
         let file = at(
             Step::TimeOffsets,
@@ -515,63 +744,34 @@ fn set_time_offsets(offsets: &[u8]) -> std::result::Result<(), Failure> {
             Mode::empty(),
         ),
     )?;
-    at(Step::TimeEnter, crate::sys::setns(ns.as_fd(), 0x80))
+    at(
+        Step::TimeEnter,
+        super::setns(ns.as_fd(), Kind::Time.clone_flag()),
+    )
 }
 
 /// Runs the set-up and `execve` in the calling process itself, for a caller that is about
 /// to be replaced by the program (`Command::exec_replacing_current_process`): the same steps
 /// a child runs after its namespaces exist. Returns only on failure.
-pub(crate) fn exec_in_place(plan: &ChildPlan<'_>) -> Report {
-    let failure = match reset_signals()
-        .map_err(|e| (Step::Signals, e))
-        .and_then(|()| setup(plan))
-    {
-        Err(f) => f,
+pub(crate) fn exec_in_place(plan: &Setup<'_>) -> Report {
+    default_caught_signals();
+    let (step, errno, index) = match setup(plan) {
+        Err((step, e)) => (step, e, 0),
         Ok(()) => {
-            let (err, index) = exec(plan);
-            return Report {
-                step: Step::Exec,
-                value: err.raw_os_error(),
-                index,
-            };
+            let (e, i) = exec(plan);
+            (Step::Exec, e, i)
         }
     };
-    Report {
-        step: failure.0,
-        value: failure.1.raw_os_error(),
-        index: 0,
-    }
+    Report { step, errno, index }
 }
 
-/// An empty signal mask and `SIGPIPE` back to its default (Rust ignores it at start-up, and
-/// ignored dispositions survive `execve`).
-fn reset_signals() -> Result<()> {
-    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-    // SAFETY: sigemptyset initialises the set it is given; it is async-signal-safe.
-    if unsafe { libc::sigemptyset(set.as_mut_ptr()) } != 0 {
-        return Err(Errno::INVAL);
-    }
-    // SAFETY: `set` was initialised by sigemptyset just above; sigprocmask is
-    // async-signal-safe and the old-set pointer may be null.
-    if unsafe { libc::sigprocmask(libc::SIG_SETMASK, set.as_ptr(), std::ptr::null_mut()) } != 0 {
-        return Err(Errno::from_raw_os_error(errno()));
-    }
-    // SAFETY: resetting a disposition to SIG_DFL installs no handler; signal() is
-    // async-signal-safe.
-    if unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) } == libc::SIG_ERR {
-        return Err(Errno::from_raw_os_error(errno()));
-    }
-    Ok(())
-}
-
-fn setup_stdio(plan: &ChildPlan<'_>) -> Result<()> {
+fn setup_stdio(plan: &Setup<'_>) -> Result<()> {
     use rustix::io::{FdFlags, fcntl_dupfd_cloexec, fcntl_setfd};
     // A source that sits on another standard fd would be overwritten by an earlier dup2:
     // move such sources above 2 first.
     let mut moved: [Option<OwnedFd>; 3] = [None, None, None];
     for (target, (src, slot)) in plan.stdio.iter().zip(moved.iter_mut()).enumerate() {
-        if let Some(raw) = *src {
-            let fd = child_fd(raw);
+        if let Some(fd) = *src {
             let raw = fd.as_raw_fd();
             if (0..3).contains(&raw) && usize::try_from(raw).ok() != Some(target) {
                 *slot = Some(fcntl_dupfd_cloexec(fd, 3)?);
@@ -579,7 +779,7 @@ fn setup_stdio(plan: &ChildPlan<'_>) -> Result<()> {
         }
     }
     for (target, (src, moved)) in plan.stdio.iter().zip(moved.iter()).enumerate() {
-        let Some(fd) = moved.as_ref().map(AsFd::as_fd).or(src.map(child_fd)) else {
+        let Some(fd) = moved.as_ref().map(AsFd::as_fd).or(*src) else {
             continue;
         };
         if usize::try_from(fd.as_raw_fd()).ok() == Some(target) {
@@ -596,10 +796,12 @@ fn setup_stdio(plan: &ChildPlan<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Tries each candidate path as `execvp` does: a missing file moves on to the next, a
-/// permission error is remembered, anything else stops. Returns the error that matters and
-/// the index of its candidate (it returns at all only when every candidate failed).
-fn exec(plan: &ChildPlan<'_>) -> (Errno, u32) {
+/// Restores the program's signal mask, then tries each candidate path as `execvp` does: a
+/// missing file moves on to the next, a permission error is remembered, anything else
+/// stops. Returns the error that matters and the index of its candidate (it returns at all
+/// only when every candidate failed).
+fn exec(plan: &Setup<'_>) -> (Errno, u32) {
+    set_signal_mask(&plan.exec_mask);
     let mut saved: Option<(Errno, u32)> = None;
     for (i, path) in plan.exec_paths.iter().enumerate() {
         let err = execve(path, plan.argv, plan.envp);
@@ -632,8 +834,8 @@ fn execve(path: &CStr, argv: &[*const c_char], envp: &[*const c_char]) -> Errno 
 /// Blocks `signals` for the calling thread and returns a close-on-exec `signalfd` that
 /// reads them, plus the previous mask to restore.
 pub(crate) fn block_signals(signals: &[i32]) -> Result<(OwnedFd, SigMask)> {
-    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-    let mut old = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    let mut old = MaybeUninit::<libc::sigset_t>::uninit();
     // SAFETY: sigemptyset initialises `set`.
     if unsafe { libc::sigemptyset(set.as_mut_ptr()) } != 0 {
         return Err(Errno::INVAL);
@@ -654,27 +856,11 @@ pub(crate) fn block_signals(signals: &[i32]) -> Result<(OwnedFd, SigMask)> {
     let fd = unsafe { libc::signalfd(-1, set.as_ptr(), libc::SFD_CLOEXEC) };
     if fd < 0 {
         let e = errno();
-        restore_signals(&old);
+        set_signal_mask(&old);
         return Err(Errno::from_raw_os_error(e));
     }
     // SAFETY: signalfd returned a new descriptor that nothing else owns.
     Ok((unsafe { OwnedFd::from_raw_fd(fd) }, old))
-}
-
-/// A saved signal mask (from [`block_signals`]).
-#[derive(Copy, Clone)]
-pub(crate) struct SigMask(libc::sigset_t);
-
-impl std::fmt::Debug for SigMask {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigMask")
-    }
-}
-
-/// Restores a mask saved by [`block_signals`].
-pub(crate) fn restore_signals(old: &SigMask) {
-    // SAFETY: `old.0` is a mask previously returned by pthread_sigmask.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old.0, std::ptr::null_mut()) };
 }
 
 /// Reads one `struct signalfd_siginfo` and returns its signal number and whether the kernel
@@ -693,9 +879,40 @@ pub(crate) fn read_signal(fd: BorrowedFd<'_>) -> Result<(i32, bool)> {
     }
     // struct signalfd_siginfo: u32 ssi_signo, i32 ssi_errno, i32 ssi_code, ...
     let field = |at: usize| -> Result<i32> {
-        let mut word = [0u8; 4];
-        word.copy_from_slice(buf.get(at..at + 4).ok_or(Errno::IO)?);
+        let word: [u8; 4] = buf
+            .get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .ok_or(Errno::IO)?;
         Ok(i32::from_ne_bytes(word))
     };
     Ok((field(0)?, field(8)? == SI_KERNEL))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_round_trip_and_unknown_steps_are_refused() {
+        let bytes = encode(Step::PivotRoot, Errno::INVAL.raw_os_error(), 3);
+        let r = failure(&bytes).unwrap();
+        assert_eq!(
+            (r.step, r.errno, r.index),
+            (Step::PivotRoot, Errno::INVAL, 3)
+        );
+        assert!(
+            failure(&encode(Step::Handover, 0, 0)).is_none(),
+            "a handover is no failure"
+        );
+        let mut bad = bytes;
+        bad[..4].copy_from_slice(&999u32.to_ne_bytes());
+        assert!(decode(&bad).is_none());
+        assert!(decode(&bytes[..8]).is_none());
+    }
+
+    #[test]
+    fn clone3_is_found_usable_here() {
+        // This machine's kernel has clone3 and no filter is installed on test threads.
+        assert_eq!(clone_api(), CloneApi::Clone3);
+    }
 }

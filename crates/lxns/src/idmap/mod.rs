@@ -25,6 +25,11 @@ use std::str::FromStr;
 
 use crate::error::{Errno, Error, Op, Result, Target};
 
+mod write;
+
+pub use write::{MapWriter, subordinate_ids};
+pub(crate) use write::{Maps, effective_ids, maps_only, write_maps};
+
 /// The kernel's limit on lines in `uid_map`/`gid_map` (since Linux 4.15).
 pub const MAX_LINES: usize = 340;
 

@@ -1,0 +1,239 @@
+//! Writing a child's id maps: directly, or through the setuid helpers `newuidmap` and
+//! `newgidmap` for subordinate ids (`/etc/subuid`, `/etc/subgid`).
+
+use std::path::{Path, PathBuf};
+
+use super::{IdMap, IdRange, MapKind, Setgroups, write_id_map, write_setgroups};
+use crate::error::{Errno, Error, Op, Result, Target};
+use crate::kind::Kind;
+
+/// How an id map is written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum MapWriter {
+    /// Write `/proc/PID/uid_map` directly; if the kernel refuses (`EPERM`: the ids are not
+    /// the caller's own and it lacks `CAP_SETUID`) and `newuidmap`/`newgidmap` are
+    /// installed, use them.
+    #[default]
+    Auto,
+    /// Always write directly.
+    Direct,
+    /// Always use the setuid helpers `newuidmap`/`newgidmap`, which check the ranges against
+    /// `/etc/subuid` and `/etc/subgid`.
+    Helper,
+}
+
+/// The maps of a new user namespace and how to write them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Maps<'a> {
+    pub uid: Option<&'a IdMap>,
+    pub gid: Option<&'a IdMap>,
+    pub setgroups: Option<Setgroups>,
+    pub writer: MapWriter,
+}
+
+impl Maps<'_> {
+    /// Whether there is anything to write.
+    pub(crate) fn any(&self) -> bool {
+        self.uid.is_some() || self.gid.is_some() || self.setgroups.is_some()
+    }
+
+    /// Whether the kernel will refuse these maps for this caller whatever the child does:
+    /// `setgroups` allowed with a gid map written directly by an unprivileged caller
+    /// (user_namespaces(7): such a gid map needs `setgroups` denied first).
+    pub(crate) fn refused(&self) -> Option<&'static str> {
+        let (euid, egid) = effective_ids();
+        let direct_gid = self.gid.is_some_and(|m| match self.writer {
+            MapWriter::Direct => true,
+            MapWriter::Helper => false,
+            MapWriter::Auto => maps_only(m, egid) || helper_path(MapKind::Gid).is_none(),
+        });
+        (euid != 0 && direct_gid && self.setgroups == Some(Setgroups::Allow)).then_some(
+            "an unprivileged process can write a gid map only after denying setgroups \
+             (user_namespaces(7)); leave setgroups at deny, or map subordinate ids through \
+             newgidmap (map_subids / --map-auto)",
+        )
+    }
+}
+
+/// Writes setgroups, uid_map and gid_map for `pid`, directly or through the helpers.
+pub(crate) fn write_maps(pid: i32, maps: &Maps<'_>) -> Result<()> {
+    let (euid, egid) = effective_ids();
+    let privileged = euid == 0;
+    // Who writes each map, decided once: `None` directly, `Some(path)` the setuid helper.
+    let mut writers = Vec::with_capacity(2);
+    for (which, map, own) in [
+        (MapKind::Uid, maps.uid, euid),
+        (MapKind::Gid, maps.gid, egid),
+    ] {
+        let Some(map) = map else { continue };
+        let helper = match maps.writer {
+            MapWriter::Direct => None,
+            MapWriter::Helper => Some(helper_path(which).ok_or_else(|| helper_missing(which))?),
+            // Direct when the kernel will take it (privileged, or only one's own id), the
+            // helper otherwise (if there is none, the direct write's EPERM says what to do).
+            MapWriter::Auto if privileged || maps_only(map, own) => None,
+            MapWriter::Auto => helper_path(which),
+        };
+        writers.push((which, map, helper));
+    }
+    let setgroups = maps.setgroups.or_else(|| {
+        // An unprivileged direct gid map needs "deny" first.
+        let direct_gid = writers
+            .iter()
+            .any(|(which, _, helper)| *which == MapKind::Gid && helper.is_none());
+        (direct_gid && !privileged).then_some(Setgroups::Deny)
+    });
+    if let Some(value) = setgroups {
+        write_setgroups(pid, value)?;
+    }
+    for (which, map, helper) in writers {
+        match helper {
+            Some(path) => run_helper(pid, which, map, &path)?,
+            None => write_id_map(pid, which, map)?,
+        }
+    }
+    Ok(())
+}
+
+/// Whether `map` maps exactly one id, `outside`: what a process may write for itself.
+pub(crate) fn maps_only(map: &IdMap, outside: u32) -> bool {
+    matches!(map.ranges(), [r] if r.count == 1 && r.outside == outside)
+}
+
+fn helper_name(which: MapKind) -> &'static str {
+    match which {
+        MapKind::Uid => "newuidmap",
+        MapKind::Gid => "newgidmap",
+    }
+}
+
+fn helper_path(which: MapKind) -> Option<PathBuf> {
+    let name = helper_name(which);
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn helper_missing(which: MapKind) -> Error {
+    Error::NotFound {
+        op: Op::WriteIdMap,
+        kind: Some(Kind::User),
+        target: Target::Text(format!(
+            "{} (install the uidmap package to map subordinate ids)",
+            helper_name(which)
+        )),
+    }
+}
+
+/// Runs `newuidmap PID inside outside count…` (or newgidmap), checking its exit status and
+/// putting its stderr in the error.
+fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> {
+    let name = helper_name(which);
+    let mut c = std::process::Command::new(path);
+    c.arg(pid.to_string());
+    for r in map.ranges() {
+        c.args([
+            r.inside.to_string(),
+            r.outside.to_string(),
+            r.count.to_string(),
+        ]);
+    }
+    let out = c
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::from_io(Op::WriteIdMap, Target::Path(path.to_owned()), &e))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    Err(Error::PermissionDenied {
+        op: Op::WriteIdMap,
+        kind: Some(Kind::User),
+        target: Target::Text(format!(
+            "{name} {pid} {} failed ({}): {stderr}",
+            map.ranges()
+                .iter()
+                .map(|r| format!("{} {} {}", r.inside, r.outside, r.count))
+                .collect::<Vec<_>>()
+                .join(" "),
+            out.status
+        )),
+        errno: Errno::from_raw(1),
+        owner: None,
+    })
+}
+
+/// The first block of subordinate ids the caller (by effective uid, or its user name) owns in
+/// `/etc/subuid` ([`MapKind::Uid`]) or `/etc/subgid` ([`MapKind::Gid`]), as a range with
+/// `inside` 0 — what `unshare --map-users=auto` maps.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming the file, with the line to add, when the caller has no
+/// valid entry.
+///
+/// # References
+///  - [subuid(5)](https://man7.org/linux/man-pages/man5/subuid.5.html),
+///    [newuidmap(1)](https://man7.org/linux/man-pages/man1/newuidmap.1.html)
+pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
+    let file = match which {
+        MapKind::Uid => "/etc/subuid",
+        MapKind::Gid => "/etc/subgid",
+    };
+    // Both files are keyed by the user's name or uid (subgid too).
+    let euid = rustix::process::geteuid().as_raw();
+    let name = name_of(euid, "/etc/passwd");
+    let owner_id = euid.to_string();
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    for line in text.lines() {
+        let mut f = line.trim().split(':');
+        let (Some(owner), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if owner != owner_id && Some(owner) != name.as_deref() {
+            continue;
+        }
+        let (Ok(outside), Ok(count)) = (start.trim().parse::<u32>(), count.trim().parse::<u32>())
+        else {
+            continue;
+        };
+        let range = IdRange {
+            inside: 0,
+            outside,
+            count,
+        };
+        IdMap::from_ranges([range])?;
+        return Ok(range);
+    }
+    Err(Error::InvalidArgument {
+        op: Op::IdMap,
+        target: Target::Path(file.into()),
+        reason: format!(
+            "user {} (uid {owner_id}) has no subordinate ids in {file}; add a line such as \
+             `{}:100000:65536` (usermod --add-subuids/--add-subgids), or map only your own id \
+             (map_root / -r)",
+            name.as_deref().unwrap_or("?"),
+            name.as_deref().unwrap_or(owner_id.as_str()),
+        ),
+    })
+}
+
+/// The user name of `uid` from a passwd-format file.
+fn name_of(uid: u32, passwd: &str) -> Option<String> {
+    let text = std::fs::read_to_string(passwd).ok()?;
+    let uid = uid.to_string();
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _pw = f.next()?;
+        (f.next()? == uid).then(|| name.to_owned())
+    })
+}
+
+pub(crate) fn effective_ids() -> (u32, u32) {
+    (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    )
+}

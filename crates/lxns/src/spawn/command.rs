@@ -1,0 +1,545 @@
+//! [`Command`], the builder: what to run, with which streams, in which namespaces.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+
+use rustix::process::Signal;
+
+use super::child::{Child, Output};
+use super::report::io_error;
+use crate::error::{Error, Op, Result, Target};
+use crate::idmap::{IdMap, IdRange, MapKind, MapWriter, Setgroups, effective_ids, subordinate_ids};
+use crate::join::JoinPlan;
+use crate::kind::{Kind, KindSet};
+use crate::namespace::Namespace;
+use crate::process::Process;
+
+/// Where one of the child's standard streams comes from.
+#[derive(Debug)]
+pub struct Stdio(pub(super) StdioKind);
+
+#[derive(Debug)]
+pub(super) enum StdioKind {
+    Inherit,
+    Null,
+    Piped,
+    Fd(OwnedFd),
+}
+
+impl Stdio {
+    /// The child shares the caller's stream (the default for [`Command::spawn`] and
+    /// [`Command::status`]).
+    pub fn inherit() -> Stdio {
+        Stdio(StdioKind::Inherit)
+    }
+
+    /// `/dev/null`.
+    pub fn null() -> Stdio {
+        Stdio(StdioKind::Null)
+    }
+
+    /// A new pipe, whose other end is in [`Child::stdin`], [`Child::stdout`] or
+    /// [`Child::stderr`].
+    pub fn piped() -> Stdio {
+        Stdio(StdioKind::Piped)
+    }
+}
+
+impl From<OwnedFd> for Stdio {
+    /// Any open file descriptor (a file, a socket, one end of a pipe).
+    fn from(fd: OwnedFd) -> Stdio {
+        Stdio(StdioKind::Fd(fd))
+    }
+}
+
+impl From<File> for Stdio {
+    fn from(file: File) -> Stdio {
+        Stdio(StdioKind::Fd(file.into()))
+    }
+}
+
+/// Mount propagation applied recursively to `/` in a new mount namespace
+/// ([mount_namespaces(7)](https://man7.org/linux/man-pages/man7/mount_namespaces.7.html),
+/// "Shared subtrees").
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Propagation {
+    /// `MS_PRIVATE`: no mount events cross the namespace boundary (unshare(1)'s default,
+    /// and lxns's).
+    #[default]
+    Private,
+    /// `MS_SLAVE`: mounts from outside still appear inside, nothing leaks out.
+    Slave,
+    /// `MS_SHARED`.
+    Shared,
+    /// Leave the propagation as copied from the parent namespace. Mounts made inside may then
+    /// appear outside when `/` is shared.
+    Unchanged,
+}
+
+impl std::str::FromStr for Propagation {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Propagation> {
+        match s {
+            "private" => Ok(Propagation::Private),
+            "slave" => Ok(Propagation::Slave),
+            "shared" => Ok(Propagation::Shared),
+            "unchanged" => Ok(Propagation::Unchanged),
+            other => Err(Error::InvalidArgument {
+                op: Op::Parse,
+                target: Target::Text(other.to_owned()),
+                reason: "mount propagation is one of private, slave, shared, unchanged".into(),
+            }),
+        }
+    }
+}
+
+/// A time namespace's clock offsets, in seconds and nanoseconds.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct TimeOffsets {
+    pub(super) monotonic: Option<(i64, i64)>,
+    pub(super) boottime: Option<(i64, i64)>,
+}
+
+/// A program to run in new and/or existing namespaces, built like
+/// [`std::process::Command`].
+///
+/// Each setter returns `&mut Command` for chaining. A setter that needs a new namespace adds
+/// its kind (maps and `setgroups` add [`Kind::User`], hostname and domain name
+/// [`Kind::Uts`], clock offsets [`Kind::Time`], `/proc` and root
+/// [`Kind::Mnt`]), and says so. Nothing else is checked until [`spawn`](Command::spawn):
+/// combinations the kernel would refuse (the same kind both joined and created,
+/// `setgroups` allowed with an unprivileged direct gid map, a persisted kind not created)
+/// are reported there as [`Error::InvalidArgument`] before any process is created.
+///
+/// # Examples
+///
+/// A shell as pid 1 of new pid and mount namespaces with its own `/proc` (needs root, or add
+/// `Kind::User` and [`map_root`](Command::map_root)):
+///
+/// ```no_run
+/// use lxns::{Command, Kind, KindSet};
+/// let status = Command::new("sh")
+///     .args(["-c", "echo $$; ls /proc | grep -c '^[0-9]'"])
+///     .unshare(KindSet::from(Kind::Pid) | Kind::Mnt)
+///     .mount_proc()
+///     .status()?;
+/// assert!(status.success());
+/// # Ok::<(), lxns::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Command {
+    pub(super) program: OsString,
+    pub(super) args: Vec<OsString>,
+    pub(super) env_clear: bool,
+    pub(super) env: BTreeMap<OsString, Option<OsString>>,
+    pub(super) cwd: Option<PathBuf>,
+    pub(super) stdio: [Option<Stdio>; 3],
+    pub(super) unshare: KindSet,
+    pub(super) joins: JoinPlan,
+    pub(super) uid_map: Option<IdMap>,
+    pub(super) gid_map: Option<IdMap>,
+    pub(super) map_writer: MapWriter,
+    pub(super) setgroups: Option<Setgroups>,
+    pub(super) hostname: Option<OsString>,
+    pub(super) domainname: Option<OsString>,
+    pub(super) proc_mount: Option<PathBuf>,
+    pub(super) propagation: Propagation,
+    pub(super) root: Option<PathBuf>,
+    pub(super) time: TimeOffsets,
+    pub(super) parent_death: Option<Signal>,
+    pub(super) cgroup: Option<PathBuf>,
+    pub(super) persist: Vec<(Kind, PathBuf)>,
+    pub(super) error: Option<Error>,
+}
+
+impl Command {
+    /// A command running `program`, found in `$PATH` when it has no slash (the child's
+    /// `PATH` if [`env`](Command::env) sets one), with no arguments, the caller's
+    /// environment, working directory and standard streams, and no namespace changes.
+    pub fn new(program: impl AsRef<OsStr>) -> Command {
+        Command {
+            program: program.as_ref().to_owned(),
+            args: Vec::new(),
+            env_clear: false,
+            env: BTreeMap::new(),
+            cwd: None,
+            stdio: [None, None, None],
+            unshare: KindSet::EMPTY,
+            joins: JoinPlan::new(),
+            uid_map: None,
+            gid_map: None,
+            map_writer: MapWriter::Auto,
+            setgroups: None,
+            hostname: None,
+            domainname: None,
+            proc_mount: None,
+            propagation: Propagation::Private,
+            root: None,
+            time: TimeOffsets::default(),
+            parent_death: None,
+            cgroup: None,
+            persist: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Adds an argument.
+    pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(&mut self, args: I) -> &mut Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets an environment variable for the child.
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
+        self.env
+            .insert(key.as_ref().to_owned(), Some(value.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets several environment variables.
+    pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Command
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        for (k, v) in vars {
+            self.env(k, v);
+        }
+        self
+    }
+
+    /// Removes an environment variable from the child's environment.
+    pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Command {
+        self.env.insert(key.as_ref().to_owned(), None);
+        self
+    }
+
+    /// Starts the child with an empty environment (plus what [`env`](Command::env) adds).
+    pub fn env_clear(&mut self) -> &mut Command {
+        self.env_clear = true;
+        self.env.clear();
+        self
+    }
+
+    /// The child's working directory, resolved inside its namespaces and after
+    /// [`root`](Command::root) (default: the caller's, or `/` with a new root).
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.cwd = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// The child's standard input.
+    pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdio[0] = Some(cfg.into());
+        self
+    }
+
+    /// The child's standard output.
+    pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdio[1] = Some(cfg.into());
+        self
+    }
+
+    /// The child's standard error.
+    pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdio[2] = Some(cfg.into());
+        self
+    }
+
+    /// Creates new namespaces of these kinds for the child (`CLONE_NEW*`). With
+    /// [`Kind::User`], the other new namespaces are owned by the new user namespace, so an
+    /// unprivileged caller can create them all.
+    pub fn unshare(&mut self, kinds: impl Into<KindSet>) -> &mut Command {
+        self.unshare = self.unshare | kinds.into();
+        self
+    }
+
+    /// Joins an existing namespace (before any new ones are created, which are then nested
+    /// in or owned by the joined ones). Joining a pid namespace makes the program a member
+    /// of it, as nsenter(1) does with a fork. The joins follow lxns's one join rule
+    /// ([`JoinPlan`]): a namespace the caller is already in is left out when the command is
+    /// spawned (re-entering one's own user namespace is an error to the kernel), mount and
+    /// user come last, and `EPERM` is retried after the others.
+    ///
+    /// # Errors
+    /// An `fd` that cannot be duplicated is reported by [`spawn`](Command::spawn).
+    ///
+    /// # References
+    ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
+    pub fn join(&mut self, ns: &Namespace) -> &mut Command {
+        match ns.try_clone() {
+            Ok(ns) => {
+                self.joins.namespace(ns);
+            }
+            Err(e) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// Joins the namespaces of `kinds` of a running process, atomically through its pidfd
+    /// (`setns(pidfd, flags)`). Kinds the caller already shares with the process are left
+    /// out when the command is spawned (by the rule of [`JoinPlan`]).
+    ///
+    /// # Errors
+    /// A pidfd that cannot be duplicated is reported by [`spawn`](Command::spawn).
+    pub fn join_process(&mut self, process: &Process, kinds: impl Into<KindSet>) -> &mut Command {
+        // The same pidfd, duplicated: never a second lookup by pid, which could be reused.
+        let dup = process
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| io_error(Op::OpenProcess, Target::Pid(process.pid()), &e))
+            .and_then(Process::from_pidfd);
+        match dup {
+            Ok(p) => {
+                self.joins.process(p, kinds);
+            }
+            Err(e) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// The uid map of the new user namespace (adds [`Kind::User`]). See [`MapWriter`] for
+    /// who writes it.
+    pub fn uid_map(&mut self, map: IdMap) -> &mut Command {
+        self.unshare.insert(Kind::User);
+        self.uid_map = Some(map);
+        self
+    }
+
+    /// The gid map of the new user namespace (adds [`Kind::User`]).
+    ///
+    /// An unprivileged caller's direct gid map needs `setgroups` denied (the default here);
+    /// [`setgroups`](Command::setgroups)`(Allow)` with such a map is refused before any
+    /// process exists.
+    pub fn gid_map(&mut self, map: IdMap) -> &mut Command {
+        self.unshare.insert(Kind::User);
+        self.gid_map = Some(map);
+        self
+    }
+
+    /// Who writes the maps (default [`MapWriter::Auto`]).
+    pub fn map_writer(&mut self, writer: MapWriter) -> &mut Command {
+        self.map_writer = writer;
+        self
+    }
+
+    /// Maps the caller's effective uid and gid to root in a new user namespace (adds
+    /// [`Kind::User`]) and denies `setgroups`, like `unshare -r`.
+    pub fn map_root(&mut self) -> &mut Command {
+        self.map_user_as(0, 0)
+    }
+
+    /// Maps the caller's effective uid and gid to themselves in a new user namespace (adds
+    /// [`Kind::User`]), like `unshare -c`.
+    pub fn map_current_user(&mut self) -> &mut Command {
+        let (uid, gid) = effective_ids();
+        self.map_user_as(uid, gid)
+    }
+
+    /// Maps the caller's effective uid and gid to `uid` and `gid` inside a new user
+    /// namespace, denying `setgroups` (`unshare --map-user=UID --map-group=GID`).
+    pub fn map_user_as(&mut self, uid: u32, gid: u32) -> &mut Command {
+        let (euid, egid) = effective_ids();
+        self.unshare = self.unshare | Kind::User;
+        self.uid_map = Some(IdMap::single(uid, euid));
+        self.gid_map = Some(IdMap::single(gid, egid));
+        self.setgroups.get_or_insert(Setgroups::Deny);
+        self
+    }
+
+    /// Maps the first block of subordinate ids the caller owns in `/etc/subuid` and
+    /// `/etc/subgid` to ids from 0 in a new user namespace (adds [`Kind::User`]), through
+    /// `newuidmap`/`newgidmap` — the way to get a full 65536-id namespace without
+    /// privilege (`unshare --map-auto`).
+    ///
+    /// # Errors
+    /// [`spawn`](Command::spawn) fails with [`Error::InvalidArgument`], naming the file and the
+    /// line to add, when the caller has no entry in either file; and with
+    /// [`Error::PermissionDenied`] carrying the helper's stderr when `newuidmap`/`newgidmap`
+    /// refuse the ranges.
+    pub fn map_subids(&mut self) -> &mut Command {
+        self.unshare = self.unshare | Kind::User;
+        match (subordinate_ids(MapKind::Uid), subordinate_ids(MapKind::Gid)) {
+            (Ok(u), Ok(g)) => {
+                self.uid_map = Some(IdMap::single_range(IdRange { inside: 0, ..u }));
+                self.gid_map = Some(IdMap::single_range(IdRange { inside: 0, ..g }));
+                self.map_writer = MapWriter::Helper;
+            }
+            (Err(e), _) | (_, Err(e)) => self.error = self.error.take().or(Some(e)),
+        }
+        self
+    }
+
+    /// `allow` or `deny` for `setgroups(2)` in the new user namespace. `deny` is written
+    /// before `gid_map` (the kernel requires it for an unprivileged gid map). Default:
+    /// `deny` with [`map_root`](Command::map_root) and friends, and for an unprivileged
+    /// direct gid map; otherwise left as the kernel sets it. Adds [`Kind::User`].
+    pub fn setgroups(&mut self, value: Setgroups) -> &mut Command {
+        self.unshare.insert(Kind::User);
+        self.setgroups = Some(value);
+        self
+    }
+
+    /// The hostname in the child's new UTS namespace (adds [`Kind::Uts`]: lxns never changes
+    /// the caller's own).
+    pub fn hostname(&mut self, name: impl AsRef<OsStr>) -> &mut Command {
+        self.unshare.insert(Kind::Uts);
+        self.hostname = Some(name.as_ref().to_owned());
+        self
+    }
+
+    /// The NIS domain name in the child's new UTS namespace (adds [`Kind::Uts`]).
+    pub fn domainname(&mut self, name: impl AsRef<OsStr>) -> &mut Command {
+        self.unshare.insert(Kind::Uts);
+        self.domainname = Some(name.as_ref().to_owned());
+        self
+    }
+
+    /// Mounts a fresh proc on `/proc` just before running the program (after
+    /// [`root`](Command::root)); adds [`Kind::Mnt`]. With a new pid namespace, `ps` then sees
+    /// only the child's processes.
+    pub fn mount_proc(&mut self) -> &mut Command {
+        self.mount_proc_at("/proc")
+    }
+
+    /// As [`mount_proc`](Command::mount_proc), at another mount point.
+    pub fn mount_proc_at(&mut self, target: impl AsRef<Path>) -> &mut Command {
+        self.unshare = self.unshare | Kind::Mnt;
+        self.proc_mount = Some(target.as_ref().to_owned());
+        self
+    }
+
+    /// Propagation of `/` in a new mount namespace (default [`Propagation::Private`]).
+    pub fn propagation(&mut self, propagation: Propagation) -> &mut Command {
+        self.propagation = propagation;
+        self
+    }
+
+    /// Makes `dir` the child's root with `pivot_root(2)` (adds [`Kind::Mnt`]): `dir` is
+    /// bind-mounted onto itself, pivoted with the `"."`/`"."` method and the old root is
+    /// detached, so nothing of the caller's tree stays reachable.
+    pub fn root(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.unshare = self.unshare | Kind::Mnt;
+        self.root = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// Offset of `CLOCK_MONOTONIC` in a new time namespace (adds [`Kind::Time`]).
+    pub fn monotonic_offset(&mut self, secs: i64, nanos: i64) -> &mut Command {
+        self.unshare.insert(Kind::Time);
+        self.time.monotonic = Some((secs, nanos));
+        self
+    }
+
+    /// Offset of `CLOCK_BOOTTIME` in a new time namespace (adds [`Kind::Time`]).
+    pub fn boottime_offset(&mut self, secs: i64, nanos: i64) -> &mut Command {
+        self.unshare.insert(Kind::Time);
+        self.time.boottime = Some((secs, nanos));
+        self
+    }
+
+    /// Sends `signal` to the child when the thread that spawned it exits
+    /// (`PR_SET_PDEATHSIG`). Note: the kernel ties this to the spawning *thread*, so spawn
+    /// from a thread that lives as long as the child should.
+    pub fn kill_on_parent_death(&mut self, signal: Signal) -> &mut Command {
+        self.parent_death = Some(signal);
+        self
+    }
+
+    /// Starts the child in this cgroup v2 directory (`CLONE_INTO_CGROUP`), atomically: no
+    /// instant of its life is spent elsewhere.
+    pub fn cgroup(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.cgroup = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// Bind-mounts the new `kind` namespace onto `path` (a file created for it) before the
+    /// program runs, so it outlives the program — `unshare --net=FILE`. Remove it with
+    /// [`unpersist`](crate::unpersist). `kind` must be among the new kinds; a new time
+    /// namespace with clock offsets cannot be persisted (it is made after the clone). For a
+    /// mount namespace, `path` must be on a private mount (see
+    /// [`Namespace::persist`](crate::Namespace::persist)). If the spawn fails, what was
+    /// persisted is removed again.
+    pub fn persist_namespace(&mut self, kind: Kind, path: impl AsRef<Path>) -> &mut Command {
+        self.persist.push((kind, path.as_ref().to_owned()));
+        self
+    }
+
+    /// The program.
+    pub fn get_program(&self) -> &OsStr {
+        &self.program
+    }
+
+    /// Starts the child and returns it once the program is running (`execve` succeeded).
+    ///
+    /// # Errors
+    ///  - [`Error::InvalidArgument`] for an inconsistent command (see [`Command`]), a NUL
+    ///    byte in a string, or an invalid map; nothing was started.
+    ///  - [`Error::NotFound`] (`Op::Spawn(SpawnStep::Exec)`) when the program does not
+    ///    exist; [`Error::PermissionDenied`] when it cannot be executed.
+    ///  - [`Error::PermissionDenied`] when creating or joining a namespace or writing a map
+    ///    needs privilege the caller lacks (the hint says which); [`Error::LimitReached`] at
+    ///    a `max_*_namespaces` limit; [`Error::Unsupported`] for a kind this kernel lacks.
+    ///  - Any other failed step as [`Error::Os`] with `Op::Spawn(step)`, for example
+    ///    `PivotRoot` when the new root is on a shared mount.
+    ///
+    /// When an error is returned the child, if one was created, has been killed and reaped.
+    ///
+    /// # References
+    ///  - [clone3(2)](https://man7.org/linux/man-pages/man2/clone3.2.html)
+    pub fn spawn(&mut self) -> Result<Child> {
+        super::parent::spawn(self)
+    }
+
+    /// Runs the program to completion with inherited streams and returns its status.
+    ///
+    /// # Errors
+    /// As for [`spawn`](Command::spawn), and [`Error::Os`] if waiting fails.
+    pub fn status(&mut self) -> Result<ExitStatus> {
+        super::parent::spawn(self)?.wait()
+    }
+
+    /// Runs the program to completion, collecting its standard output and error (standard
+    /// input is `/dev/null` unless set).
+    ///
+    /// # Errors
+    /// As for [`status`](Command::status), and [`Error::Os`] if reading the pipes fails.
+    pub fn output(&mut self) -> Result<Output> {
+        let defaults = [
+            self.stdio[0].is_none(),
+            self.stdio[1].is_none(),
+            self.stdio[2].is_none(),
+        ];
+        if defaults[0] {
+            self.stdio[0] = Some(Stdio::null());
+        }
+        for (slot, default) in self.stdio.iter_mut().zip(defaults).skip(1) {
+            if default {
+                *slot = Some(Stdio::piped());
+            }
+        }
+        let result = super::parent::spawn(self);
+        for (slot, default) in self.stdio.iter_mut().zip(defaults) {
+            if default {
+                *slot = None;
+            }
+        }
+        result?.wait_with_output()
+    }
+}

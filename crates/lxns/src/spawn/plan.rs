@@ -1,0 +1,419 @@
+//! The plan of a spawn: the command validated, and everything the child will need
+//! allocated or opened *before* the clone (the child may not allocate).
+
+use std::collections::BTreeMap;
+use std::ffi::{CStr, CString, OsStr, OsString, c_char};
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno as RErrno;
+use rustix::mount::MountPropagationFlags;
+use rustix::pipe::PipeFlags;
+use rustix::process::PidfdFlags;
+
+use super::SpawnStep;
+use super::command::{Command, Propagation, StdioKind, TimeOffsets};
+use super::report::{cstring, invalid, io_error};
+use crate::error::{Error, Op, Result, Target};
+use crate::idmap::Maps;
+use crate::kind::Kind;
+use crate::sys::spawn::{self as sys, CloneApi, SigMask};
+
+/// Everything a child's plan points into, kept alive in the parent until the child has
+/// exec'd.
+#[derive(Debug)]
+pub(super) struct Prepared {
+    pub api: CloneApi,
+    exec_paths: Vec<CString>,
+    argv: Vec<CString>,
+    envp: Vec<CString>,
+    hostname: Option<Vec<u8>>,
+    domainname: Option<Vec<u8>>,
+    root: Option<CString>,
+    proc_mount: Option<CString>,
+    cwd: Option<CString>,
+    propagation: Option<MountPropagationFlags>,
+    time_offsets: Option<Vec<u8>>,
+    /// The cgroup directory (`CLONE_INTO_CGROUP`), with [`CloneApi::Clone3`].
+    pub cgroup: Option<OwnedFd>,
+    /// Its `cgroup.procs`, for the parent to write the child's pid into, with
+    /// [`CloneApi::Clone`].
+    pub cgroup_procs: Option<File>,
+    pub parent_pidfd: Option<OwnedFd>,
+    /// Child-side stdio fds, and the caller's ends of piped ones.
+    pub child_stdio: [Option<OwnedFd>; 3],
+    pub parent_stdio: [Option<OwnedFd>; 3],
+}
+
+/// The argument and environment vectors of a [`Prepared`], as the child reads them.
+pub(super) struct Vectors<'a> {
+    exec_paths: Vec<&'a CStr>,
+    argv: Vec<*const c_char>,
+    envp: Vec<*const c_char>,
+}
+
+impl Prepared {
+    /// Candidate paths, and null-terminated argv and envp pointing into `self`.
+    pub fn vectors(&self) -> Vectors<'_> {
+        let null_terminated = |v: &[CString]| {
+            v.iter()
+                .map(|a| a.as_ptr())
+                .chain([std::ptr::null()])
+                .collect()
+        };
+        Vectors {
+            exec_paths: self.exec_paths.iter().map(CString::as_c_str).collect(),
+            argv: null_terminated(&self.argv),
+            envp: null_terminated(&self.envp),
+        }
+    }
+
+    /// The set-up steps the child (or the process itself, in place) runs before `execve`.
+    pub fn setup<'a>(&'a self, v: &'a Vectors<'a>, exec_mask: SigMask) -> sys::Setup<'a> {
+        let fd = |i: usize| {
+            self.child_stdio
+                .get(i)
+                .and_then(|f| f.as_ref().map(AsFd::as_fd))
+        };
+        sys::Setup {
+            time_offsets: self.time_offsets.as_deref(),
+            hostname: self.hostname.as_deref(),
+            domainname: self.domainname.as_deref(),
+            propagation: self.propagation,
+            root: self.root.as_deref(),
+            proc_mount: self.proc_mount.as_deref(),
+            cwd: self.cwd.as_deref(),
+            stdio: [fd(0), fd(1), fd(2)],
+            exec_paths: &v.exec_paths,
+            argv: &v.argv,
+            envp: &v.envp,
+            exec_mask,
+        }
+    }
+}
+
+/// The id maps of `cmd`.
+pub(super) fn maps(cmd: &Command) -> Maps<'_> {
+    Maps {
+        uid: cmd.uid_map.as_ref(),
+        gid: cmd.gid_map.as_ref(),
+        setgroups: cmd.setgroups,
+        writer: cmd.map_writer,
+    }
+}
+
+/// Validates `cmd` and prepares everything its child needs, for processes created with
+/// `api`. Nothing is started.
+pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
+    if let Some(e) = cmd.error.take() {
+        return Err(e);
+    }
+    check_kinds(cmd)?;
+    check_maps(cmd)?;
+    check_persist(cmd, api)?;
+    let (argv, envp, exec_paths) = vectors(cmd)?;
+    check_root(cmd.root.as_deref())?;
+    let path_c = |p: &Option<PathBuf>, what: &str| -> Result<Option<CString>> {
+        p.as_ref()
+            .map(|p| cstring(p.as_os_str().as_bytes(), what))
+            .transpose()
+    };
+    let (cgroup, cgroup_procs) = open_cgroup(cmd.cgroup.as_deref(), api)?;
+    let parent_pidfd = cmd
+        .parent_death
+        .map(|_| {
+            rustix::process::pidfd_open(rustix::process::getpid(), PidfdFlags::empty())
+                .map_err(|e| Error::os(Op::OpenProcess, None, Target::None, e.into()))
+        })
+        .transpose()?;
+    let (child_stdio, parent_stdio) = stdio(cmd)?;
+    // clone(2) cannot create a time namespace: the child makes it itself.
+    let own_time = api == CloneApi::Clone && cmd.unshare.contains(Kind::Time);
+    Ok(Prepared {
+        api,
+        exec_paths,
+        argv,
+        envp,
+        hostname: cmd.hostname.as_ref().map(|s| s.as_bytes().to_vec()),
+        domainname: cmd.domainname.as_ref().map(|s| s.as_bytes().to_vec()),
+        root: path_c(&cmd.root, "the root directory")?,
+        proc_mount: path_c(&cmd.proc_mount, "the proc mount point")?,
+        cwd: path_c(&cmd.cwd, "the working directory")?,
+        propagation: propagation_flags(cmd),
+        time_offsets: time_text(cmd.time).or_else(|| own_time.then(Vec::new)),
+        cgroup,
+        cgroup_procs,
+        parent_pidfd,
+        child_stdio,
+        parent_stdio,
+    })
+}
+
+/// The same kind both joined and created (pid excepted: joining one and creating a nested
+/// one is how `unshare -p` inside a container works), and the joins' count.
+fn check_kinds(cmd: &Command) -> Result<()> {
+    let joined = cmd.joins.kinds();
+    for kind in cmd.unshare.iter() {
+        if joined.contains(kind) && kind != Kind::Pid {
+            return Err(invalid(format!(
+                "the {kind} namespace is both joined and created; choose one"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Maps that are empty, invalid, or that the kernel will refuse for this caller.
+fn check_maps(cmd: &Command) -> Result<()> {
+    for (map, what) in [(&cmd.uid_map, "uid map"), (&cmd.gid_map, "gid map")] {
+        if let Some(m) = map {
+            if m.is_empty() {
+                return Err(invalid(format!("the {what} is empty")));
+            }
+            m.validate()?;
+        }
+    }
+    if let Some(why) = maps(cmd).refused() {
+        return Err(Error::InvalidArgument {
+            op: Op::Spawn(SpawnStep::Maps),
+            target: Target::None,
+            reason: why.into(),
+        });
+    }
+    Ok(())
+}
+
+/// Persisted kinds must be created, before the program runs.
+fn check_persist(cmd: &Command, api: CloneApi) -> Result<()> {
+    for (kind, path) in &cmd.persist {
+        let refuse = |reason: String| Error::InvalidArgument {
+            op: Op::Persist,
+            target: Target::Path(path.clone()),
+            reason,
+        };
+        if !cmd.unshare.contains(*kind) {
+            return Err(refuse(format!(
+                "only a new namespace can be persisted: add Kind::{kind:?}"
+            )));
+        }
+        if *kind == Kind::Time && cmd.time != TimeOffsets::default() {
+            return Err(refuse(
+                "a time namespace with clock offsets is created after the clone and cannot \
+                 be persisted before the program runs"
+                    .into(),
+            ));
+        }
+        if *kind == Kind::Time && api == CloneApi::Clone {
+            return Err(refuse(
+                "clone3 is blocked here (a seccomp filter answers ENOSYS or EPERM), and \
+                 without it a new time namespace is made by the child after the clone, too \
+                 late to persist; persist it from a process that may use clone3"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+type Vecs = (Vec<CString>, Vec<CString>, Vec<CString>);
+
+/// argv, envp and the candidate paths (`$PATH` entries for a program without a slash).
+fn vectors(cmd: &Command) -> Result<Vecs> {
+    let program = cmd.program.as_bytes();
+    if program.is_empty() {
+        return Err(Error::NotFound {
+            op: Op::Spawn(SpawnStep::Exec),
+            kind: None,
+            target: Target::Path(PathBuf::new()),
+        });
+    }
+    let mut argv = Vec::with_capacity(cmd.args.len() + 1);
+    argv.push(cstring(program, "the program name")?);
+    for a in &cmd.args {
+        argv.push(cstring(a.as_bytes(), "an argument")?);
+    }
+    let env = environment(cmd);
+    let mut envp = Vec::with_capacity(env.len());
+    for (k, v) in &env {
+        if k.as_bytes().contains(&b'=') || k.is_empty() {
+            return Err(invalid(format!(
+                "environment variable name {k:?} is empty or contains '='"
+            )));
+        }
+        let mut kv = k.clone().into_vec();
+        kv.push(b'=');
+        kv.extend_from_slice(v.as_bytes());
+        envp.push(cstring(&kv, "an environment variable")?);
+    }
+    let exec_paths = candidates(
+        program,
+        env.get(OsStr::new("PATH")).map(OsString::as_os_str),
+    )?;
+    Ok((argv, envp, exec_paths))
+}
+
+/// The child's environment: the caller's (unless cleared) with the command's changes.
+fn environment(cmd: &Command) -> BTreeMap<OsString, OsString> {
+    let mut env: BTreeMap<OsString, OsString> = if cmd.env_clear {
+        BTreeMap::new()
+    } else {
+        std::env::vars_os().collect()
+    };
+    for (k, v) in &cmd.env {
+        match v {
+            Some(v) => env.insert(k.clone(), v.clone()),
+            None => env.remove(k),
+        };
+    }
+    env
+}
+
+/// The paths `execvp` would try for `program`.
+fn candidates(program: &[u8], path: Option<&OsStr>) -> Result<Vec<CString>> {
+    if program.contains(&b'/') {
+        return Ok(vec![cstring(program, "the program name")?]);
+    }
+    let path = path.map_or(&b"/usr/local/bin:/usr/bin:/bin"[..], OsStr::as_bytes);
+    path.split(|b| *b == b':')
+        .map(|dir| {
+            let mut full = if dir.is_empty() {
+                b".".to_vec()
+            } else {
+                dir.to_vec()
+            };
+            full.push(b'/');
+            full.extend_from_slice(program);
+            cstring(&full, "a PATH entry")
+        })
+        .collect()
+}
+
+/// A new root must be an existing directory.
+fn check_root(root: Option<&Path>) -> Result<()> {
+    let Some(root) = root else { return Ok(()) };
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::InvalidArgument {
+            op: Op::Spawn(SpawnStep::Prepare),
+            target: Target::Path(root.to_owned()),
+            reason: "the new root is not a directory".into(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
+            op: Op::Spawn(SpawnStep::RootBind),
+            kind: Some(Kind::Mnt),
+            target: Target::Path(root.to_owned()),
+        }),
+        Err(_) => Ok(()),
+    }
+}
+
+/// The `timens_offsets` text for the clock offsets, if any.
+fn time_text(time: TimeOffsets) -> Option<Vec<u8>> {
+    (time != TimeOffsets::default()).then(|| {
+        let mut text = String::new();
+        if let Some((s, n)) = time.monotonic {
+            text.push_str(&format!("monotonic {s} {n}\n"));
+        }
+        if let Some((s, n)) = time.boottime {
+            text.push_str(&format!("boottime {s} {n}\n"));
+        }
+        text.into_bytes()
+    })
+}
+
+/// The cgroup: its directory for `CLONE_INTO_CGROUP`, or (without clone3) its
+/// `cgroup.procs` for the parent to write.
+fn open_cgroup(dir: Option<&Path>, api: CloneApi) -> Result<(Option<OwnedFd>, Option<File>)> {
+    let Some(dir) = dir else {
+        return Ok((None, None));
+    };
+    let error = |e: RErrno, path: &Path| match e {
+        RErrno::NOENT => Error::NotFound {
+            op: Op::Spawn(SpawnStep::Prepare),
+            kind: Some(Kind::Cgroup),
+            target: Target::Path(path.to_owned()),
+        },
+        e => Error::os(
+            Op::Spawn(SpawnStep::Prepare),
+            Some(Kind::Cgroup),
+            Target::Path(path.to_owned()),
+            e.into(),
+        ),
+    };
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| error(e, dir))?;
+    if api == CloneApi::Clone3 {
+        return Ok((Some(fd), None));
+    }
+    let procs = rustix::fs::openat(
+        fd,
+        "cgroup.procs",
+        OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| error(e, &dir.join("cgroup.procs")))?;
+    Ok((None, Some(File::from(procs))))
+}
+
+type StdioFds = ([Option<OwnedFd>; 3], [Option<OwnedFd>; 3]);
+
+/// The child's standard streams, and the caller's ends of piped ones.
+fn stdio(cmd: &mut Command) -> Result<StdioFds> {
+    let mut child: [Option<OwnedFd>; 3] = [None, None, None];
+    let mut parent: [Option<OwnedFd>; 3] = [None, None, None];
+    let pipe_err = |e: RErrno| Error::os(Op::Spawn(SpawnStep::Stdio), None, Target::None, e.into());
+    for (i, ((cfg, c), p)) in cmd
+        .stdio
+        .iter_mut()
+        .zip(child.iter_mut())
+        .zip(parent.iter_mut())
+        .enumerate()
+    {
+        let Some(cfg) = cfg else { continue };
+        match &mut cfg.0 {
+            StdioKind::Inherit => {}
+            StdioKind::Null => {
+                *c = Some(
+                    rustix::fs::open(c"/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
+                        .map_err(pipe_err)?,
+                );
+            }
+            StdioKind::Piped => {
+                let (r, w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(pipe_err)?;
+                let (ours, theirs) = if i == 0 { (w, r) } else { (r, w) };
+                *c = Some(theirs);
+                *p = Some(ours);
+            }
+            StdioKind::Fd(fd) => {
+                *c = Some(fd.try_clone().map_err(|e| {
+                    io_error(Op::Spawn(SpawnStep::Stdio), Target::Fd(fd.as_raw_fd()), &e)
+                })?);
+            }
+        }
+    }
+    Ok((child, parent))
+}
+
+/// The propagation to apply to `/`: only in a new mount namespace.
+pub(super) fn propagation_flags(cmd: &Command) -> Option<MountPropagationFlags> {
+    match cmd.propagation {
+        _ if !cmd.unshare.contains(Kind::Mnt) => None,
+        Propagation::Private => Some(MountPropagationFlags::PRIVATE),
+        Propagation::Slave => Some(MountPropagationFlags::DOWNSTREAM),
+        Propagation::Shared => Some(MountPropagationFlags::SHARED),
+        Propagation::Unchanged => None,
+    }
+}
+
+/// The kinds a command creates that need the child to wait for its parent: a user namespace
+/// with maps, persisted namespaces, a cgroup placed by the parent.
+pub(super) fn needs_go(cmd: &Command, prep: &Prepared) -> bool {
+    maps(cmd).any() || !cmd.persist.is_empty() || prep.cgroup_procs.is_some()
+}

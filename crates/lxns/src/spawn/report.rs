@@ -1,0 +1,121 @@
+//! Errors of a spawn: the typed error for each failed step, named by its input.
+
+use std::ffi::CString;
+use std::path::PathBuf;
+
+use rustix::io::Errno as RErrno;
+
+use super::SpawnStep;
+use super::command::Command;
+use crate::error::{Error, Op, Result, Target};
+use crate::join::Step;
+use crate::kind::{Kind, KindSet};
+use crate::sys::spawn::Report;
+
+/// An [`Error::InvalidArgument`] of the preparation: nothing was started.
+pub(super) fn invalid(reason: impl Into<String>) -> Error {
+    Error::InvalidArgument {
+        op: Op::Spawn(SpawnStep::Prepare),
+        target: Target::None,
+        reason: reason.into(),
+    }
+}
+
+/// `bytes` as a C string, or an error naming `what` when it holds a NUL byte.
+pub(super) fn cstring(bytes: &[u8], what: &str) -> Result<CString> {
+    CString::new(bytes).map_err(|_| invalid(format!("{what} contains a NUL byte")))
+}
+
+pub(super) fn io_error(op: Op, target: Target, e: &std::io::Error) -> Error {
+    Error::from_io(op, target, e)
+}
+
+/// The typed error for a failed clone. `ENOSYS` or `EPERM` with no namespace to blame is a
+/// seccomp filter refusing both `clone3(2)` and `clone(2)` with `CLONE_PIDFD`.
+pub(super) fn clone_error(e: RErrno, kinds: KindSet) -> Error {
+    let op = Op::Spawn(SpawnStep::Clone);
+    match e {
+        RErrno::NOSYS => Error::Unsupported {
+            op,
+            kind: None,
+            what: "clone3 and clone with CLONE_PIDFD (Linux 5.2+; or a seccomp filter blocks \
+                   them: run where the seccomp profile allows clone3 or clone)"
+                .into(),
+            errno: Some(e.into()),
+        },
+        e => crate::enter::creation_error(op, e, kinds, Target::None),
+    }
+}
+
+/// The typed error for a report from the child.
+pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i32) -> Error {
+    let op = Op::Spawn(r.step);
+    let errno = r.errno;
+    let path_of = |p: &Option<PathBuf>| Target::Path(p.clone().unwrap_or_default());
+    match r.step {
+        SpawnStep::Exec => {
+            let target = Target::Path(PathBuf::from(&cmd.program));
+            match errno {
+                RErrno::NOENT | RErrno::NOTDIR => Error::NotFound {
+                    op,
+                    kind: None,
+                    target,
+                },
+                RErrno::ACCESS | RErrno::PERM => Error::PermissionDenied {
+                    op,
+                    kind: None,
+                    target,
+                    errno: errno.into(),
+                    owner: None,
+                },
+                e => Error::os(op, None, target, e.into()),
+            }
+        }
+        SpawnStep::Join => match usize::try_from(r.index).ok().and_then(|i| joins.get(i)) {
+            Some(step) => crate::join::step_error(step, errno),
+            None => Error::os(op, None, Target::Pid(pid), errno.into()),
+        },
+        SpawnStep::Clone => clone_error(errno, cmd.unshare),
+        SpawnStep::RootBind
+        | SpawnStep::RootChdir
+        | SpawnStep::PivotRoot
+        | SpawnStep::DetachOldRoot => {
+            let target = path_of(&cmd.root);
+            match errno {
+                RErrno::NOENT => Error::NotFound {
+                    op,
+                    kind: Some(Kind::Mnt),
+                    target,
+                },
+                e => Error::os(op, Some(Kind::Mnt), target, e.into()),
+            }
+        }
+        SpawnStep::MountProc => {
+            Error::os(op, Some(Kind::Mnt), path_of(&cmd.proc_mount), errno.into())
+        }
+        SpawnStep::Cwd => match errno {
+            RErrno::NOENT => Error::NotFound {
+                op,
+                kind: None,
+                target: path_of(&cmd.cwd),
+            },
+            e => Error::os(op, None, path_of(&cmd.cwd), e.into()),
+        },
+        SpawnStep::Hostname | SpawnStep::Domainname => {
+            Error::os(op, Some(Kind::Uts), Target::Pid(pid), errno.into())
+        }
+        SpawnStep::TimeNamespace | SpawnStep::TimeOffsets | SpawnStep::TimeEnter => {
+            Error::os(op, Some(Kind::Time), Target::Pid(pid), errno.into())
+        }
+        SpawnStep::Cgroup | SpawnStep::CgroupNamespace => Error::os(
+            op,
+            Some(Kind::Cgroup),
+            Target::Path(cmd.cgroup.clone().unwrap_or_default()),
+            errno.into(),
+        ),
+        SpawnStep::Propagation => {
+            Error::os(op, Some(Kind::Mnt), Target::Path("/".into()), errno.into())
+        }
+        _ => Error::os(op, None, Target::Pid(pid), errno.into()),
+    }
+}
