@@ -14,7 +14,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsFd;
 use std::process::{Command, Output, Stdio};
 
-use common::{ChildGuard, NOBODY, TempDir, as_nobody, have_tool, run_ok, serial, unique_name};
+use common::{
+    ChildGuard, NOBODY, SyscallFilter, TempDir, as_nobody, have_tool, run_ok, serial, unique_name,
+};
 
 fn lxns_run(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lxns"));
@@ -671,4 +673,36 @@ fn namespaces_persist_with_file_options_and_an_existing_file_is_left_alone() {
         lxns::Namespace::open_as(file("net"), lxns::Kind::Net).unwrap(),
         net
     );
+}
+
+/// Container seccomp profiles make `clone3` fail with `ENOSYS` (Docker, Podman) or `EPERM`
+/// so that glibc falls back to `clone`: lxns must too, as root and unprivileged.
+#[test]
+fn runs_where_clone3_is_blocked_by_seccomp() {
+    require_root!();
+    for errno in [libc::ENOSYS, libc::EPERM] {
+        let filter = SyscallFilter::clone3(errno);
+        for nobody in [false, true] {
+            let mut c = lxns_run(&["-Urn", "-f", "--", "id", "-u"]);
+            if nobody {
+                as_nobody(&mut c);
+            }
+            filter.apply_to(&mut c);
+            assert_eq!(stdout(&mut c).trim(), "0", "errno {errno}, nobody {nobody}");
+        }
+        let mut c = lxns_run(&[
+            "-p",
+            "-f",
+            "--mount-proc",
+            "--",
+            "ps",
+            "-e",
+            "-o",
+            "pid=,comm=",
+        ]);
+        filter.apply_to(&mut c);
+        let text = stdout(&mut c);
+        let procs: Vec<&str> = text.lines().map(str::trim).collect();
+        assert_eq!(procs, ["1 ps"], "errno {errno}: only ps, as pid 1");
+    }
 }

@@ -17,7 +17,7 @@ use lxns::{
     Child, Command, Error, IdMap, Kind, KindSet, MapWriter, Namespace, Op, SpawnStep, Stdio,
 };
 
-use common::{TempDir, ns_link, unique_name};
+use common::{CgroupDir, SyscallFilter, TempDir, ns_link, unique_name};
 
 /// A `sh` that says `ready` and then blocks reading stdin, in `kinds` (new).
 fn holder(kinds: KindSet) -> Child {
@@ -402,4 +402,67 @@ fn exec_in_place_refuses_what_needs_a_child_and_changes_nothing() {
     }
     assert_eq!(ns_link("/proc/thread-self/ns/net"), before, "nothing moved");
     assert!(Command::new("true").unshare(Kind::Uts).can_exec_in_place());
+}
+
+/// What `clone3(NULL, 0)` answers on this thread: `EINVAL` from the kernel, or the errno of
+/// a seccomp filter that blocks it.
+fn clone3_probe() -> i32 {
+    // SAFETY: clone3 with a null pointer and size 0 reads no memory and creates no process.
+    let r = unsafe { libc::syscall(libc::SYS_clone3, std::ptr::null::<u8>(), 0usize) };
+    assert_eq!(r, -1);
+    std::io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+#[test]
+fn where_clone3_is_blocked_spawning_falls_back_to_clone() {
+    require_root!();
+    let Some(cg) = CgroupDir::new() else {
+        skip!("no cgroup2 mount");
+    };
+    let target = holder(KindSet::from(Kind::Net));
+    let net = target.namespace(Kind::Net).unwrap();
+    let ours = |k: &str| ns_link(format!("/proc/self/ns/{k}"));
+    for errno in [libc::ENOSYS, libc::EPERM] {
+        for cgroup_ns in [false, true] {
+            let text = std::thread::scope(|s| {
+                s.spawn(|| {
+                    SyscallFilter::clone3(errno)
+                        .install_on_this_thread()
+                        .unwrap();
+                    assert_eq!(clone3_probe(), errno, "the filter is in place");
+                    let mut c = Command::new("sh");
+                    c.args([
+                        "-c",
+                        "readlink /proc/self/ns/net /proc/self/ns/time; id -u; hostname; \
+                         cat /proc/self/cgroup",
+                    ])
+                    .join(&net)
+                    .unshare(Kind::User | Kind::Time)
+                    .map_root()
+                    .hostname("fallback")
+                    .cgroup(&cg.path);
+                    if cgroup_ns {
+                        c.unshare(Kind::Cgroup);
+                    }
+                    out(&mut c)
+                })
+                .join()
+                .unwrap()
+            });
+            let lines: Vec<&str> = text.lines().collect();
+            let what = format!("errno {errno}, cgroup ns {cgroup_ns}: {text}");
+            assert_eq!(lines[0], net.id().to_string(), "joined: {what}");
+            assert_ne!(lines[1], ours("time"), "a new time namespace: {what}");
+            assert_eq!(lines[2], "0", "mapped to root: {what}");
+            assert_eq!(lines[3], "fallback", "{what}");
+            let want = if cgroup_ns {
+                "0::/".to_owned()
+            } else {
+                format!("0::{}", cg.name)
+            };
+            let v2 = lines[4..].iter().find(|l| l.starts_with("0::"));
+            assert_eq!(v2, Some(&want.as_str()), "placed in the cgroup: {what}");
+        }
+    }
+    release(target);
 }

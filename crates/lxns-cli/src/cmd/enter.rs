@@ -6,7 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use lxns::{Kind, KindSet, Namespace, Process};
+use lxns::{JoinPlan, Kind, KindSet, Namespace, Process};
 use rustix::fs::{Mode, OFlags};
 
 /// Run a program in the namespaces of another process (like nsenter).
@@ -128,17 +128,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if from_target.is_empty() && from_files.is_empty() && args.root.is_none() && args.wd.is_none() {
         bail!("nothing to enter: give --target with -a or namespace options, or =FILE paths");
     }
-    // Leave out what we already share: setns into our own user namespace is EINVAL, and the
-    // rest would be wasted work.
-    if let Some(p) = &process {
-        for kind in from_target.iter() {
-            let theirs = p.namespace(kind)?;
-            if Namespace::current_for_children(kind).is_ok_and(|ours| ours == theirs) {
-                from_target.remove(kind);
-            }
-        }
+    // lxns's one join plan: what we already share is left out (setns into our own user
+    // namespace is EINVAL), mount then user last, EPERM retried after the others.
+    let mut plan = JoinPlan::new();
+    if let Some(p) = process {
+        plan.process(p, from_target);
     }
-    from_files.retain(|ns| Namespace::current_for_children(ns.kind()).is_ok_and(|cur| cur != *ns));
+    for ns in from_files {
+        plan.namespace(ns);
+    }
+    let planned = plan
+        .steps()?
+        .into_iter()
+        .fold(KindSet::EMPTY, |acc, kinds| acc | kinds);
     // Directories are opened before entering: they are "tunnels" back to where we are.
     let root = args
         .root
@@ -151,10 +153,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .map(|w| open_dir(w, args.target, "cwd", "wd"))
         .transpose()?;
 
-    let entering_user =
-        from_target.contains(Kind::User) || from_files.iter().any(|n| n.kind() == Kind::User);
-    let entering_pid =
-        from_target.contains(Kind::Pid) || from_files.iter().any(|n| n.kind() == Kind::Pid);
+    let entering_user = planned.contains(Kind::User);
+    let entering_pid = planned.contains(Kind::Pid);
 
     // Whether the user namespace we are about to join denies setgroups (unshare -r writes
     // "deny"): the target's file, or ours when the namespace comes from a file we cannot map
@@ -166,23 +166,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .is_some_and(|s| s.trim() == "deny");
 
     // This process has one thread: joining changes it, which is the point.
-    if let (Some(p), false) = (&process, from_target.is_empty()) {
-        if from_files.is_empty() {
-            p.enter_current_thread(from_target)?;
-        } else {
-            // Mixed sources: one ordered walk over handles.
-            let mut all: Vec<Namespace> = from_target
-                .iter()
-                .map(|k| p.namespace(k))
-                .collect::<lxns::Result<_>>()?;
-            all.append(&mut from_files);
-            let refs: Vec<&Namespace> = all.iter().collect();
-            lxns::enter_all_current_thread(&refs)?;
-        }
-    } else if !from_files.is_empty() {
-        let refs: Vec<&Namespace> = from_files.iter().collect();
-        lxns::enter_all_current_thread(&refs)?;
-    }
+    plan.enter_current_thread()?;
 
     // Credentials: nsenter becomes 0:0 in an entered user namespace unless told otherwise.
     let (uid, gid) = if entering_user && !args.preserve_credentials {
@@ -223,27 +207,37 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         rustix::process::chdir(dir.as_str()).with_context(|| format!("chdir {dir}"))?;
     }
 
-    let mut command = match args.command.split_first() {
-        Some((program, rest)) => {
-            let mut c = std::process::Command::new(program);
-            c.args(rest);
-            c
-        }
-        None => std::process::Command::new(
+    let (program, rest): (std::ffi::OsString, &[_]) = match args.command.split_first() {
+        Some((program, rest)) => (program.into(), rest),
+        None => (
             std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into()),
+            &[],
         ),
     };
-    let program = format!("{:?}", command.get_program());
+    let shown = format!("{program:?}");
     if entering_pid && !args.no_fork {
-        // Only children are created in the pid namespace we joined.
-        let status = match command.status() {
-            Ok(s) => s,
-            Err(e) => return Ok(exec_failure(&program, &e)),
+        // Only children are created in the pid namespace we joined. lxns's spawn works where
+        // clone3 is blocked by seccomp (glibc's posix_spawn does not on EPERM).
+        let status = lxns::Command::new(&program).args(rest).status();
+        return match status {
+            Ok(s) => Ok(crate::output::exit_code(s)),
+            Err(e) if e.op() == lxns::Op::Spawn(lxns::SpawnStep::Exec) => {
+                eprintln!("lxns: cannot run {shown}: {e}");
+                Ok(ExitCode::from(
+                    if matches!(e, lxns::Error::NotFound { .. }) {
+                        127
+                    } else {
+                        126
+                    },
+                ))
+            }
+            Err(e) => Err(e.into()),
         };
-        return Ok(crate::output::exit_code(status));
     }
+    let mut command = std::process::Command::new(&program);
+    command.args(rest);
     let err = command.exec();
-    Ok(exec_failure(&program, &err))
+    Ok(exec_failure(&shown, &err))
 }
 
 /// 127 when the program does not exist, 126 when it cannot be run (as shells do).

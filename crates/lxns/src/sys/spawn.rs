@@ -584,9 +584,27 @@ fn index(i: usize) -> u32 {
 /// Sets every signal that has a handler (the caller's, copied by the clone) back to
 /// `SIG_DFL`, and `SIGPIPE` too (Rust ignores it at start-up, and an ignored disposition
 /// survives `execve`). Other ignored signals stay ignored, as with `posix_spawn`.
-/// Async-signal-safe. glibc's own internal signals (32, 33) are refused by its `sigaction`
-/// and left alone: they are only ever sent to threads of the caller.
+/// Async-signal-safe. glibc's own internal signals (32, 33), which its `sigaction` refuses
+/// to touch and which glibc's `posix_spawn` leaves *ignored* in the processes it starts, are
+/// set to `SIG_DFL` with the raw system call: they are no choice of the caller's.
 fn default_caught_signals() {
+    for sig in [32usize, 33] {
+        // An all-zero kernel `struct sigaction` is SIG_DFL, no flags, empty mask, whatever
+        // the architecture's field order.
+        let dfl = [0u64; 4];
+        // SAFETY: rt_sigaction reads a kernel sigaction (32 bytes here, at least the size of
+        // the kernel's on every Linux architecture) for `sig` and writes nothing (null old
+        // action); 8 is the kernel's sigset size. It is async-signal-safe.
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                dfl.as_ptr(),
+                std::ptr::null::<u64>(),
+                8usize,
+            )
+        };
+    }
     for sig in 1..=64 {
         if sig == libc::SIGKILL || sig == libc::SIGSTOP {
             continue;

@@ -362,3 +362,127 @@ pub fn as_nobody(cmd: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
     cmd.uid(NOBODY).gid(NOBODY).current_dir("/")
 }
+
+/// A seccomp filter that makes each listed system call fail with its errno, for emulating a
+/// kernel or a container profile that lacks or blocks them (`clone3` → `ENOSYS`, as Docker's
+/// default profile answers). Everything else is allowed.
+#[derive(Clone, Debug)]
+pub struct SyscallFilter(Vec<libc::sock_filter>);
+
+impl SyscallFilter {
+    /// `rules`: (syscall number, errno).
+    pub fn errno(rules: &[(libc::c_long, i32)]) -> SyscallFilter {
+        #[cfg(target_arch = "x86_64")]
+        const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
+        #[cfg(target_arch = "aarch64")]
+        const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+        let stmt = |code: u32, k: u32| libc::sock_filter {
+            code: u16::try_from(code).expect("a BPF opcode"),
+            jt: 0,
+            jf: 0,
+            k,
+        };
+        let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
+            code: u16::try_from(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K).expect("a BPF opcode"),
+            jt,
+            jf,
+            k,
+        };
+        let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+        let ret = libc::BPF_RET | libc::BPF_K;
+        // struct seccomp_data: int nr; __u32 arch; ...
+        let mut prog = vec![
+            stmt(load, 4),
+            jeq(ARCH, 1, 0),
+            stmt(ret, libc::SECCOMP_RET_ALLOW),
+        ];
+        prog.push(stmt(load, 0));
+        for &(nr, errno) in rules {
+            prog.push(jeq(u32::try_from(nr).expect("a syscall number"), 0, 1));
+            prog.push(stmt(
+                ret,
+                libc::SECCOMP_RET_ERRNO | (u32::try_from(errno).expect("an errno") & 0xffff),
+            ));
+        }
+        prog.push(stmt(ret, libc::SECCOMP_RET_ALLOW));
+        SyscallFilter(prog)
+    }
+
+    /// `clone3` failing with `errno` (what container seccomp profiles do).
+    pub fn clone3(errno: i32) -> SyscallFilter {
+        SyscallFilter::errno(&[(libc::SYS_clone3, errno)])
+    }
+
+    /// Installs the filter on the **calling thread** only (no `TSYNC`): it and the processes
+    /// it creates from then on are filtered; the thread should end after use. As root no
+    /// `no_new_privs` is set (setuid helpers keep working); otherwise the kernel requires it.
+    pub fn install_on_this_thread(&self) -> std::io::Result<()> {
+        if rustix::process::geteuid().as_raw() != 0 {
+            rustix::thread::set_no_new_privs(true)?;
+        }
+        let prog = libc::sock_fprog {
+            len: u16::try_from(self.0.len()).expect("a short program"),
+            filter: self.0.as_ptr().cast_mut(),
+        };
+        // SAFETY: `prog` points to a valid BPF program that lives for the call; the kernel
+        // copies it. No flags: only the calling thread is filtered.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                0,
+                &raw const prog,
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+
+    /// Makes `cmd`'s process install the filter just before it execs (so a program runs
+    /// filtered from its first instruction).
+    pub fn apply_to(&self, cmd: &mut Command) {
+        use std::os::unix::process::CommandExt;
+        let filter = self.clone();
+        // SAFETY: the closure runs in the forked child before exec; it only builds a
+        // struct on the stack and makes one system call (async-signal-safe), reading the
+        // program that the clone copied.
+        unsafe {
+            cmd.pre_exec(move || filter.install_on_this_thread());
+        }
+    }
+}
+
+/// A new cgroup v2 directory, removed on drop (after its processes have gone).
+pub struct CgroupDir {
+    pub path: PathBuf,
+    /// Its path relative to the cgroup2 root, as `/proc/PID/cgroup` shows it.
+    pub name: String,
+}
+
+impl CgroupDir {
+    /// `None` without a cgroup2 mount.
+    pub fn new() -> Option<CgroupDir> {
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let root = mountinfo
+            .lines()
+            .find(|l| l.contains(" - cgroup2 "))
+            .and_then(|l| l.split(' ').nth(4))?
+            .to_owned();
+        let name = unique_name("cg");
+        let path = Path::new(&root).join(&name);
+        std::fs::create_dir(&path).ok()?;
+        Some(CgroupDir {
+            path,
+            name: format!("/{name}"),
+        })
+    }
+}
+
+impl Drop for CgroupDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
