@@ -100,7 +100,11 @@
 //! `/etc/subuid`), hostname, a fresh `/proc`, a new root, clock offsets, a parent-death
 //! signal and a cgroup. The child is made by `clone3(2)` directly inside its new namespaces
 //! (in a new pid namespace the program is pid 1), so no thread of the caller ever moves, and
-//! a multithreaded program may create user namespaces this way. [`Child`] holds a pidfd:
+//! a multithreaded program may create user namespaces this way. Where a seccomp filter
+//! blocks `clone3` (container engines' default profiles answer `ENOSYS` or `EPERM`), `clone(2)`
+//! with `CLONE_PIDFD` (Linux 5.2) takes its place with every feature kept. Every process a
+//! spawn creates is handed to you as a [`Child`] or reaped, on every path; [`Child`] holds a
+//! pidfd:
 //!
 //! ```no_run
 //! use lxns::{Command, Kind, KindSet, Stdio};
@@ -166,7 +170,8 @@
 //! - It takes no raw fd numbers: fds go in and out as [`OwnedFd`](std::os::fd::OwnedFd) and
 //!   [`BorrowedFd`](std::os::fd::BorrowedFd).
 //! - It never passes `CLONE_FILES`, `CLONE_VM` or other non-namespace flags to `unshare`,
-//!   and spawns with a fork-like `clone3` (no shared memory between parent and child).
+//!   and spawns with a fork-like `clone3`/`clone` (no shared memory between parent and
+//!   child).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]

@@ -15,7 +15,7 @@ use crate::kind::Kind;
 use crate::namespace::Namespace;
 use crate::process::Process;
 
-/// The output of a finished child ([`Command::output`]).
+/// The output of a finished child ([`Command::output`](crate::Command::output)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
     /// How it ended.
@@ -38,11 +38,11 @@ pub struct Child {
     pub(super) pid: i32,
     pub(super) pidfd: OwnedFd,
     pub(super) status: Option<ExitStatus>,
-    /// The write end of the child's standard input, if [`Stdio::piped`].
+    /// The write end of the child's standard input, if [`Stdio::piped`](crate::Stdio::piped).
     pub stdin: Option<File>,
-    /// The read end of the child's standard output, if [`Stdio::piped`].
+    /// The read end of the child's standard output, if [`Stdio::piped`](crate::Stdio::piped).
     pub stdout: Option<File>,
-    /// The read end of the child's standard error, if [`Stdio::piped`].
+    /// The read end of the child's standard error, if [`Stdio::piped`](crate::Stdio::piped).
     pub stderr: Option<File>,
 }
 
