@@ -236,3 +236,49 @@ fn bad_input_is_clear() {
         "cannot run",
     );
 }
+
+/// `lxns enter` plans by the library's one join rule (tests/join.rs has the table): namespace
+/// files we already share are left out (our own user namespace: EINVAL to the kernel), the
+/// rest entered, and a pid namespace is joined by a forked child; also where seccomp blocks
+/// clone3.
+#[test]
+fn enter_skips_what_is_shared_and_forks_into_a_pid_namespace_even_without_clone3() {
+    require_root!();
+    let target = common::target_with(&["--net", "--uts", "--pid", "--fork"]);
+    let init = init_of(&target);
+    for errno in [None, Some(libc::ENOSYS), Some(libc::EPERM)] {
+        let user = "--user=/proc/self/ns/user".to_owned();
+        let net = format!("--net=/proc/{init}/ns/net");
+        let pid = format!("--pid=/proc/{init}/ns/pid");
+        let mut c = lxns_enter(&[
+            &user,
+            &net,
+            &pid,
+            "--",
+            "readlink",
+            "/proc/self/ns/user",
+            "/proc/self/ns/net",
+            "/proc/self/ns/pid",
+        ]);
+        if let Some(e) = errno {
+            common::SyscallFilter::clone3(e).apply_to(&mut c);
+        }
+        let text = stdout(&mut c);
+        let lines: Vec<&str> = text.lines().collect();
+        let link = |p: String| {
+            std::fs::read_link(p)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        };
+        assert_eq!(
+            lines,
+            [
+                link("/proc/self/ns/user".into()),
+                link(format!("/proc/{init}/ns/net")),
+                link(format!("/proc/{init}/ns/pid")),
+            ],
+            "clone3 blocked with {errno:?}"
+        );
+    }
+}

@@ -706,3 +706,19 @@ fn runs_where_clone3_is_blocked_by_seccomp() {
         assert_eq!(procs, ["1 ps"], "errno {errno}: only ps, as pid 1");
     }
 }
+
+/// A combination the kernel refuses is refused before any process exists, with the reason
+/// (unshare refuses it before forking too).
+#[test]
+fn unprivileged_setgroups_allow_with_a_direct_gid_map_is_refused_up_front() {
+    require_root!();
+    let (code, err) = fails(as_nobody(&mut lxns_run(&[
+        "-U",
+        "--map-group=0",
+        "--setgroups=allow",
+        "--",
+        "true",
+    ])));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("only after denying setgroups"), "{err}");
+}

@@ -930,6 +930,31 @@ fn failing_spawns_leave_no_zombie_child_or_fd() -> CaseResult {
             any_child()
         );
     }
+    // A Child dropped while running is reaped when it ends (here: cat, at end of input).
+    {
+        use std::os::fd::AsFd;
+        let child = ok!(Command::new("cat").stdin(lxns::Stdio::piped()).spawn());
+        let handle = ok!(child.process());
+        drop(child);
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            use rustix::process::{WaitId, WaitIdOptions, waitid};
+            let opts = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+            match waitid(WaitId::PidFd(handle.as_fd()), opts) {
+                // Reaped, and the reaper thread (which held a pidfd) gone.
+                Err(rustix::io::Errno::CHILD) if threads() == 1 => break,
+                Ok(_) | Err(rustix::io::Errno::CHILD) => {}
+                Err(e) => return Err(format!("waitid: {e}")),
+            }
+            check!(Instant::now() < deadline, "a dropped Child was not reaped");
+            std::thread::yield_now();
+        }
+    }
+    check!(
+        any_child()?.is_none(),
+        "dropped: a child is left: {:?}",
+        any_child()
+    );
     let after = common::fd_count();
     check!(after == before, "fds: {before} before, {after} after");
     eprintln!(
