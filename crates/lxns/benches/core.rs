@@ -84,9 +84,7 @@ fn benches(c: &mut Criterion, pid: i32) {
     });
     g.bench_function("Process::enter_current_thread(net)+return", |b| {
         b.iter(|| {
-            process
-                .enter_current_thread(Kind::Net.into())
-                .expect("enter");
+            process.enter_current_thread(Kind::Net).expect("enter");
             home.enter_current_thread().expect("return");
         })
     });

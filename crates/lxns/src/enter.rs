@@ -90,14 +90,26 @@ impl Namespace {
     /// (`unshare(2)`), and returns a handle on it.
     ///
     /// For [`Kind::Time`] the handle is the new `time_for_children` namespace. For
-    /// [`Kind::Pid`] there is none to return until a child exists; use
-    /// [`unshare_current_thread`] and create the child.
+    /// [`Kind::Pid`] there is none to return until a child exists: that is refused before
+    /// anything changes; use [`unshare_current_thread`] and create the child.
     ///
     /// # Errors
-    /// As for [`unshare_current_thread`]; [`Error::NotFound`] for [`Kind::Pid`].
+    /// As for [`unshare_current_thread`]; [`Error::InvalidArgument`] for [`Kind::Pid`],
+    /// refused before anything changes (a new pid namespace has no handle before its first
+    /// process: use [`unshare_current_thread`], then create the child).
     #[doc(alias = "unshare")]
     pub fn unshare_current_thread(kind: Kind) -> Result<Namespace> {
-        unshare_current_thread(KindSet::of(kind))?;
+        if kind == Kind::Pid {
+            return Err(Error::InvalidArgument {
+                op: Op::Unshare,
+                target: Target::CurrentThread,
+                reason: "a new pid namespace has no handle before its first process; call \
+                         lxns::unshare_current_thread(Kind::Pid) and create the child, or \
+                         spawn with Command::unshare(Kind::Pid)"
+                    .into(),
+            });
+        }
+        unshare_current_thread(kind)?;
         Namespace::current_for_children(kind)
     }
 
@@ -249,7 +261,8 @@ pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()
 ///  - [unshare(2)](https://man7.org/linux/man-pages/man2/unshare.2.html),
 ///    [user_namespaces(7)](https://man7.org/linux/man-pages/man7/user_namespaces.7.html)
 #[doc(alias = "unshare")]
-pub fn unshare_current_thread(kinds: KindSet) -> Result<()> {
+pub fn unshare_current_thread(kinds: impl Into<KindSet>) -> Result<()> {
+    let kinds = kinds.into();
     mark_mutated();
     sys::unshare(kinds.bits()).map_err(|e| unshare_error(e, kinds))
 }
@@ -344,14 +357,16 @@ impl Process {
     ///    the kinds already shared.
     ///  - [`Error::MultiThreaded`], [`Error::PermissionDenied`] as for
     ///    [`Namespace::enter_current_thread`]; [`Error::ProcessGone`] (`ESRCH`).
+    ///  - [`Error::Os`] with `EINVAL` for an empty `kinds`: the kernel's answer, not a
+    ///    silent success.
     ///
     /// # References
     ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
     #[doc(alias = "setns")]
-    pub fn enter_current_thread(&self, kinds: KindSet) -> Result<()> {
-        if kinds.is_empty() {
-            return Ok(());
-        }
+    pub fn enter_current_thread(&self, kinds: impl Into<KindSet>) -> Result<()> {
+        // An empty set goes to the kernel too, which answers EINVAL (as CPython's os.setns
+        // reports it).
+        let kinds = kinds.into();
         mark_mutated();
         let target = Target::Pid(self.pid());
         if kinds.contains(Kind::Mnt) {

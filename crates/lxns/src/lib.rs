@@ -206,4 +206,7 @@ pub use namespace::{Namespace, NsId};
 pub use persist::{is_persisted, unpersist};
 pub use process::Process;
 pub use run::{RunFuture, Worker, run, run_async, run_scoped};
+/// The signal type of [`Child::signal`], [`Command::kill_on_parent_death`] and
+/// [`ForwardSignals::block`] (rustix's, re-exported so that no dependent needs rustix).
+pub use rustix::process::Signal;
 pub use spawn::{Child, Command, ForwardSignals, Output, Propagation, SpawnStep, Stdio};

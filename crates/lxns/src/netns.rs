@@ -110,7 +110,7 @@ pub fn validate_name(name: &str) -> Result<()> {
 pub fn prepare_exec_current_thread(registry: &Registry, name: &str) -> Result<()> {
     let ns = registry.open(name)?;
     ns.enter_current_thread()?;
-    crate::unshare_current_thread(Kind::Mnt.into())?;
+    crate::unshare_current_thread(Kind::Mnt)?;
     let op = Op::Registry;
     rustix::mount::mount_change(
         "/",

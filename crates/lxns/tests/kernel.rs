@@ -733,3 +733,30 @@ fn id_maps_are_written_once_and_read_back_by_the_kernel() {
         "nothing was written"
     );
 }
+
+/// Issue 15's traps: an error never after the act, the kernel's word for an empty set, one
+/// kind where a set is taken, and lxns's own `Signal`.
+#[test]
+fn no_error_after_the_act_and_the_kernels_einval_for_nothing() {
+    require_root!();
+    // Namespace::unshare_current_thread(Pid) used to unshare, then say NotFound.
+    let (err, before, after) = on_thread(|| {
+        let before = ns_link("/proc/thread-self/ns/pid_for_children");
+        let err = Namespace::unshare_current_thread(Kind::Pid).unwrap_err();
+        (
+            err,
+            before,
+            ns_link("/proc/thread-self/ns/pid_for_children"),
+        )
+    });
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+    assert_eq!(before, after, "refused before anything changed");
+    // Process::enter_current_thread(EMPTY): the kernel says EINVAL, and so do we.
+    let me = Process::current().unwrap();
+    let err = on_thread(move || me.enter_current_thread(KindSet::EMPTY).unwrap_err());
+    assert_eq!(err.raw_os_error(), Some(22), "{err}");
+    // One kind where a set is taken.
+    on_thread(|| lxns::unshare_current_thread(Kind::Uts).unwrap());
+    // The signal type is lxns's to name.
+    let _: lxns::Signal = lxns::Signal::TERM;
+}
