@@ -154,13 +154,13 @@ impl Namespace {
 }
 
 /// Runs `f` on a fresh thread that ends when `f` returns; `f`'s namespace changes die with
-/// it.
+/// it: this returns only once the kernel has released the thread (`ThreadExit`).
 pub(crate) fn on_helper_thread<T: Send + 'static>(
     f: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let handle = std::thread::Builder::new()
         .name("lxns-helper".into())
-        .spawn(f)
+        .spawn(move || (crate::run::ThreadExit::current(), f()))
         .map_err(|e| Error::Os {
             op: Op::SpawnThread,
             kind: None,
@@ -168,7 +168,11 @@ pub(crate) fn on_helper_thread<T: Send + 'static>(
             errno: Errno::from_io(&e).unwrap_or(Errno::from_raw(11)),
         })?;
     match handle.join() {
-        Ok(r) => r,
+        Ok((exit, r)) => {
+            // Not gone until the kernel released the thread and the namespaces it made.
+            exit.wait();
+            r
+        }
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }

@@ -125,27 +125,64 @@ fn helper_gone() -> Error {
 /// has exited completely — after the kernel dropped its namespaces.
 const PIDFD_THREAD: u32 = 0x80;
 
-/// A pidfd on the calling thread, or `None` on kernels without `PIDFD_THREAD`.
-fn own_thread_pidfd() -> Option<OwnedFd> {
-    rustix::process::pidfd_open(
-        rustix::thread::gettid(),
-        rustix::process::PidfdFlags::from_bits_retain(PIDFD_THREAD),
-    )
-    .ok()
+/// How to tell that a thread has exited completely: a thread pidfd (`PIDFD_THREAD`, Linux
+/// 6.9+), readable then; on older kernels its `/proc/self/task/TID` entry, which the kernel
+/// removes only when it releases the task — after `exit_task_namespaces` dropped its
+/// namespaces (the `CLONE_CHILD_CLEARTID` futex that `join` waits on is cleared earlier).
+#[derive(Debug)]
+pub(crate) struct ThreadExit {
+    pidfd: Option<OwnedFd>,
+    tid: i32,
 }
 
-/// Blocks until the thread behind `pidfd` has exited completely. A joined thread has
-/// returned, but the kernel may still be tearing it down and holding its namespaces for a
-/// few microseconds; after this, it holds nothing.
-fn wait_exited(pidfd: &OwnedFd) {
-    use rustix::event::{PollFd, PollFlags, poll};
-    let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
-    while let Err(rustix::io::Errno::INTR) = poll(&mut fds, None) {}
+impl ThreadExit {
+    /// For the calling thread.
+    pub(crate) fn current() -> ThreadExit {
+        let tid = rustix::thread::gettid();
+        ThreadExit {
+            pidfd: rustix::process::pidfd_open(
+                tid,
+                rustix::process::PidfdFlags::from_bits_retain(PIDFD_THREAD),
+            )
+            .ok(),
+            tid: tid.as_raw_nonzero().get(),
+        }
+    }
+
+    /// For the calling thread, always through `/proc/self/task` (for tests of the fallback).
+    #[cfg(test)]
+    fn current_without_pidfd() -> ThreadExit {
+        ThreadExit {
+            pidfd: None,
+            tid: rustix::thread::gettid().as_raw_nonzero().get(),
+        }
+    }
+
+    /// Blocks until the thread has exited completely. A joined thread has returned, but the
+    /// kernel may still be tearing it down and holding its namespaces for a few
+    /// microseconds; after this, it holds nothing. Without a thread pidfd this polls
+    /// (yielding the CPU) for the task entry to go.
+    pub(crate) fn wait(&self) {
+        use rustix::event::{PollFd, PollFlags, poll};
+        if let Some(pidfd) = &self.pidfd {
+            let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
+            while let Err(rustix::io::Errno::INTR) = poll(&mut fds, None) {}
+            return;
+        }
+        let path = format!("/proc/self/task/{}", self.tid);
+        while rustix::fs::access(path.as_str(), rustix::fs::Access::EXISTS).is_ok() {
+            std::thread::yield_now();
+        }
+    }
+}
+
+fn wait_exited(exit: &ThreadExit) {
+    exit.wait();
 }
 
 /// `finish` to run once the thread behind `pidfd` has fully exited.
 struct Reap {
-    pidfd: OwnedFd,
+    pidfd: ThreadExit,
     finish: Box<dyn FnOnce() + Send>,
 }
 
@@ -174,9 +211,9 @@ fn reaper() -> Option<&'static mpsc::Sender<Reap>> {
 }
 
 /// Ends the calling helper thread's usefulness: `deliver` runs once it has fully exited.
-fn retire(pidfd: Option<OwnedFd>, deliver: Box<dyn FnOnce() + Send>) {
+fn retire(pidfd: ThreadExit, deliver: Box<dyn FnOnce() + Send>) {
     match (pidfd, reaper()) {
-        (Some(pidfd), Some(reaper)) => {
+        (pidfd, Some(reaper)) => {
             if let Err(mpsc::SendError(reap)) = reaper.send(Reap {
                 pidfd,
                 finish: deliver,
@@ -521,7 +558,7 @@ fn dispatch(job: Box<dyn Job>) {
 }
 
 fn helper_main(first: Box<dyn Job>) {
-    let pidfd = own_thread_pidfd();
+    let pidfd = ThreadExit::current();
     let home = match Home::of_process() {
         Ok(home) => home,
         Err(e) => {
@@ -646,7 +683,7 @@ where
         let handle = std::thread::Builder::new()
             .name("lxns-run".into())
             .spawn_scoped(scope, move || {
-                let pidfd = own_thread_pidfd();
+                let pidfd = ThreadExit::current();
                 let result = catch_unwind(AssertUnwindSafe(move || -> Result<T> {
                     enter_each(namespaces)?;
                     Ok(f())
@@ -659,9 +696,7 @@ where
             // Only a panic outside `catch_unwind` (none is possible) would get here.
             Err(panic) => resume_unwind(panic),
         };
-        if let Some(pidfd) = pidfd {
-            wait_exited(&pidfd);
-        }
+        wait_exited(&pidfd);
         match result {
             Ok(result) => result,
             Err(panic) => resume_unwind(panic),
@@ -853,7 +888,7 @@ pub struct Worker {
     /// Set by the worker thread before it stops taking jobs.
     stopped: Arc<AtomicBool>,
     /// The worker thread's pidfd, to wait for its complete exit on drop.
-    pidfd: Option<OwnedFd>,
+    pidfd: Option<ThreadExit>,
 }
 
 /// A job for a worker: runs `f` in place (the worker is already in its namespaces).
@@ -918,13 +953,13 @@ impl Worker {
         let owned = duplicate(namespaces)?;
         let ids = owned.iter().map(Namespace::id).collect();
         type Inbox = Arc<Handoff<Option<Box<dyn Job>>>>;
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(Inbox, Option<OwnedFd>)>>(1);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<(Result<Inbox>, ThreadExit)>(1);
         let stopped = Arc::new(AtomicBool::new(false));
         let stopped_in_thread = Arc::clone(&stopped);
         let thread = std::thread::Builder::new()
             .name("lxns-worker".into())
             .spawn(move || {
-                let pidfd = own_thread_pidfd();
+                let pidfd = ThreadExit::current();
                 let refs: Vec<&Namespace> = owned.iter().collect();
                 let home = enter_each(&refs).and_then(|()| {
                     let _ = take_mutated();
@@ -933,12 +968,12 @@ impl Worker {
                 let home = match home {
                     Ok(home) => home,
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e));
+                        let _ = ready_tx.send((Err(e), pidfd));
                         return;
                     }
                 };
                 let inbox: Inbox = Arc::new(Handoff::new(std::thread::current()));
-                let _ = ready_tx.send(Ok((Arc::clone(&inbox), pidfd)));
+                let _ = ready_tx.send((Ok(Arc::clone(&inbox)), pidfd));
                 drop(ready_tx);
                 while let Some(Some(job)) = inbox.take() {
                     let Done { clean, deliver } = job.run(&home);
@@ -958,15 +993,18 @@ impl Worker {
             })
             .map_err(|e| spawn_error(&e))?;
         match ready_rx.recv() {
-            Ok(Ok((inbox, pidfd))) => Ok(Worker {
+            Ok((Ok(inbox), pidfd)) => Ok(Worker {
                 inbox,
                 thread: Some(thread),
                 ids,
                 stopped,
-                pidfd,
+                pidfd: Some(pidfd),
             }),
-            Ok(Err(e)) => {
+            Ok((Err(e), pidfd)) => {
+                // Not gone until the kernel released the thread (and the namespaces it was
+                // half-way into).
                 let _ = thread.join();
+                pidfd.wait();
                 Err(e)
             }
             Err(_) => {
@@ -1077,5 +1115,52 @@ impl std::fmt::Debug for Worker {
             )
             .field("alive", &self.is_alive())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inodes of the net namespaces of every thread of this process.
+    fn threads_net() -> Vec<u64> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|t| std::fs::metadata(t.path().join("ns/net")).ok())
+            .map(|m| m.ino())
+            .collect()
+    }
+
+    /// Both ways of waiting — the thread pidfd and, as kernels before 6.9 must, the
+    /// `/proc/self/task/TID` entry — return only once no thread is left in the namespace the
+    /// helper made.
+    #[test]
+    fn a_waited_thread_holds_no_namespace_any_more() {
+        if rustix::process::geteuid().as_raw() != 0 {
+            return; // creating a network namespace needs root (the suite runs as root)
+        }
+        for with_pidfd in [true, false] {
+            for _ in 0..200 {
+                let handle = std::thread::spawn(move || {
+                    let exit = if with_pidfd {
+                        ThreadExit::current()
+                    } else {
+                        ThreadExit::current_without_pidfd()
+                    };
+                    crate::unshare_current_thread(Kind::Net).expect("unshare net");
+                    let ns = Namespace::current(Kind::Net).expect("current net");
+                    (exit, ns.id().ino())
+                });
+                let (exit, ino) = handle.join().expect("helper");
+                exit.wait();
+                assert!(
+                    !threads_net().contains(&ino),
+                    "a thread is still in the helper's namespace (pidfd: {with_pidfd})"
+                );
+            }
+        }
     }
 }
