@@ -33,6 +33,9 @@ pub(crate) use write::{Maps, effective_ids, maps_only, write_maps};
 /// The kernel's limit on lines in `uid_map`/`gid_map` (since Linux 4.15).
 pub const MAX_LINES: usize = 340;
 
+/// The kernel takes a map in one write of less than a page (`count >= PAGE_SIZE` is EINVAL).
+const MAX_TEXT: usize = 4096;
+
 /// `count` ids starting at `inside` in the user namespace, and at `outside` in its parent.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IdRange {
@@ -103,11 +106,19 @@ impl IdRange {
         if self.count == 0 {
             return Err(invalid(text, "a range must map at least one id (count 0)"));
         }
-        let end = |first: u32| u64::from(first) + u64::from(self.count);
-        if end(self.inside) > 1 << 32 || end(self.outside) > 1 << 32 {
+        // user_namespaces(7) / map_write(): id 4294967295 ((uid_t) -1) is never mapped, and
+        // `first + count` must not wrap, so a range ends at 4294967294 at most.
+        if self.inside == u32::MAX || self.outside == u32::MAX {
             return Err(invalid(
                 text,
-                "the range runs past the largest id (4294967295)",
+                "id 4294967295 is (uid_t)-1, which the kernel never maps",
+            ));
+        }
+        let end = |first: u32| u64::from(first) + u64::from(self.count);
+        if end(self.inside) > u64::from(u32::MAX) || end(self.outside) > u64::from(u32::MAX) {
+            return Err(invalid(
+                text,
+                "the range runs past the largest mappable id (4294967294)",
             ));
         }
         Ok(())
@@ -182,8 +193,9 @@ impl IdMap {
     }
 
     /// Checks what the kernel checks when the map is written: every count at least 1, no
-    /// range past id 4294967295, no two ranges overlapping inside or outside, at most
-    /// 340 lines (the kernel's limit since Linux 4.15).
+    /// range starting at or running past id 4294967295 (`(uid_t)-1`), no two ranges
+    /// overlapping inside or outside, at most 340 lines (the kernel's limit since Linux
+    /// 4.15), and less than one page (4096 bytes) of text.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming the offending range.
@@ -192,6 +204,15 @@ impl IdMap {
             return Err(invalid(
                 &format!("{} lines", self.ranges.len()),
                 format!("the kernel accepts at most {MAX_LINES} lines in an id map"),
+            ));
+        }
+        let bytes = self.to_string().len();
+        if bytes >= MAX_TEXT {
+            return Err(invalid(
+                &format!("{} lines, {bytes} bytes", self.ranges.len()),
+                format!(
+                    "the kernel takes an id map of less than {MAX_TEXT} bytes (one write of under a page)"
+                ),
             ));
         }
         for (i, r) in self.ranges.iter().enumerate() {
@@ -219,7 +240,11 @@ impl IdMap {
     pub fn to_outside(&self, inside: u32) -> Option<u32> {
         self.ranges.iter().find_map(|r| {
             let off = inside.checked_sub(r.inside)?;
-            (off < r.count).then(|| r.outside + off)
+            if off < r.count {
+                r.outside.checked_add(off)
+            } else {
+                None
+            }
         })
     }
 
@@ -227,7 +252,11 @@ impl IdMap {
     pub fn to_inside(&self, outside: u32) -> Option<u32> {
         self.ranges.iter().find_map(|r| {
             let off = outside.checked_sub(r.outside)?;
-            (off < r.count).then(|| r.inside + off)
+            if off < r.count {
+                r.inside.checked_add(off)
+            } else {
+                None
+            }
         })
     }
 }
@@ -365,6 +394,56 @@ fn write_proc(pid: i32, path: &str, text: &str, op: Op) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// What map_write() refuses is refused here, before any process exists.
+    #[test]
+    fn maps_the_kernel_refuses_fail_validation() {
+        let one = |inside, outside, count| {
+            IdMap::from_ranges([IdRange {
+                inside,
+                outside,
+                count,
+            }])
+        };
+        assert!(one(u32::MAX, 0, 1).is_err(), "starts at (uid_t)-1 inside");
+        assert!(one(0, u32::MAX, 1).is_err(), "starts at (uid_t)-1 outside");
+        assert!(one(0, u32::MAX - 9, 10).is_err(), "ends exactly at 2^32");
+        assert!(
+            one(u32::MAX - 9, 0, 10).is_err(),
+            "ends exactly at 2^32 inside"
+        );
+        assert!(one(0, u32::MAX - 10, 10).is_ok(), "ends at 4294967294");
+        // 340 lines of long numbers are more than a page of text.
+        let ranges = (0..300u32).map(|i| IdRange {
+            inside: 1_000_000_000 + i * 10,
+            outside: 3_000_000_000 + i * 10,
+            count: 10,
+        });
+        let e = IdMap::from_ranges(ranges).unwrap_err();
+        assert!(e.to_string().contains("4096 bytes"), "{e}");
+    }
+
+    #[test]
+    fn translation_never_overflows_on_an_unvalidated_map() {
+        // Built without validation (push checks; a struct literal in a Vec does not).
+        let map = IdMap {
+            ranges: vec![IdRange {
+                inside: 0,
+                outside: u32::MAX - 1,
+                count: 10,
+            }],
+        };
+        assert_eq!(map.to_outside(1), Some(u32::MAX));
+        assert_eq!(map.to_outside(5), None);
+        let map = IdMap {
+            ranges: vec![IdRange {
+                inside: u32::MAX - 1,
+                outside: 0,
+                count: 10,
+            }],
+        };
+        assert_eq!(map.to_inside(5), None);
+    }
+
     #[test]
     fn parses_the_kernel_format_with_padding() {
         let text = "         0     100000      65536\n     65536          0          1\n";
@@ -395,8 +474,9 @@ mod tests {
     fn rejects_what_the_kernel_rejects() {
         for (bad, why) in [
             ("0 0 0", "count 0"),
-            ("4294967295 0 2", "past the largest id"),
-            ("0 4294967295 2", "past the largest id"),
+            ("4294967295 0 2", "(uid_t)-1"),
+            ("0 4294967295 1", "(uid_t)-1"),
+            ("4294967294 0 2", "past the largest mappable id"),
             ("0 0 10\n5 100 1", "inside"),
             ("0 0 10\n100 5 1", "outside"),
             ("0 0", "three numbers"),
@@ -407,8 +487,9 @@ mod tests {
             let err = bad.parse::<IdMap>().unwrap_err();
             assert!(err.to_string().contains(why), "{bad:?}: {err}");
         }
-        // Exactly at the top is fine.
-        assert!("4294967295 4294967295 1".parse::<IdMap>().is_ok());
+        // The top mappable id is fine; (uid_t)-1 is not (map_write() in the kernel).
+        assert!("4294967294 4294967294 1".parse::<IdMap>().is_ok());
+        assert!("4294967295 4294967295 1".parse::<IdMap>().is_err());
         // 340 lines are fine, 341 are not.
         let lines: String = (0..341u32).map(|i| format!("{i} {i} 1\n")).collect();
         let first340: String = lines.lines().take(340).map(|l| format!("{l}\n")).collect();
