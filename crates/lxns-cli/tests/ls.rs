@@ -417,3 +417,25 @@ fn output_is_byte_identical_to_lsns() {
         );
     }
 }
+
+/// A mount point that is not UTF-8, anywhere in the mount table, must not hide the persisted
+/// namespaces (mountinfo is bytes). All of it in a private mount namespace of its own.
+#[test]
+fn a_non_utf8_mount_point_hides_nothing() {
+    require_root!();
+    let dir = common::TempDir::new("nonutf8");
+    let script = format!(
+        "set -e; d='{dir}'; odd=\"$d/$(printf 'x\\377')\"; mkdir \"$odd\"; \
+         mount -t tmpfs none \"$odd\"; touch \"$d/keep\"; unshare --net=\"$d/keep\" true; \
+         \"$LXNS\" ls --persistent -n -o NS,NSFS -t net",
+        dir = dir.path().display()
+    );
+    let out = run(Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .env("LXNS", env!("CARGO_BIN_EXE_lxns")));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("{}/keep", dir.path().display())),
+        "the persisted namespace is listed: {text}"
+    );
+}

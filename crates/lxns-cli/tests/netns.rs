@@ -373,7 +373,7 @@ fn bad_input_is_clear_and_changes_nothing() {
     }
     fail(
         &["netns", &arg, "add", &"x".repeat(300)],
-        "shorter than 255",
+        "at most 255 bytes",
     );
     assert!(!reg.0.exists(), "invalid names create nothing");
     let n = name("d");
@@ -431,4 +431,25 @@ fn bad_input_is_clear_and_changes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("EPERM") || err.contains("EACCES"), "{err}");
     assert!(!reg.0.join("y").exists());
+}
+
+/// NAME_MAX is 255: a 255-byte name that `ip netns add` creates is opened, listed and deleted
+/// by lxns (it used to demand fewer than 255 bytes).
+#[test]
+fn a_255_byte_name_from_ip_is_usable() {
+    let _s = serial();
+    if !have_ip() {
+        return;
+    }
+    let mut guard = RunNetnsGuard::new();
+    let base = name("m");
+    let long = format!("{base}{}", "x".repeat(255 - base.len()));
+    assert_eq!(long.len(), 255);
+    let n = guard.track(&long);
+    ok(Command::new("ip").args(["netns", "add", &n]));
+    let listed = text(&ok(lxns().args(["netns", "list"])));
+    assert!(listed.lines().any(|l| l.starts_with(&n)), "{listed}");
+    lxns::netns::Registry::new().open(&n).unwrap();
+    ok(lxns().args(["netns", "delete", &n]));
+    assert!(!Path::new("/run/netns").join(&n).exists());
 }

@@ -673,30 +673,34 @@ fn read_command(dir: impl AsFd + Copy) -> Option<String> {
     Some(String::from_utf8_lossy(&text).into_owned())
 }
 
-/// nsfs mounts in the caller's mount namespace: `(kind, inode, mount point)`.
+/// nsfs mounts in the caller's mount namespace: `(kind, inode, mount point)`. Read as bytes:
+/// a mount point anywhere may be any bytes (not UTF-8), and must not hide the others.
 fn nsfs_mounts() -> Vec<(Kind, u64, PathBuf)> {
-    let Ok(text) = std::fs::read_to_string("/proc/self/mountinfo") else {
+    let Ok(text) = std::fs::read("/proc/self/mountinfo") else {
         return Vec::new();
     };
-    text.lines().filter_map(parse_mountinfo_nsfs).collect()
+    text.split(|b| *b == b'\n')
+        .filter_map(parse_mountinfo_nsfs)
+        .collect()
 }
 
 /// One `/proc/PID/mountinfo` line, if it is an nsfs mount.
-fn parse_mountinfo_nsfs(line: &str) -> Option<(Kind, u64, PathBuf)> {
-    let (left, right) = line.split_once(" - ")?;
-    if right.split(' ').next()? != "nsfs" {
+fn parse_mountinfo_nsfs(line: &[u8]) -> Option<(Kind, u64, PathBuf)> {
+    let sep = line.windows(3).position(|w| w == b" - ")?;
+    let (left, right) = (line.get(..sep)?, line.get(sep + 3..)?);
+    if right.split(|b| *b == b' ').next()? != b"nsfs" {
         return None;
     }
-    let mut fields = left.split(' ');
-    let root = fields.nth(3)?;
+    let mut fields = left.split(|b| *b == b' ');
+    let root = std::str::from_utf8(fields.nth(3)?).ok()?;
     let mount_point = fields.next()?;
     let (kind, ino) = NsId::parse_link(root)?;
     Some((kind, ino, PathBuf::from(unescape_octal(mount_point))))
 }
 
-/// Undoes mountinfo's `\040`-style escapes.
-fn unescape_octal(s: &str) -> String {
-    let bytes = s.as_bytes();
+/// Undoes mountinfo's `\040`-style escapes, keeping the bytes.
+fn unescape_octal(bytes: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -717,7 +721,7 @@ fn unescape_octal(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    std::ffi::OsString::from_vec(out)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -893,17 +897,22 @@ mod tests {
 
     #[test]
     fn mountinfo_nsfs_lines() {
-        let line = "620 29 0:4 net:[4026532246] /run/netns/a\\040b rw,shared:5 - nsfs nsfs rw";
+        let line = b"620 29 0:4 net:[4026532246] /run/netns/a\\040b rw,shared:5 - nsfs nsfs rw";
         assert_eq!(
             parse_mountinfo_nsfs(line),
             Some((Kind::Net, 4026532246, PathBuf::from("/run/netns/a b")))
         );
         assert_eq!(
-            parse_mountinfo_nsfs("22 1 8:1 / / rw - ext4 /dev/sda1 rw"),
+            parse_mountinfo_nsfs(b"22 1 8:1 / / rw - ext4 /dev/sda1 rw"),
             None
         );
-        assert_eq!(parse_mountinfo_nsfs("garbage"), None);
-        assert_eq!(parse_mountinfo_nsfs("1 2 3 x:[1] /m - nsfs nsfs rw"), None);
+        assert_eq!(parse_mountinfo_nsfs(b"garbage"), None);
+        assert_eq!(parse_mountinfo_nsfs(b"1 2 3 x:[1] /m - nsfs nsfs rw"), None);
+        // A mount point that is not UTF-8 keeps its bytes (and does not stop the listing).
+        use std::os::unix::ffi::OsStrExt;
+        let (_, _, path) =
+            parse_mountinfo_nsfs(b"7 1 0:4 net:[5] /run/netns/\xff rw - nsfs nsfs rw").unwrap();
+        assert_eq!(path.as_os_str().as_bytes(), b"/run/netns/\xff");
     }
 
     #[test]
@@ -915,9 +924,9 @@ mod tests {
 
     #[test]
     fn octal_unescape() {
-        assert_eq!(unescape_octal("a\\040b\\134c"), "a b\\c");
-        assert_eq!(unescape_octal("\\0"), "\\0");
-        assert_eq!(unescape_octal("\\777x"), "\\777x");
+        assert_eq!(unescape_octal(b"a\\040b\\134c"), "a b\\c");
+        assert_eq!(unescape_octal(b"\\0"), "\\0");
+        assert_eq!(unescape_octal(b"\\777x"), "\\777x");
     }
 
     #[test]
