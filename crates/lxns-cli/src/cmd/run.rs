@@ -305,20 +305,85 @@ fn spawn_failure(err: &lxns::Error) -> ExitCode {
     }
 }
 
+/// A signal as kill(1) and util-linux name it: a name from `kill -l`, with or without one
+/// `SIG` prefix, in any case (`term`, `SIGTERM`, `sigalrm`, `PWR`), or its number.
+/// Strict: no sign, no spaces, one prefix only (`SIGSIG2` is no signal).
 fn parse_signal(spec: &str) -> Result<Signal> {
-    let name = spec.trim_start_matches("SIG").to_ascii_uppercase();
-    let sig = match name.as_str() {
-        "KILL" => Signal::KILL,
-        "TERM" => Signal::TERM,
-        "INT" => Signal::INT,
-        "HUP" => Signal::HUP,
-        "QUIT" => Signal::QUIT,
-        "USR1" => Signal::USR1,
-        "USR2" => Signal::USR2,
-        other => match other.parse::<i32>().ok().and_then(Signal::from_named_raw) {
-            Some(s) => s,
-            None => bail!("--kill-child={spec}: unknown signal"),
-        },
+    const NAMES: &[(&str, Signal)] = &[
+        ("HUP", Signal::HUP),
+        ("INT", Signal::INT),
+        ("QUIT", Signal::QUIT),
+        ("ILL", Signal::ILL),
+        ("TRAP", Signal::TRAP),
+        ("ABRT", Signal::ABORT),
+        ("IOT", Signal::ABORT),
+        ("BUS", Signal::BUS),
+        ("FPE", Signal::FPE),
+        ("KILL", Signal::KILL),
+        ("USR1", Signal::USR1),
+        ("SEGV", Signal::SEGV),
+        ("USR2", Signal::USR2),
+        ("PIPE", Signal::PIPE),
+        ("ALRM", Signal::ALARM),
+        ("TERM", Signal::TERM),
+        ("STKFLT", Signal::STKFLT),
+        ("CHLD", Signal::CHILD),
+        ("CLD", Signal::CHILD),
+        ("CONT", Signal::CONT),
+        ("STOP", Signal::STOP),
+        ("TSTP", Signal::TSTP),
+        ("TTIN", Signal::TTIN),
+        ("TTOU", Signal::TTOU),
+        ("URG", Signal::URG),
+        ("XCPU", Signal::XCPU),
+        ("XFSZ", Signal::XFSZ),
+        ("VTALRM", Signal::VTALARM),
+        ("PROF", Signal::PROF),
+        ("WINCH", Signal::WINCH),
+        ("IO", Signal::IO),
+        ("POLL", Signal::IO),
+        ("PWR", Signal::POWER),
+        ("SYS", Signal::SYS),
+    ];
+    let bad = || {
+        anyhow::anyhow!("--kill-child={spec}: unknown signal (a name from kill -l, or its number)")
     };
-    Ok(sig)
+    if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit()) {
+        return spec
+            .parse::<i32>()
+            .ok()
+            .and_then(Signal::from_named_raw)
+            .ok_or_else(bad);
+    }
+    let upper = spec.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_parse_as_kill_names_them_and_nothing_else() {
+        for (spec, want) in [
+            ("TERM", Signal::TERM),
+            ("sigterm", Signal::TERM),
+            ("SIGALRM", Signal::ALARM),
+            ("PWR", Signal::POWER),
+            ("9", Signal::KILL),
+            ("Winch", Signal::WINCH),
+        ] {
+            assert_eq!(parse_signal(spec).unwrap(), want, "{spec}");
+        }
+        for bad in [
+            "SIGSIG2", "+9", " 9", "9 ", "", "SIG", "0", "65", "TERMX", "SIGRTMIN",
+        ] {
+            assert!(parse_signal(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 }
