@@ -335,22 +335,53 @@ fn the_next_command_repairs_an_interrupted_add_and_says_so() {
     let arg = reg.arg();
     let n = name("e");
     ok(lxns().args(["netns", &arg, "add", &n]));
-    // What SIGKILL between creating the name file and mounting onto it leaves behind.
-    std::fs::write(reg.0.join("half-added"), b"").unwrap();
-    assert!(!lxns::is_persisted(reg.0.join("half-added")));
+    // What SIGKILL between creating the name file and mounting onto it leaves behind — and
+    // also what `ip netns add` looks like for a few milliseconds: while it is young, it is
+    // never removed, by list or by an add of the same name.
+    let half = reg.0.join("half-added");
+    std::fs::write(&half, b"").unwrap();
+    assert!(!lxns::is_persisted(&half));
+    let out = ok(lxns().args(["netns", &arg, "list"]));
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    assert!(half.exists(), "a young empty file is left alone");
+    let out = lxns()
+        .args(["netns", &arg, "add", "half-added"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("may be adding it right now"), "{err}");
+    assert!(
+        half.exists() && !lxns::is_persisted(&half),
+        "the add changed nothing"
+    );
+    // Once older than the grace period, the next list removes it and says so.
+    age(&half);
     let out = ok(lxns().args(["netns", &arg, "list"]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("half-added") && err.contains("no namespace mounted"),
         "{err}"
     );
-    assert!(!reg.0.join("half-added").exists());
+    assert!(!half.exists());
     // And an add of the very name an interrupted add left behind just works.
     std::fs::write(reg.0.join("again"), b"").unwrap();
+    age(&reg.0.join("again"));
     ok(lxns().args(["netns", &arg, "add", "again"]));
     assert!(lxns::is_persisted(reg.0.join("again")));
     // A real namespace is never "repaired".
     assert!(lxns::is_persisted(reg.0.join(&n)));
+}
+
+/// Makes a file look older than the registry's grace period (its modification time).
+fn age(path: &Path) {
+    let past = std::time::SystemTime::now() - lxns::netns::STALE_AFTER * 2;
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
 }
 
 #[test]
@@ -452,4 +483,105 @@ fn a_255_byte_name_from_ip_is_usable() {
     lxns::netns::Registry::new().open(&n).unwrap();
     ok(lxns().args(["netns", "delete", &n]));
     assert!(!Path::new("/run/netns").join(&n).exists());
+}
+
+/// How many mounts sit on `/run/netns/NAME` (more than one: two namespaces stacked).
+fn mounts_on(name: &str) -> usize {
+    let want = format!("/run/netns/{name}");
+    std::fs::read("/proc/self/mountinfo")
+        .unwrap()
+        .split(|b| *b == b'\n')
+        .filter(|l| {
+            l.split(|b| *b == b' ')
+                .nth(4)
+                .is_some_and(|mp| mp == want.as_bytes())
+        })
+        .count()
+}
+
+/// File and mount together, or neither.
+fn consistent(name: &str) -> Result<bool, String> {
+    let file = Path::new("/run/netns").join(name).exists();
+    match mounts_on(name) {
+        0 => Ok(!file),
+        1 => Ok(file),
+        n => Err(format!("{name}: {n} mounts stacked")),
+    }
+}
+
+/// iproute2 takes no lock: lxns must never break or corrupt a concurrent `ip netns`. 1,000
+/// races of each: add against add on one name, list against an add, delete against delete.
+#[test]
+fn racing_ip_netns_never_stacks_mounts_or_breaks_ip() {
+    let _s = serial();
+    if !have_ip() {
+        return;
+    }
+    let mut guard = RunNetnsGuard::new();
+    const N: usize = 1000;
+    let (mut lxns_won, mut ip_won) = (0, 0);
+    for _ in 0..N {
+        // add vs add: exactly one wins, never two namespaces on one name.
+        let n = guard.track(&name("race"));
+        let ip = Command::new("ip")
+            .args(["netns", "add", &n])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let ours = lxns().args(["netns", "add", &n]).output().unwrap();
+        let theirs = ip.wait_with_output().unwrap();
+        assert_eq!(consistent(&n), Ok(true), "{n}");
+        assert_eq!(mounts_on(&n), 1, "{n}: the name ends up registered once");
+        match (ours.status.success(), theirs.status.success()) {
+            (true, false) => lxns_won += 1,
+            (false, true) => ip_won += 1,
+            other => panic!(
+                "{n}: both or neither succeeded {other:?}: lxns {} / ip {}",
+                String::from_utf8_lossy(&ours.stderr),
+                String::from_utf8_lossy(&theirs.stderr)
+            ),
+        }
+        // delete vs delete: one does it, the other says not found; never a bare errno.
+        let ip = Command::new("ip")
+            .args(["netns", "delete", &n])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let ours = lxns().args(["netns", "delete", &n]).output().unwrap();
+        let theirs = ip.wait_with_output().unwrap();
+        assert!(
+            ours.status.success() || theirs.status.success(),
+            "{n}: nobody deleted it"
+        );
+        if !ours.status.success() {
+            let err = String::from_utf8_lossy(&ours.stderr);
+            assert!(
+                err.contains(&n) && !err.trim_end().ends_with("EINVAL"),
+                "{err}"
+            );
+        }
+        assert_eq!(consistent(&n), Ok(true), "{n}");
+        assert_eq!(mounts_on(&n), 0, "{n}: deleted");
+        // list vs add: the listing never removes an add in progress.
+        let m = guard.track(&name("list"));
+        let ip = Command::new("ip")
+            .args(["netns", "add", &m])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let listed = lxns().args(["netns", "list"]).output().unwrap();
+        let theirs = ip.wait_with_output().unwrap();
+        assert!(listed.status.success());
+        assert!(
+            theirs.status.success(),
+            "{m}: ip netns add failed beside lxns netns list: {}",
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        assert_eq!(consistent(&m), Ok(true), "{m}");
+        ok(lxns().args(["netns", "delete", &m]));
+    }
+    eprintln!("add races: lxns won {lxns_won}, ip won {ip_won} of {N}");
+    // Both tools agree at the end: nothing of ours is left in either's view.
+    let left = text(&ok(Command::new("ip").args(["netns", "list"])));
+    assert!(!left.contains("lxns-test-"), "{left}");
 }

@@ -144,9 +144,17 @@ pub fn prepare_exec_current_thread(registry: &Registry, name: &str) -> Result<()
 /// The locked, prepared registry directory.
 struct Locked {
     dir: OwnedFd,
-    /// The directory's device: files on it are plain files, mounted names are on nsfs.
-    dev: u64,
 }
+
+/// How long a name file must have been empty, with nothing mounted on it, before lxns takes
+/// it for the leftover of an interrupted add or delete and removes it.
+///
+/// iproute2 takes no lock: `ip netns add` creates the empty file and mounts onto it a few
+/// milliseconds later. A file younger than this may be exactly that, so it is never removed
+/// (an `add` of its name reports it taken, with this reason). Its age is its modification
+/// time, which only the registry's owner (root) can change: `touch -d '-1 min' FILE` ages a
+/// file on purpose.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Default for Registry {
     fn default() -> Registry {
@@ -252,10 +260,19 @@ impl Registry {
         let path = self.path(name)?;
         let _locked = self.lock_existing()?;
         match unpersist(&path) {
-            // A file with nothing mounted: what a crash between create and mount leaves.
-            Err(Error::NotNamespace { .. }) => {
+            // An empty file with nothing mounted: what a crash between create and mount
+            // leaves (or an add in progress, whose name the caller asked to delete).
+            Err(Error::NotNamespace { .. })
+                if rustix::fs::lstat(&path).is_ok_and(|m| {
+                    rustix::fs::FileType::from_raw_mode(m.st_mode)
+                        == rustix::fs::FileType::RegularFile
+                        && m.st_size == 0
+                }) =>
+            {
                 rustix::fs::unlink(&path).map_err(|e| path_error(Op::Unpersist, None, &path, e))
             }
+            // Anything else (a symlink, a file with contents) is not a registered namespace
+            // and not ours to remove.
             other => other,
         }
     }
@@ -331,9 +348,10 @@ impl Registry {
         Ok(listing.members(Kind::Net, ns.id().ino()).to_vec())
     }
 
-    /// Removes name files that have no namespace mounted on them (left by a process killed
-    /// between creating the file and mounting onto it, or between unmounting and
-    /// removing). Returns the names removed. [`add`](Registry::add) does the same for the name
+    /// Removes name files that have no namespace mounted on them and are at least
+    /// [`STALE_AFTER`] old (left by a process killed between creating the file and mounting
+    /// onto it, or between unmounting and removing; a younger one may be an `ip netns add`
+    /// in progress, and is left alone). Returns the names removed. [`add`](Registry::add) does the same for the name
     /// it is given, [`list`](Registry::list) shows such files with no id.
     ///
     /// # Errors
@@ -401,10 +419,7 @@ impl Registry {
         })?;
         rustix::fs::flock(&dir, FlockOperation::LockExclusive)
             .map_err(|e| path_error(op, None, &self.dir, e))?;
-        let dev = rustix::fs::fstat(&dir)
-            .map_err(|e| path_error(op, None, &self.dir, e))?
-            .st_dev;
-        Ok(Locked { dir, dev })
+        Ok(Locked { dir })
     }
 }
 
@@ -418,6 +433,20 @@ fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
     if remove_if_stale(locked, name, path, &meta) {
         return Ok(());
     }
+    if empty_unmounted(path, &meta) {
+        // Perhaps `ip netns add` between its create and its mount: never touch it.
+        return Err(Error::InvalidArgument {
+            op: Op::Persist,
+            target: Target::Path(path.to_path_buf()),
+            reason: format!(
+                "the name is taken by an empty file with nothing mounted on it yet: another \
+                 tool (ip netns add) may be adding it right now; if an interrupted add left \
+                 it, it is removed once it is {} s old (lxns netns repair, or the next add \
+                 or list)",
+                STALE_AFTER.as_secs()
+            ),
+        });
+    }
     Err(Error::AlreadyExists {
         op: Op::Persist,
         target: Target::Path(path.to_path_buf()),
@@ -430,14 +459,31 @@ fn repair_one(locked: &Locked, name: &str, path: &Path) -> bool {
         .is_ok_and(|meta| remove_if_stale(locked, name, path, &meta))
 }
 
-/// Removes `name`, whose `lstat` is `meta`, if it is stale (see [`repair_one`]).
-fn remove_if_stale(locked: &Locked, name: &str, path: &Path, meta: &rustix::fs::Stat) -> bool {
-    let regular =
-        rustix::fs::FileType::from_raw_mode(meta.st_mode) == rustix::fs::FileType::RegularFile;
-    // A mounted namespace file is on nsfs (another device); ours is an empty file here.
-    regular
+/// Whether `path` (with `lstat` `meta`) is an empty regular file with nothing mounted on it.
+/// (A mounted name's `lstat` shows the nsfs file, which is not a regular file of the
+/// registry; `is_persisted` asks the mount table, so overlay or any other filesystem under
+/// the registry is judged alike.)
+fn empty_unmounted(path: &Path, meta: &rustix::fs::Stat) -> bool {
+    rustix::fs::FileType::from_raw_mode(meta.st_mode) == rustix::fs::FileType::RegularFile
         && meta.st_size == 0
-        && meta.st_dev == locked.dev
+        && !is_persisted(path)
+}
+
+/// Whether the file with `lstat` `meta` was last modified [`STALE_AFTER`] ago or longer.
+fn old_enough(meta: &rustix::fs::Stat) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mtime = u64::try_from(meta.st_mtime).unwrap_or(0);
+    now.saturating_sub(mtime) >= STALE_AFTER.as_secs()
+}
+
+/// Removes `name`, whose `lstat` is `meta`, if it is stale: empty, nothing mounted, and at
+/// least [`STALE_AFTER`] old — so never the file of an `ip netns add` in progress. The mount
+/// check is made again right before the unlink, under the registry lock.
+fn remove_if_stale(locked: &Locked, name: &str, path: &Path, meta: &rustix::fs::Stat) -> bool {
+    empty_unmounted(path, meta)
+        && old_enough(meta)
         && !is_persisted(path)
         && rustix::fs::unlinkat(&locked.dir, name, AtFlags::empty()).is_ok()
 }
