@@ -48,7 +48,7 @@ fn parse() -> Command {
                 .and_then(|m| <$args as clap::FromArgMatches>::from_arg_matches(&m));
             match parsed {
                 Ok(args) => return $wrap(args),
-                Err(_) => return Cli::parse().command,
+                Err(_) => return full_parse(),
             }
         }};
     }
@@ -69,10 +69,37 @@ fn parse() -> Command {
             _ => {}
         }
     }
-    Cli::parse().command
+    full_parse()
+}
+
+/// clap's full parser. Help and version go to stdout and exit 0 only if they were written
+/// (clap's own `exit` ignores a failed write: `lxns --help >/dev/full` must fail); usage
+/// errors exit 2 as clap's do.
+fn full_parse() -> Command {
+    match Cli::try_parse() {
+        Ok(cli) => cli.command,
+        Err(e) => {
+            let written = e
+                .print()
+                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+            let code = match (e.use_stderr(), written) {
+                (_, Err(err)) if !e.use_stderr() => {
+                    eprintln!("lxns: write error: {err}");
+                    1
+                }
+                (false, _) => 0,
+                (true, _) => e.exit_code(),
+            };
+            #[allow(clippy::exit)] // the one place the command ends before it ran
+            std::process::exit(code)
+        }
+    }
 }
 
 fn main() -> ExitCode {
+    // A closed stdout (`>&-`) cannot be told from `>/dev/null` here: Rust's runtime reopens
+    // closed standard fds on /dev/null before main, so such output is discarded as
+    // /dev/null discards it (exit 0). A failed write (`>/dev/full`) is an error.
     let result = match parse() {
         Command::Enter(args) => cmd::enter::run(&args),
         Command::Info(args) => cmd::info::run(&args),

@@ -134,3 +134,33 @@ fn usage_errors_exit_2() {
     let out = lxns(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Output that could not be written is a failure, never exit 0 with nothing done: help
+/// (which clap's own exit writes and ignores errors of), listings.
+#[test]
+fn unwritable_output_fails() {
+    for args in [
+        &["--help"][..],
+        &["ls", "-h"],
+        &["info", "self:net"],
+        &["ls"],
+    ] {
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("No space left"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // And written help still exits 0.
+    assert_eq!(lxns(&["--help"]).status.code(), Some(0));
+}
