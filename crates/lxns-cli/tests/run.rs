@@ -409,7 +409,7 @@ fn rootless_map_auto_uses_subids_and_fails_clearly_without() {
     let (code, err) = fails(as_nobody(&mut lxns_run(&["--map-auto", "--", "true"])));
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("/etc/subuid") && err.contains("no subordinate ids"),
+        err.contains("/etc/subuid") && err.contains("no valid subordinate ids"),
         "{err}"
     );
     let _u = FileLine::add("/etc/subuid", "nobody:231072:65536");
@@ -554,8 +554,10 @@ fn bad_input_is_a_clear_error_with_the_documented_code() {
     );
     let pid = common::free_pid().to_string();
     let missing_pid = format!("net={pid}");
+    let long_name = "h".repeat(65);
     // lxns's own errors: exit 1, and the message names what was wrong.
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
+        (&["-u", "--hostname", &long_name], "at most 64 bytes"),
         (
             &["-U", "--map-users=100000,0,10", "--map-users=200000,5,10"],
             "overlap",

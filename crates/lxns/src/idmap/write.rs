@@ -184,18 +184,34 @@ pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
     // Both files are keyed by the user's name or uid (subgid too).
     let euid = rustix::process::geteuid().as_raw();
     let name = name_of(euid, "/etc/passwd");
-    let owner_id = euid.to_string();
     let text = std::fs::read_to_string(file).unwrap_or_default();
-    for line in text.lines() {
-        let mut f = line.trim().split(':');
+    first_valid_block(&text, file, euid, name.as_deref())
+}
+
+/// The first valid block of `uid`'s (or `name`'s) in subuid-format `text`. Invalid entries
+/// of the user's (count 0, past the largest id, not numbers) are passed over, as shadow's
+/// own readers do, and named in the error when no valid one follows.
+fn first_valid_block(text: &str, file: &str, uid: u32, name: Option<&str>) -> Result<IdRange> {
+    let owner_id = uid.to_string();
+    let mut skipped = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let mut f = line.split(':');
         let (Some(owner), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
             continue;
         };
-        if owner != owner_id && Some(owner) != name.as_deref() {
+        if owner != owner_id && Some(owner) != name {
             continue;
         }
-        let (Ok(outside), Ok(count)) = (start.trim().parse::<u32>(), count.trim().parse::<u32>())
-        else {
+        let digits = |t: &str| -> Option<u32> {
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse().ok())
+                .flatten()
+        };
+        let (Some(outside), Some(count)) = (digits(start), digits(count)) else {
+            skipped.push(format!(
+                "line {}: {line:?} is not owner:start:count",
+                number + 1
+            ));
             continue;
         };
         let range = IdRange {
@@ -203,18 +219,25 @@ pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
             outside,
             count,
         };
-        IdMap::from_ranges([range])?;
-        return Ok(range);
+        match IdMap::from_ranges([range]) {
+            Ok(_) => return Ok(range),
+            Err(e) => skipped.push(format!("line {}: {e}", number + 1)),
+        }
     }
+    let skipped = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" (invalid entries passed over: {})", skipped.join("; "))
+    };
     Err(Error::InvalidArgument {
         op: Op::IdMap,
         target: Target::Path(file.into()),
         reason: format!(
-            "user {} (uid {owner_id}) has no subordinate ids in {file}; add a line such as \
-             `{}:100000:65536` (usermod --add-subuids/--add-subgids), or map only your own id \
-             (map_root / -r)",
-            name.as_deref().unwrap_or("?"),
-            name.as_deref().unwrap_or(owner_id.as_str()),
+            "user {} (uid {owner_id}) has no valid subordinate ids in {file}{skipped}; add a \
+             line such as `{}:100000:65536` (usermod --add-subuids/--add-subgids), or map only \
+             your own id (map_root / -r)",
+            name.unwrap_or("?"),
+            name.unwrap_or(owner_id.as_str()),
         ),
     })
 }
@@ -236,4 +259,23 @@ pub(crate) fn effective_ids() -> (u32, u32) {
         rustix::process::geteuid().as_raw(),
         rustix::process::getegid().as_raw(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_first_entry_is_passed_over_and_named() {
+        let text = "alice:100000:0\nbob:1:1\n1000:200000:65536\n";
+        let r = first_valid_block(text, "/etc/subuid", 1000, Some("alice")).unwrap();
+        assert_eq!((r.outside, r.count), (200_000, 65_536));
+        let e = first_valid_block("alice:100000:0\n", "/etc/subuid", 1000, Some("alice"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/etc/subuid") && e.contains("line 1"), "{e}");
+        // Strict fields: no spaces, no sign.
+        assert!(first_valid_block("alice: 5:10\n", "f", 1000, Some("alice")).is_err());
+        assert!(first_valid_block("alice:+5:10\n", "f", 1000, Some("alice")).is_err());
+    }
 }

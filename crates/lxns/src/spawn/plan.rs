@@ -112,6 +112,7 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         return Err(e);
     }
     check_kinds(cmd)?;
+    check_uts(cmd)?;
     check_maps(cmd)?;
     check_persist(cmd, api)?;
     let (argv, envp, exec_paths) = vectors(cmd)?;
@@ -161,6 +162,36 @@ fn check_kinds(cmd: &Command) -> Result<()> {
             return Err(invalid(format!(
                 "the {kind} namespace is both joined and created; choose one"
             )));
+        }
+    }
+    Ok(())
+}
+
+/// The kernel's limit for a host or domain name: `__NEW_UTS_LEN`, 64 bytes (sethostname(2)
+/// answers a bare `EINVAL` past it).
+const UTS_LEN: usize = 64;
+
+/// Host and domain names the kernel would refuse.
+fn check_uts(cmd: &Command) -> Result<()> {
+    for (name, what) in [
+        (&cmd.hostname, "hostname"),
+        (&cmd.domainname, "domain name"),
+    ] {
+        if let Some(n) = name {
+            if n.len() > UTS_LEN {
+                return Err(Error::InvalidArgument {
+                    op: Op::Spawn(if what == "hostname" {
+                        SpawnStep::Hostname
+                    } else {
+                        SpawnStep::Domainname
+                    }),
+                    target: Target::Text(n.to_string_lossy().into_owned()),
+                    reason: format!(
+                        "a {what} is at most {UTS_LEN} bytes (this one has {})",
+                        n.len()
+                    ),
+                });
+            }
         }
     }
     Ok(())
