@@ -41,9 +41,11 @@ fn fails(c: &mut Command) -> (i32, String) {
 /// Starts `lxns run ARGS` with piped stdin, stdout and stderr, and returns it with the first
 /// line its program printed (the test's pipe handshake: no sleeping).
 fn start(args: &[&str]) -> (ChildGuard, String) {
+    let mut cmd = lxns_run(args);
+    // The signal tests need these to act, whatever the environment ignores.
+    common::default_signals(&mut cmd, &[libc::SIGTERM, libc::SIGINT, libc::SIGHUP]);
     let mut child = ChildGuard(
-        lxns_run(args)
-            .stdin(Stdio::piped())
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -723,4 +725,28 @@ fn unprivileged_setgroups_allow_with_a_direct_gid_map_is_refused_up_front() {
     ])));
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("only after denying setgroups"), "{err}");
+}
+
+/// Under nohup(1) the program keeps SIGHUP ignored, as without lxns in between: lxns's
+/// forwarding leaves an ignored signal alone.
+#[test]
+fn nohup_stays_in_force_through_lxns_run() {
+    let out = run_ok(
+        Command::new("nohup")
+            .arg(env!("CARGO_BIN_EXE_lxns"))
+            .args([
+                "run",
+                "-f",
+                "--",
+                "sed",
+                "-n",
+                "/^SigIgn/p",
+                "/proc/self/status",
+            ])
+            .stdout(Stdio::piped()),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let ignored =
+        u64::from_str_radix(text.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    assert_ne!(ignored & (1 << (libc::SIGHUP - 1)), 0, "{text}");
 }

@@ -17,7 +17,9 @@ use crate::sys::spawn as sys;
 /// [`block`](ForwardSignals::block) blocks the signals on the calling thread and opens a
 /// `signalfd` for them — do it *before* spawning, so no signal is lost in between. A child
 /// spawned while a `ForwardSignals` is alive on the spawning thread starts with these
-/// signals unblocked (and otherwise with the caller's mask). [`wait`](ForwardSignals::wait) then waits for the child
+/// signals unblocked (and otherwise with the caller's mask). A signal the process ignores
+/// when `block` is called (under nohup(1), or SIGINT in a background job) is not taken: it
+/// stays ignored, for the child too, as it would without lxns in between. [`wait`](ForwardSignals::wait) then waits for the child
 /// and relays every such signal that a process sent (`kill`) to it with `pidfd_send_signal`;
 /// one the kernel sent for a terminal (^C) is not relayed, since the child, in the same
 /// foreground process group, received it already. Dropping restores the mask.
@@ -51,7 +53,13 @@ impl ForwardSignals {
     /// # Errors
     /// [`Error::InvalidArgument`] for an invalid signal; [`Error::Os`] if `signalfd` fails.
     pub fn block(signals: &[Signal]) -> Result<ForwardSignals> {
-        let raw: Vec<i32> = signals.iter().map(|s| s.as_raw()).collect();
+        // A signal the process ignores (nohup, a background job's SIGINT) is left alone: it
+        // stays ignored here and for the child, instead of being caught and relayed.
+        let raw: Vec<i32> = signals
+            .iter()
+            .map(|s| s.as_raw())
+            .filter(|s| !sys::is_ignored(*s))
+            .collect();
         let (fd, old) = sys::block_signals(&raw)
             .map_err(|e| Error::os(Op::Spawn(SpawnStep::Signals), None, Target::None, e.into()))?;
         // Only what this call blocked: a signal the caller had blocked already stays blocked

@@ -849,6 +849,17 @@ fn execve(path: &CStr, argv: &[*const c_char], envp: &[*const c_char]) -> Errno 
     Errno::from_raw_os_error(errno())
 }
 
+/// Whether the process ignores `sig` (`SIG_IGN`, as under nohup(1) or in a background job).
+pub(crate) fn is_ignored(sig: i32) -> bool {
+    let mut old = MaybeUninit::<libc::sigaction>::uninit();
+    // SAFETY: querying (null new action) writes the current action into `old` on success.
+    if unsafe { libc::sigaction(sig, std::ptr::null(), old.as_mut_ptr()) } != 0 {
+        return false;
+    }
+    // SAFETY: sigaction succeeded and initialised `old`.
+    unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN
+}
+
 /// Blocks `signals` for the calling thread and returns a close-on-exec `signalfd` that
 /// reads them, plus the previous mask to restore.
 pub(crate) fn block_signals(signals: &[i32]) -> Result<(OwnedFd, SigMask)> {

@@ -486,3 +486,22 @@ impl Drop for CgroupDir {
         let _ = std::fs::remove_dir(&self.path);
     }
 }
+
+/// Makes `cmd`'s process start with `signals` at their default action, whatever this test
+/// process inherited (a background job ignores SIGINT and SIGQUIT, nohup SIGHUP): for tests
+/// that send those signals and expect them to act.
+pub fn default_signals(cmd: &mut Command, signals: &[i32]) {
+    use std::os::unix::process::CommandExt;
+    let signals = signals.to_vec();
+    let reset = move || {
+        for &sig in &signals {
+            // SAFETY: signal(2) with SIG_DFL installs no handler; it is async-signal-safe.
+            unsafe { libc::signal(sig, libc::SIG_DFL) };
+        }
+        Ok(())
+    };
+    // SAFETY: `reset` runs in the forked child before exec and only calls signal(2).
+    unsafe {
+        cmd.pre_exec(reset);
+    }
+}
