@@ -10,38 +10,13 @@
 #[macro_use]
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-
-use common::ns_link;
-use lxns::{Command, JoinPlan, Kind, KindSet, Namespace, Stdio};
-
-/// A process in new user and net namespaces (mapped to root), waiting on stdin.
-fn holder() -> lxns::Child {
-    let mut child = Command::new("sh")
-        .args(["-c", "echo ready; read x"])
-        .unshare(Kind::User | Kind::Net)
-        .map_root()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
-    child
-}
-
-fn release(mut child: lxns::Child) {
-    child.stdin.take().unwrap().write_all(b"\n").unwrap();
-    assert!(child.wait().unwrap().success());
-}
+use common::{holder, ns_link, release};
+use lxns::{Command, JoinPlan, Kind, KindSet, Namespace};
 
 #[test]
 fn every_join_path_skips_and_orders_by_the_one_plan() {
     require_root!();
-    let target = holder();
+    let target = holder(Kind::User | Kind::Net);
     let p = target.process().unwrap();
     let own = |k| Namespace::current(k).unwrap();
     let new_uts = Namespace::new(Kind::Uts).unwrap();

@@ -10,39 +10,12 @@
 #[macro_use]
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 
-use lxns::{
-    Child, Command, Error, IdMap, Kind, KindSet, MapWriter, Namespace, Op, SpawnStep, Stdio,
-};
+use lxns::{Command, Error, IdMap, Kind, KindSet, MapWriter, Namespace, Op, SpawnStep, Stdio};
 
-use common::{CgroupDir, SyscallFilter, TempDir, ns_link, unique_name};
-
-/// A `sh` that says `ready` and then blocks reading stdin, in `kinds` (new).
-fn holder(kinds: KindSet) -> Child {
-    let mut c = Command::new("sh");
-    c.args(["-c", "echo ready; read x"])
-        .unshare(kinds)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    if kinds.contains(Kind::User) {
-        c.map_root();
-    }
-    let mut child = c.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
-    child
-}
-
-/// Ends a holder: newline on stdin, then wait.
-fn release(mut child: Child) {
-    child.stdin.take().unwrap().write_all(b"\n").unwrap();
-    assert!(child.wait().unwrap().success());
-}
+use common::{CgroupDir, SyscallFilter, TempDir, holder, ns_link, release, unique_name};
 
 fn out(cmd: &mut Command) -> String {
     let o = cmd.output().unwrap();

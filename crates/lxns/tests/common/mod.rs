@@ -505,3 +505,36 @@ pub fn default_signals(cmd: &mut Command, signals: &[i32]) {
         cmd.pre_exec(reset);
     }
 }
+
+/// A `sh`, spawned with lxns, that says `ready` and then blocks reading stdin, in new
+/// namespaces of `kinds` (mapped to root when they include a user namespace).
+pub fn holder(kinds: lxns::KindSet) -> lxns::Child {
+    use std::io::{BufRead, BufReader};
+    let mut c = lxns::Command::new("sh");
+    c.args(["-c", "echo ready; read x"])
+        .unshare(kinds)
+        .stdin(lxns::Stdio::piped())
+        .stdout(lxns::Stdio::piped());
+    if kinds.contains(Kind::User) {
+        c.map_root();
+    }
+    let mut child = c.spawn().expect("spawn the holder");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().expect("piped"))
+        .read_line(&mut line)
+        .expect("read the holder's ready line");
+    assert_eq!(line.trim(), "ready");
+    child
+}
+
+/// Ends a [`holder`]: newline on stdin, then wait.
+pub fn release(mut child: lxns::Child) {
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(b"\n")
+        .expect("write to the holder");
+    assert!(child.wait().expect("wait for the holder").success());
+}
