@@ -6,7 +6,11 @@ set -euo pipefail
 ROOT=$(cd "$HERE/.." && pwd)
 SCRIPT="bench/$(basename "$0")"
 [ "$(id -u)" = 0 ] || { echo "$SCRIPT: run as root" >&2; exit 2; }
-REL="$ROOT/target/x86_64-unknown-linux-gnu/release"
+# Every benchmarked binary is the static build (README, Install): `cargo build-static`'s
+# flags, for this machine's triple, applied to the command and to the example loops alike.
+TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
+STATIC=(--release --target "$TRIPLE" --config "target.$TRIPLE.rustflags=['-C', 'target-feature=+crt-static']")
+REL="$ROOT/target/$TRIPLE/release"
 L="$REL/lxns"
 
 # apt_install PACKAGE…: from Debian's packages, quietly.

@@ -12,7 +12,7 @@ need_anchors 07-c-setns-loop.sh
 command -v hyperfine >/dev/null || apt_install hyperfine
 export ITERS=${ITERS:-10000} REPS=${REPS:-11}
 scratch_dir
-(cd "$ROOT" && cargo build --quiet --release -p lxns --example setns_loop)
+(cd "$ROOT" && cargo build --quiet "${STATIC[@]}" -p lxns --example setns_loop)
 export ALT_LOOP="$REL/examples/setns_loop"
 OUT="$RESULTS_DIR/loops.md"
 : >"$OUT"

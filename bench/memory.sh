@@ -4,7 +4,7 @@
 # Leaves nothing behind: the netns names it adds are deleted, the target it starts is killed.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
-(cd "$ROOT" && cargo build --quiet --release -p lxns-cli)
+(cd "$ROOT" && cargo build --quiet "${STATIC[@]}" -p lxns-cli)
 as_installed "$L"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || apt_install time

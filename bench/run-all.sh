@@ -35,7 +35,7 @@ snapshot() {
   echo "net namespaces: $(lsns -n -t net 2>/dev/null | wc -l)"
 }
 BEFORE=$(snapshot)
-(cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --examples)
+(cd "$ROOT" && cargo build --quiet "${STATIC[@]}" -p lxns-cli && cargo build --quiet "${STATIC[@]}" -p lxns --examples)
 ALL="$RESULTS_DIR/all.md"
 {
   echo "# lxns benchmark run"

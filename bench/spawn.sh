@@ -17,7 +17,7 @@ command -v bwrap >/dev/null || apt_install bubblewrap || echo "bwrap could not b
 export RUNS=${RUNS:-200} WARMUP=${WARMUP:-20}
 ITERS=${ITERS:-300} REPS=${REPS:-7}
 scratch_dir
-(cd "$ROOT" && cargo build --quiet --release -p lxns-cli && cargo build --quiet --release -p lxns --example spawn_loop)
+(cd "$ROOT" && cargo build --quiet "${STATIC[@]}" -p lxns-cli && cargo build --quiet "${STATIC[@]}" -p lxns --example spawn_loop)
 BIN="$RESULTS_DIR/bin"; mkdir -p "$BIN"
 F=$(floor_build)
 cc -O2 -o "$BIN/clone3_loop" "$HERE/src/clone3_loop.c"
