@@ -420,7 +420,13 @@ fn bad_input_is_clear_and_changes_nothing() {
         &["netns", &arg, "delete", "no-such-name"],
         "no such file or namespace",
     );
-    fail(&["netns", &arg, "attach", "x", "0"], "pid 0");
+    // A pid is checked as every subcommand checks one (a usage error, clap's exit status).
+    let out = lxns()
+        .args(["netns", &arg, "attach", "x", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 is not a process id"));
     fail(
         &["netns", &arg, "exec", "no-such-name", "true"],
         "no such file or namespace",

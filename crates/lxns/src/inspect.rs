@@ -218,19 +218,23 @@ pub fn set_limit(kind: Kind, value: u64) -> Result<()> {
         .map_err(|e| io_error(Op::WriteLimit, kind, &path, &e))
 }
 
-/// Parses a limit value as the sysctl files and `lxns limits` take it: a decimal number from
-/// 0 to 2147483647.
+/// Parses a limit value as `lxns limits` takes it: decimal digits only, from 0 to
+/// 2147483647.
 ///
 /// ```
 /// assert_eq!(lxns::parse_limit("96365"), Ok(96365));
 /// assert!(lxns::parse_limit("ten").is_err());
 /// assert!(lxns::parse_limit("-1").is_err());
+/// assert!(lxns::parse_limit("+5").is_err()); // strict: digits only
+/// assert!(lxns::parse_limit(" 5").is_err());
 /// ```
 ///
 /// # Errors
 /// A message saying why the text is not a limit.
 pub fn parse_limit(text: &str) -> std::result::Result<u64, String> {
-    let value: u64 = text.parse().map_err(|_| {
+    // Strict: digits only (Rust's parse would take a leading '+').
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let value: u64 = digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
         format!(
             "{text:?} is not a namespace limit (a whole number from 0 to {})",
             i32::MAX

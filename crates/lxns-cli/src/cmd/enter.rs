@@ -18,7 +18,7 @@ use rustix::fs::{Mode, OFlags};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The process whose namespaces (and root, working directory) to use.
-    #[arg(short = 't', long = "target", value_name = "PID")]
+    #[arg(short = 't', long = "target", value_name = "PID", value_parser = super::pid)]
     target: Option<i32>,
     /// Enter all namespaces of the target (those it shares with us are left out).
     #[arg(short = 'a', long = "all")]

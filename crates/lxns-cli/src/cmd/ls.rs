@@ -25,7 +25,8 @@ pub struct Args {
         short = 'p',
         long = "task",
         value_name = "PID",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = super::pid
     )]
     pid: Option<i32>,
     /// JSON output (the shape of `lsns -J`).

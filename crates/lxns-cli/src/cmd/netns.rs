@@ -23,7 +23,11 @@ enum Cmd {
     /// Create a network namespace and register it as NAME.
     Add { name: String },
     /// Register the network namespace of process PID as NAME.
-    Attach { name: String, pid: i32 },
+    Attach {
+        name: String,
+        #[arg(value_parser = super::pid)]
+        pid: i32,
+    },
     /// Unregister NAMEs (unmount and remove); the namespaces live on while in use.
     #[command(alias = "del")]
     Delete {
@@ -44,7 +48,10 @@ enum Cmd {
         command: Vec<String>,
     },
     /// Print the names under which PID's network namespace is registered.
-    Identify { pid: Option<i32> },
+    Identify {
+        #[arg(value_parser = super::pid)]
+        pid: Option<i32>,
+    },
     /// Print the pids of the processes in NAME.
     Pids { name: String },
     /// Remove name files that have no namespace mounted (left by a killed process).
