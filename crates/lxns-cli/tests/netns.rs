@@ -453,6 +453,11 @@ fn bad_input_is_clear_and_changes_nothing() {
     );
     assert!(std::fs::read_dir(&real).unwrap().next().is_none());
     assert!(!is_mount_point(&real));
+    // list, add and delete agree: list does not follow it either.
+    fail(
+        &["netns", &format!("--registry={}", link.display()), "list"],
+        "symlink",
+    );
     std::fs::remove_file(&link).unwrap();
     std::fs::remove_dir(&real).unwrap();
     // No permission: as nobody, refused, nothing made.

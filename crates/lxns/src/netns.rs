@@ -281,9 +281,14 @@ impl Registry {
     /// (`ip netns list`). A name file with no namespace mounted shows `id: None`.
     ///
     /// # Errors
-    /// [`Error::PermissionDenied`] when the directory cannot be read. A registry directory
-    /// that does not exist lists as empty.
+    /// [`Error::PermissionDenied`] when the directory cannot be read;
+    /// [`Error::InvalidArgument`] when it is a symlink (as for [`add`](Registry::add)). A
+    /// registry directory that does not exist lists as empty.
     pub fn list(&self) -> Result<Vec<Entry>> {
+        // The same rule as add and delete: a symlinked registry is not followed.
+        if self.is_symlink() {
+            return Err(self.symlink_error());
+        }
         let rd = match std::fs::read_dir(&self.dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -391,6 +396,23 @@ impl Registry {
         Ok(locked)
     }
 
+    /// Whether the registry directory itself is a symlink.
+    fn is_symlink(&self) -> bool {
+        rustix::fs::statat(rustix::fs::CWD, &self.dir, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink
+        })
+    }
+
+    fn symlink_error(&self) -> Error {
+        Error::InvalidArgument {
+            op: Op::Registry,
+            target: Target::Path(self.dir.clone()),
+            reason: "the registry directory is a symlink; lxns does not follow it (a \
+                     symlinked /run/netns could redirect mounts anywhere)"
+                .into(),
+        }
+    }
+
     /// Opens and `flock`s the existing directory, refusing a symlink.
     fn lock_existing(&self) -> Result<Locked> {
         let op = Op::Registry;
@@ -400,21 +422,7 @@ impl Registry {
             Mode::empty(),
         )
         .map_err(|e| match e {
-            RErrno::LOOP | RErrno::NOTDIR
-                if rustix::fs::statat(rustix::fs::CWD, &self.dir, AtFlags::SYMLINK_NOFOLLOW)
-                    .is_ok_and(|st| {
-                        rustix::fs::FileType::from_raw_mode(st.st_mode)
-                            == rustix::fs::FileType::Symlink
-                    }) =>
-            {
-                Error::InvalidArgument {
-                    op,
-                    target: Target::Path(self.dir.clone()),
-                    reason: "the registry directory is a symlink; lxns does not follow it \
-                             (a symlinked /run/netns could redirect mounts anywhere)"
-                        .into(),
-                }
-            }
+            RErrno::LOOP | RErrno::NOTDIR if self.is_symlink() => self.symlink_error(),
             other => path_error(op, None, &self.dir, other),
         })?;
         rustix::fs::flock(&dir, FlockOperation::LockExclusive)
