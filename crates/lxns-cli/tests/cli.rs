@@ -72,8 +72,11 @@ fn info_json_for_a_pid_and_kind() {
 
 #[test]
 fn info_errors_are_clear_and_exit_1() {
-    let cases: [(&str, &str); 5] = [
+    let cases: [(&str, &str); 8] = [
         ("/proc/self/ns/uts:net", "expected net, found uts"),
+        ("self:bogus", "unknown namespace kind \"bogus\""),
+        ("1:bogus", "unknown namespace kind"),
+        ("/etc/hostname/x", "ENOTDIR"),
         ("/etc/hostname", "not a namespace file"),
         ("/nonexistent/ns", "ENOENT"),
         ("0", "pid 0"),

@@ -453,6 +453,12 @@ fn bad_input_is_clear_and_changes_nothing() {
     );
     assert!(std::fs::read_dir(&real).unwrap().next().is_none());
     assert!(!is_mount_point(&real));
+    // A registry path that is a file: the kernel's ENOTDIR, not "no such file".
+    fail(&["netns", "--registry=/etc/hostname", "list"], "ENOTDIR");
+    fail(
+        &["netns", "--registry=/etc/hostname", "add", "x"],
+        "ENOTDIR",
+    );
     // list, add and delete agree: list does not follow it either.
     fail(
         &["netns", &format!("--registry={}", link.display()), "list"],

@@ -259,7 +259,7 @@ impl Namespace {
     fn open_checked(path: &Path, kind: Option<Kind>, op: Op) -> Result<Namespace> {
         let target = || Target::Path(path.to_path_buf());
         let map_open_err = |e: RErrno| match e {
-            RErrno::NOENT | RErrno::NOTDIR => Error::NotFound {
+            RErrno::NOENT => Error::NotFound {
                 op,
                 kind,
                 target: target(),

@@ -134,7 +134,7 @@ pub(crate) fn path_error(op: Op, kind: Option<Kind>, path: &Path, e: RErrno) -> 
             op,
             target: target(path),
         },
-        RErrno::NOENT | RErrno::NOTDIR => Error::NotFound {
+        RErrno::NOENT => Error::NotFound {
             op,
             kind,
             target: target(path),

@@ -49,6 +49,25 @@ fn parse_target(arg: &str) -> (Source, Option<Kind>) {
     (source, kind)
 }
 
+/// `SOURCE:KIND` whose KIND is no namespace kind, where SOURCE is `self`, a pid or an
+/// existing path (and the whole argument is no path): the message that says so.
+fn unknown_kind(arg: &str) -> Option<String> {
+    let (head, tail) = arg.rsplit_once(':')?;
+    if head.is_empty() || tail.parse::<Kind>().is_ok() || std::path::Path::new(arg).exists() {
+        return None;
+    }
+    let source = head == "self"
+        || (!head.is_empty() && head.bytes().all(|b| b.is_ascii_digit()))
+        || std::path::Path::new(head).exists();
+    source.then(|| {
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.proc_name()).collect();
+        format!(
+            "unknown namespace kind {tail:?} (one of {})",
+            kinds.join(", ")
+        )
+    })
+}
+
 struct Row {
     source: String,
     ns: Namespace,
@@ -121,6 +140,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut described = Vec::new();
     let mut failed = false;
     for arg in &args.targets {
+        if let Some(why) = unknown_kind(arg) {
+            eprintln!("lxns: {arg}: {why}");
+            failed = true;
+            continue;
+        }
         match open_rows(arg) {
             Ok(rows) => described.extend(rows.iter().map(describe)),
             Err(e) => {
