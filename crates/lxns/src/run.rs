@@ -176,10 +176,6 @@ impl ThreadExit {
     }
 }
 
-fn wait_exited(exit: &ThreadExit) {
-    exit.wait();
-}
-
 /// `finish` to run once the thread behind `pidfd` has fully exited.
 struct Reap {
     pidfd: ThreadExit,
@@ -200,7 +196,7 @@ fn reaper() -> Option<&'static mpsc::Sender<Reap>> {
                     // process's, so the reaper pins nothing foreign.
                     let _ = Home::of_process();
                     while let Ok(reap) = rx.recv() {
-                        wait_exited(&reap.pidfd);
+                        reap.pidfd.wait();
                         (reap.finish)();
                     }
                 })
@@ -696,7 +692,7 @@ where
             // Only a panic outside `catch_unwind` (none is possible) would get here.
             Err(panic) => resume_unwind(panic),
         };
-        wait_exited(&pidfd);
+        pidfd.wait();
         match result {
             Ok(result) => result,
             Err(panic) => resume_unwind(panic),
@@ -1101,7 +1097,7 @@ impl Drop for Worker {
             let _ = t.join();
         }
         if let Some(pidfd) = self.pidfd.take() {
-            wait_exited(&pidfd);
+            pidfd.wait();
         }
     }
 }

@@ -10,7 +10,6 @@ use std::process::ExitStatus;
 use rustix::process::Signal;
 
 use super::child::{Child, Output};
-use super::report::io_error;
 use crate::error::{Error, Op, Result, Target};
 use crate::idmap::{IdMap, IdRange, MapKind, MapWriter, Setgroups, effective_ids, subordinate_ids};
 use crate::join::JoinPlan;
@@ -303,7 +302,7 @@ impl Command {
         let dup = process
             .as_fd()
             .try_clone_to_owned()
-            .map_err(|e| io_error(Op::OpenProcess, Target::Pid(process.pid()), &e))
+            .map_err(|e| Error::from_io(Op::OpenProcess, Target::Pid(process.pid()), &e))
             .and_then(Process::from_pidfd);
         match dup {
             Ok(p) => {

@@ -111,9 +111,9 @@ fn exec_in_place(cmd: &mut Command) -> Result<std::convert::Infallible> {
     persist_all(&cmd.persist, Namespace::current)?;
     let vectors = prep.vectors();
     // The program starts with this process's mask, less what ForwardSignals blocked here.
-    let mask = sys::block_all_signals();
-    sys::set_signal_mask(&mask);
+    let mask = sys::current_signal_mask();
     let failure = sys::exec_in_place(&prep.setup(&vectors, super::signals::exec_mask(mask)));
+    // exec_in_place set the program's mask before trying execve: put this process's back.
     sys::set_signal_mask(&mask);
     drop(vectors);
     prep.child_stdio = [None, None, None];

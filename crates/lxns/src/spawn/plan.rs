@@ -16,7 +16,7 @@ use rustix::process::PidfdFlags;
 
 use super::SpawnStep;
 use super::command::{Command, Propagation, StdioKind, TimeOffsets};
-use super::report::{cstring, invalid, io_error};
+use super::report::{cstring, invalid};
 use crate::error::{Error, Op, Result, Target};
 use crate::idmap::Maps;
 use crate::kind::Kind;
@@ -424,7 +424,7 @@ fn stdio(cmd: &mut Command) -> Result<StdioFds> {
             }
             StdioKind::Fd(fd) => {
                 *c = Some(fd.try_clone().map_err(|e| {
-                    io_error(Op::Spawn(SpawnStep::Stdio), Target::Fd(fd.as_raw_fd()), &e)
+                    Error::from_io(Op::Spawn(SpawnStep::Stdio), Target::Fd(fd.as_raw_fd()), &e)
                 })?);
             }
         }
@@ -443,8 +443,8 @@ pub(super) fn propagation_flags(cmd: &Command) -> Option<MountPropagationFlags> 
     }
 }
 
-/// The kinds a command creates that need the child to wait for its parent: a user namespace
-/// with maps, persisted namespaces, a cgroup placed by the parent.
+/// Whether the child must wait for its parent's part before going on: id maps to write,
+/// namespaces to persist, or a cgroup the parent places it in (without `clone3`).
 pub(super) fn needs_go(cmd: &Command, prep: &Prepared) -> bool {
     maps(cmd).any() || !cmd.persist.is_empty() || prep.cgroup_procs.is_some()
 }

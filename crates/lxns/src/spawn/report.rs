@@ -26,10 +26,6 @@ pub(super) fn cstring(bytes: &[u8], what: &str) -> Result<CString> {
     CString::new(bytes).map_err(|_| invalid(format!("{what} contains a NUL byte")))
 }
 
-pub(super) fn io_error(op: Op, target: Target, e: &std::io::Error) -> Error {
-    Error::from_io(op, target, e)
-}
-
 /// The typed error for a failed clone. `ENOSYS` or `EPERM` with no namespace to blame is a
 /// seccomp filter refusing both `clone3(2)` and `clone(2)` with `CLONE_PIDFD`.
 pub(super) fn clone_error(e: RErrno, kinds: KindSet) -> Error {

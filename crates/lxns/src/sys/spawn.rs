@@ -296,6 +296,16 @@ pub(crate) fn block_all_signals() -> SigMask {
     SigMask(unsafe { old.assume_init() })
 }
 
+/// The calling thread's signal mask.
+pub(crate) fn current_signal_mask() -> SigMask {
+    let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: with a null new set, pthread_sigmask only writes the current mask into `old`
+    // (it cannot fail with a valid `how`).
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), old.as_mut_ptr()) };
+    // SAFETY: pthread_sigmask wrote the current mask into `old`.
+    SigMask(unsafe { old.assume_init() })
+}
+
 /// Sets the calling thread's signal mask (async-signal-safe).
 pub(crate) fn set_signal_mask(mask: &SigMask) {
     // SAFETY: `mask.0` is an initialised sigset_t; the old-set pointer may be null.
