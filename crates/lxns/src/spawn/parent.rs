@@ -190,10 +190,8 @@ fn clone(
             channels.go.as_ref().map(|(ours, _)| ours.as_fd()),
         ],
         new: cmd.unshare,
-        cgroup: prep.cgroup.as_ref().map(AsFd::as_fd).or_else(|| {
-            // Without clone3 the plan only needs to know there is a cgroup.
-            prep.cgroup_procs.as_ref().map(AsFd::as_fd)
-        }),
+        cgroup: prep.cgroup.as_ref().map(AsFd::as_fd),
+        cgroup_by_parent: prep.cgroup_procs.is_some(),
         joins: &joins,
         parent_death: cmd
             .parent_death

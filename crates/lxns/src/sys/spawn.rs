@@ -358,10 +358,12 @@ pub(crate) struct ChildPlan<'a> {
     pub parent_ends: [Option<BorrowedFd<'a>>; 3],
     /// New namespaces for the final process.
     pub new: KindSet,
-    /// `CLONE_INTO_CGROUP` target (with [`CloneApi::Clone3`]); with [`CloneApi::Clone`] the
-    /// parent places the process and it unshares a new cgroup namespace itself after the go
-    /// byte.
+    /// `CLONE_INTO_CGROUP` target (with [`CloneApi::Clone3`] only).
     pub cgroup: Option<BorrowedFd<'a>>,
+    /// The parent places the process in its cgroup (`cgroup.procs`, with
+    /// [`CloneApi::Clone`]): a new cgroup namespace is then made by the process itself after
+    /// the go byte, so that it is rooted at that cgroup.
+    pub cgroup_by_parent: bool,
     /// Namespaces to join before creating new ones, in the join plan's order.
     pub joins: &'a [Join<'a>],
     /// `PR_SET_PDEATHSIG` signal, and a pidfd of the parent to close the race with its death.
@@ -378,7 +380,7 @@ impl ChildPlan<'_> {
         if self.setup.time_offsets.is_some() {
             new.remove(Kind::Time);
         }
-        if self.api == CloneApi::Clone && self.cgroup.is_some() {
+        if self.cgroup_by_parent {
             new.remove(Kind::Cgroup);
         }
         u64::from(new.bits())
@@ -386,7 +388,7 @@ impl ChildPlan<'_> {
 
     /// Whether the final process makes its cgroup namespace itself after the go byte.
     fn deferred_cgroup_ns(&self) -> bool {
-        self.api == CloneApi::Clone && self.cgroup.is_some() && self.new.contains(Kind::Cgroup)
+        self.cgroup_by_parent && self.new.contains(Kind::Cgroup)
     }
 }
 
@@ -560,11 +562,7 @@ fn child_main(plan: &ChildPlan<'_>) -> ! {
     if let Err((i, e)) = join_all(plan.joins) {
         stage_fail(Step::Join, e, index(i), 0);
     }
-    match clone_process(
-        plan.api,
-        CLONE_PARENT | plan.clone_flags(),
-        plan.cgroup.filter(|_| plan.api == CloneApi::Clone3),
-    ) {
+    match clone_process(plan.api, CLONE_PARENT | plan.clone_flags(), plan.cgroup) {
         Ok(None) => {
             // SAFETY: this process's copy of the intermediate's stage socket; the final
             // process never uses it, and holding it would keep the parent from seeing
