@@ -100,7 +100,23 @@ fn main() -> ExitCode {
     // A closed stdout (`>&-`) cannot be told from `>/dev/null` here: Rust's runtime reopens
     // closed standard fds on /dev/null before main, so such output is discarded as
     // /dev/null discards it (exit 0). A failed write (`>/dev/full`) is an error.
-    let result = match parse() {
+    let command = parse();
+    // The oldest kernel each command works on (lxns::kernel's compatibility table): pids
+    // go through pidfds (5.3); everything needs the nsfs ioctls (4.11).
+    let (major, minor, name) = match &command {
+        Command::Enter(_) => (5, 3, "lxns enter"),
+        Command::Run(_) => (5, 3, "lxns run"),
+        Command::Info(_) => (4, 11, "lxns info"),
+        Command::Limits(_) => (4, 11, "lxns limits"),
+        Command::Ls(_) => (4, 11, "lxns ls"),
+        Command::Netns(_) => (4, 11, "lxns netns"),
+    };
+    let kernel = lxns::kernel::Version::current();
+    if !kernel.at_least(major, minor) {
+        eprintln!("lxns: {name} needs Linux {major}.{minor} or later; this is Linux {kernel}");
+        return ExitCode::FAILURE;
+    }
+    let result = match command {
         Command::Enter(args) => cmd::enter::run(&args),
         Command::Info(args) => cmd::info::run(&args),
         Command::Limits(args) => cmd::limits::run(&args),

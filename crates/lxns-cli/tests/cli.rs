@@ -57,7 +57,12 @@ fn info_json_for_a_pid_and_kind() {
     assert_eq!(ns["type"], "net");
     assert_eq!(ns["ns"], ino(&format!("/proc/{}/ns/net", t.pid())));
     assert_eq!(ns["owner"], ino(&format!("/proc/{}/ns/user", t.pid())));
-    assert!(ns["nsid"].is_u64(), "{ns}");
+    // NS_GET_ID (Linux 6.18): the id where the kernel has it, null before.
+    if lxns::kernel::Version::current().at_least(6, 18) {
+        assert!(ns["nsid"].is_u64(), "{ns}");
+    } else {
+        assert!(ns["nsid"].is_null(), "{ns}");
+    }
     assert!(ns["parent"].is_null());
     // Its user namespace: parent is ours, created by uid 0.
     let arg = format!("/proc/{}/ns/user", t.pid());
@@ -166,4 +171,39 @@ fn unwritable_output_fails() {
     }
     // And written help still exits 0.
     assert_eq!(lxns(&["--help"]).status.code(), Some(0));
+}
+
+/// Each command states the oldest kernel it works on and refuses older ones clearly
+/// (`setarch --uname-2.6` makes uname(2) report a 2.6 kernel).
+#[test]
+fn an_old_kernel_is_refused_with_the_version_needed() {
+    for (args, needs) in [
+        (
+            &["run", "-n", "true"][..],
+            "lxns run needs Linux 5.3 or later",
+        ),
+        (
+            &["enter", "-t", "1", "-n", "true"][..],
+            "lxns enter needs Linux 5.3 or later",
+        ),
+        (&["ls"][..], "lxns ls needs Linux 4.11 or later"),
+        (&["limits"][..], "lxns limits needs Linux 4.11 or later"),
+    ] {
+        let out = Command::new("setarch")
+            .args([
+                std::env::consts::ARCH,
+                "--uname-2.6",
+                env!("CARGO_BIN_EXE_lxns"),
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(needs) && err.contains("this is Linux 2.6."),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
 }

@@ -282,3 +282,32 @@ fn enter_skips_what_is_shared_and_forks_into_a_pid_namespace_even_without_clone3
         );
     }
 }
+
+/// `lxns enter -t PID -a` where `setns(pidfd, several kinds)` is refused with EINVAL, as on
+/// Linux 5.3–5.7 (a seccomp filter answers so here): every namespace is still joined, kind
+/// by kind, as nsenter does.
+#[test]
+fn enter_all_joins_kind_by_kind_where_setns_on_a_pidfd_is_refused() {
+    require_root!();
+    let target = common::target_with(&["--net", "--uts", "--ipc"]);
+    let pid = target.pid().to_string();
+    let kinds = ["net", "uts", "ipc", "mnt", "user"];
+    let paths: Vec<String> = kinds.iter().map(|k| format!("/proc/self/ns/{k}")).collect();
+    let mut args = vec!["-t", pid.as_str(), "-a", "--", "readlink"];
+    args.extend(paths.iter().map(String::as_str));
+    let mut c = lxns_enter(&args);
+    common::SyscallFilter::allow_all()
+        .fail_setns_several(libc::EINVAL)
+        .apply_to(&mut c);
+    let text = stdout(&mut c);
+    let want: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            std::fs::read_link(format!("/proc/{pid}/ns/{k}"))
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(text.lines().collect::<Vec<_>>(), want);
+}

@@ -405,23 +405,26 @@ fn output_is_byte_identical_to_lsns() {
             "NS,TYPE,PATH,NPROCS,PID,PPID,UID,USER,PNS,ONS,COMMAND",
         ],
     ] {
-        let mut same = false;
-        let mut last = (Vec::new(), Vec::new());
-        for _ in 0..5 {
-            let a = run(&mut lxns(args)).stdout;
-            let b = run(&mut lsns(args)).stdout;
-            if a == b {
-                same = true;
-                break;
+        // Trees are drawn in UTF-8 only in a UTF-8 locale, in ASCII in the C locale.
+        for locale in ["C", "C.UTF-8"] {
+            let mut same = false;
+            let mut last = (Vec::new(), Vec::new());
+            for _ in 0..5 {
+                let a = run(lxns(args).env("LC_ALL", locale)).stdout;
+                let b = run(lsns(args).env("LC_ALL", locale)).stdout;
+                if a == b {
+                    same = true;
+                    break;
+                }
+                last = (a, b);
             }
-            last = (a, b);
+            assert!(
+                same,
+                "lxns ls {args:?} (LC_ALL={locale}) differs from lsns:\n--- lxns\n{}\n--- lsns\n{}",
+                String::from_utf8_lossy(&last.0),
+                String::from_utf8_lossy(&last.1)
+            );
         }
-        assert!(
-            same,
-            "lxns ls {args:?} differs from lsns:\n--- lxns\n{}\n--- lsns\n{}",
-            String::from_utf8_lossy(&last.0),
-            String::from_utf8_lossy(&last.1)
-        );
     }
 }
 

@@ -284,7 +284,7 @@ fn sigkill_while_adding_and_deleting_leaves_nothing_inconsistent() {
     let reg = TempRegistry::new("crash");
     let arg = reg.arg();
     let mut killed = 0;
-    for i in 0..90u32 {
+    for i in 0..u32::try_from(common::rounds(90)).unwrap() {
         let n = format!("c{}", i % 6);
         let verb = if i % 2 == 0 { "add" } else { "delete" };
         let mut child = lxns()
@@ -535,9 +535,9 @@ fn racing_ip_netns_never_stacks_mounts_or_breaks_ip() {
         return;
     }
     let mut guard = RunNetnsGuard::new();
-    const N: usize = 1000;
+    let n_rounds = common::rounds(1000);
     let (mut lxns_won, mut ip_won) = (0, 0);
-    for _ in 0..N {
+    for _ in 0..n_rounds {
         // add vs add: exactly one wins, never two namespaces on one name.
         let n = guard.track(&name("race"));
         let ip = Command::new("ip")
@@ -597,7 +597,7 @@ fn racing_ip_netns_never_stacks_mounts_or_breaks_ip() {
         assert_eq!(consistent(&m), Ok(true), "{m}");
         ok(lxns().args(["netns", "delete", &m]));
     }
-    eprintln!("add races: lxns won {lxns_won}, ip won {ip_won} of {N}");
+    eprintln!("add races: lxns won {lxns_won}, ip won {ip_won} of {n_rounds}");
     // Both tools agree at the end: nothing of ours is left in either's view.
     let left = text(&ok(Command::new("ip").args(["netns", "list"])));
     assert!(!left.contains("lxns-test-"), "{left}");

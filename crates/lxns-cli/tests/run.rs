@@ -750,3 +750,74 @@ fn nohup_stays_in_force_through_lxns_run() {
         u64::from_str_radix(text.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
     assert_ne!(ignored & (1 << (libc::SIGHUP - 1)), 0, "{text}");
 }
+
+/// Arguments, hostnames and `--join` paths are bytes, as unshare(1) and the kernel take them:
+/// a non-UTF-8 argument reaches the program unchanged (it exited 2 before).
+#[test]
+fn non_utf8_arguments_hostnames_and_paths_pass_through() {
+    require_root!();
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let arg = std::ffi::OsString::from_vec(vec![b'a', 0xff, b'z']);
+    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .args(["run", "-n", "--", "printf", "%s"])
+        .arg(&arg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, arg.as_bytes());
+    let host = std::ffi::OsString::from_vec(vec![b'h', 0xfe]);
+    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .args(["run", "--hostname"])
+        .arg(&host)
+        .args(["--", "hostname"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, [b'h', 0xfe, b'\n']);
+    // --join net=PATH with a non-UTF-8 path (a symlink to our own net namespace file).
+    let dir = common::TempDir::new("bytes");
+    let link = dir.path().join(std::ffi::OsStr::from_bytes(&[b'n', 0xff]));
+    std::os::unix::fs::symlink("/proc/self/ns/net", &link).unwrap();
+    let mut join = std::ffi::OsString::from("net=");
+    join.push(&link);
+    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .args(["run", "-u", "--join"])
+        .arg(&join)
+        .args(["--", "true"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And lxns enter passes bytes on too.
+    let target = common::target_with(&["--uts"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .args([
+            "enter",
+            "-t",
+            &target.pid().to_string(),
+            "-u",
+            "--",
+            "printf",
+            "%s",
+        ])
+        .arg(&arg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, arg.as_bytes());
+}

@@ -348,7 +348,10 @@ pub fn enter_all_current_thread(namespaces: &[&Namespace]) -> Result<KindSet> {
 impl Process {
     /// Moves the **calling thread** into this process's namespaces of the kinds in `kinds`,
     /// all at once (`setns(pidfd, flags)`, Linux 5.8+): either every one is entered or none
-    /// is. The kernel orders the steps itself (user namespace first), so this works for
+    /// is. Where the kernel refuses `setns` on a pidfd (Linux 5.3–5.7, or a seccomp filter
+    /// answering `EINVAL`), the kinds are opened from the process and joined one by one in
+    /// the [`JoinPlan`](crate::JoinPlan) order, as nsenter does; a failure then can leave
+    /// the thread in the kinds joined before it. The kernel orders the steps itself (user namespace first), so this works for
     /// unprivileged callers joining a process in a user namespace they own.
     ///
     /// A mount namespace in `kinds` makes the thread stop sharing its filesystem
@@ -386,6 +389,12 @@ impl Process {
                 kind: None,
                 pid: self.pid(),
             }),
+            // Linux 5.3–5.7 (or a seccomp filter) refuse setns on a pidfd: join kind by kind.
+            Err(RErrno::INVAL) if !kinds.is_empty() && !crate::join::pidfd_setns_supported() => {
+                let mut steps = crate::join::per_kind(self, kinds)?;
+                steps.sort_by_key(crate::join::Step::rank);
+                crate::join::enter_current_thread(&steps).map(|_| ())
+            }
             Err(e) => Err(setns_process_error(self, kinds, e)),
         }
     }

@@ -163,6 +163,8 @@ pub enum Op {
     WriteIdMap,
     /// Spawning a program ([`Command`](crate::Command)); the step says where it stopped.
     Spawn(crate::SpawnStep),
+    /// Checking the running kernel's version ([`kernel::require`](crate::kernel::require)).
+    CheckKernel,
 }
 
 impl fmt::Display for Op {
@@ -193,6 +195,7 @@ impl fmt::Display for Op {
             Op::IdMap => "id map",
             Op::WriteIdMap => "write id map",
             Op::Spawn(step) => return write!(f, "spawn: {step}"),
+            Op::CheckKernel => "check kernel version",
         })
     }
 }

@@ -8,6 +8,7 @@ use rustix::io::Errno as RErrno;
 use crate::error::{Error, Op, Result, Target};
 use crate::kind::Kind;
 use crate::namespace::Namespace;
+use crate::nspid::Direction;
 use crate::sys;
 
 impl Namespace {
@@ -99,32 +100,36 @@ impl Namespace {
     }
 
     /// Translates `pid`, a process id as numbered inside this pid namespace, into the
-    /// caller's pid namespace (`NS_GET_PID_FROM_PIDNS`, Linux 6.11+).
+    /// caller's pid namespace (`NS_GET_PID_FROM_PIDNS`, Linux 6.11+). Older kernels answer
+    /// through the `NSpid:` lines of `/proc/PID/status` (a scan of every process), for pid
+    /// namespaces at or below the caller's.
     ///
     /// # Errors
     ///  - [`Error::InvalidArgument`] when `self` is not a pid namespace, or `pid <= 0`.
     ///  - [`Error::ProcessGone`] when no such process exists there, or it is not visible
     ///    from the caller's pid namespace.
-    ///  - [`Error::Unsupported`] on older kernels.
+    ///  - [`Error::Unsupported`] before Linux 6.11 for a pid namespace that is not at or
+    ///    below the caller's, or when `/proc` is not the caller's pid namespace's.
     #[doc(alias = "NS_GET_PID_FROM_PIDNS")]
     pub fn pid_to_caller(&self, pid: i32) -> Result<i32> {
-        self.translate(pid, sys::ns_pid_from_pidns)
+        self.translate(pid, sys::ns_pid_from_pidns, Direction::ToCaller)
     }
 
     /// Translates `pid`, a process id in the caller's pid namespace, into this pid namespace
-    /// (`NS_GET_PID_IN_PIDNS`, Linux 6.11+).
+    /// (`NS_GET_PID_IN_PIDNS`, Linux 6.11+; before, through `/proc/PID/status`'s `NSpid:`).
     ///
     /// # Errors
     /// As for [`pid_to_caller`](Namespace::pid_to_caller).
     #[doc(alias = "NS_GET_PID_IN_PIDNS")]
     pub fn pid_from_caller(&self, pid: i32) -> Result<i32> {
-        self.translate(pid, sys::ns_pid_in_pidns)
+        self.translate(pid, sys::ns_pid_in_pidns, Direction::FromCaller)
     }
 
     fn translate(
         &self,
         pid: i32,
         call: fn(std::os::fd::BorrowedFd<'_>, u32) -> rustix::io::Result<i32>,
+        direction: Direction,
     ) -> Result<i32> {
         let op = Op::TranslatePid;
         let Some(upid) = u32::try_from(pid)
@@ -144,6 +149,8 @@ impl Namespace {
                 kind: Some(Kind::Pid),
                 pid,
             }),
+            // Before Linux 6.11: /proc/PID/status.
+            Err(RErrno::NOTTY) => crate::nspid::translate(self, pid, direction),
             Err(e) => Err(self.ioctl_error(op, e)),
         }
     }

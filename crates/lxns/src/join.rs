@@ -21,6 +21,8 @@
 //!
 //! A process's namespaces are joined in one atomic step through its pidfd
 //! (`setns(pidfd, flags)`, Linux 5.8+), whose inner order the kernel chooses (user first).
+//! Where the kernel refuses that form (5.3–5.7, or a seccomp filter answering `EINVAL`),
+//! each kind is opened from the process and joined as its own step, by the same rule.
 
 use std::os::fd::AsFd;
 
@@ -40,19 +42,26 @@ pub(crate) enum SourceRef<'a> {
 }
 
 /// One `setns(2)` of a plan.
-#[derive(Clone, Copy, Debug)]
+/// What a step joins: a caller's handle or process, or a namespace lxns opened for it (a
+/// process's kind, on kernels that refuse `setns` on a pidfd).
+#[derive(Debug)]
+pub(crate) enum StepSource<'a> {
+    Ref(SourceRef<'a>),
+    Owned(Namespace),
+}
+
+#[derive(Debug)]
 pub(crate) struct Step<'a> {
-    pub source: SourceRef<'a>,
-    /// The kinds this step enters (for a process: those not already shared).
+    pub source: StepSource<'a>,
     pub kinds: KindSet,
 }
 
-impl<'a> Step<'a> {
-    /// The `setns` arguments of this step.
-    pub(crate) fn join(&self) -> sys::spawn::Join<'a> {
-        let fd = match self.source {
-            SourceRef::Namespace(ns) => ns.as_fd(),
-            SourceRef::Process(p, _) => p.as_fd(),
+impl Step<'_> {
+    pub(crate) fn join(&self) -> sys::spawn::Join<'_> {
+        let fd = match &self.source {
+            StepSource::Ref(SourceRef::Namespace(ns)) => ns.as_fd(),
+            StepSource::Ref(SourceRef::Process(p, _)) => p.as_fd(),
+            StepSource::Owned(ns) => ns.as_fd(),
         };
         sys::spawn::Join {
             fd,
@@ -60,7 +69,7 @@ impl<'a> Step<'a> {
         }
     }
 
-    fn rank(&self) -> u8 {
+    pub(crate) fn rank(&self) -> u8 {
         if self.kinds.contains(Kind::User) {
             2
         } else if self.kinds.contains(Kind::Mnt) {
@@ -93,11 +102,18 @@ pub(crate) fn plan<'a>(sources: impl IntoIterator<Item = SourceRef<'a>>) -> Resu
                         left.remove(kind);
                     }
                 }
+                if !left.is_empty() && !pidfd_setns_supported() {
+                    steps.extend(per_kind(p, left)?);
+                    continue;
+                }
                 left
             }
         };
         if !kinds.is_empty() {
-            steps.push(Step { source, kinds });
+            steps.push(Step {
+                source: StepSource::Ref(source),
+                kinds,
+            });
         }
     }
     steps.sort_by_key(Step::rank);
@@ -106,6 +122,78 @@ pub(crate) fn plan<'a>(sources: impl IntoIterator<Item = SourceRef<'a>>) -> Resu
 
 /// Runs `steps` on the **calling thread** (`sys::spawn::join_all`, the same code a spawned
 /// child runs). Returns the kinds entered.
+/// A step per kind of `p`, through namespaces opened from it (`PIDFD_GET_*_NAMESPACE` or
+/// `/proc`): how kernels before 5.8, which refuse `setns` on a pidfd, join a process.
+pub(crate) fn per_kind<'a>(p: &Process, kinds: KindSet) -> Result<Vec<Step<'a>>> {
+    kinds
+        .iter()
+        .map(|kind| {
+            Ok(Step {
+                source: StepSource::Owned(p.namespace(kind)?),
+                kinds: KindSet::of(kind),
+            })
+        })
+        .collect()
+}
+
+/// Whether the kernel (and any seccomp filter) accepts `setns(pidfd, flags)` (Linux 5.8+).
+///
+/// Without a seccomp filter the version decides. Under a filter (which may answer `EINVAL`
+/// as old kernels do) a helper thread asks once per process: `setns(pidfd of this process,
+/// CLONE_NEWUTS | CLONE_NEWIPC)` succeeds or fails with `EPERM` where the form exists, and
+/// fails with `EINVAL` where it does not. The thread may move; it ends, and is waited for
+/// until the kernel has released it.
+pub(crate) fn pidfd_setns_supported() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static STATE: AtomicU8 = AtomicU8::new(0);
+    match STATE.load(Ordering::Relaxed) {
+        1 => return true,
+        2 => return false,
+        _ => {}
+    }
+    let filtered = !matches!(
+        rustix::thread::secure_computing_mode(),
+        Ok(rustix::thread::SecureComputingMode::Disabled)
+    );
+    let old_kernel = !crate::kernel::Version::current().at_least(5, 8);
+    let supported = if old_kernel {
+        false
+    } else if !filtered {
+        true
+    } else {
+        probe_pidfd_setns()
+    };
+    STATE.store(if supported { 1 } else { 2 }, Ordering::Relaxed);
+    supported
+}
+
+fn probe_pidfd_setns() -> bool {
+    let probe = std::thread::Builder::new()
+        .name("lxns-probe".into())
+        .spawn(|| {
+            let exit = crate::run::ThreadExit::current();
+            let answer = rustix::process::pidfd_open(
+                rustix::process::getpid(),
+                rustix::process::PidfdFlags::empty(),
+            )
+            .map(|pidfd| {
+                sys::setns(
+                    pidfd.as_fd(),
+                    KindSet::of(Kind::Uts).bits() | KindSet::of(Kind::Ipc).bits(),
+                )
+            });
+            (exit, answer)
+        });
+    match probe.map(std::thread::JoinHandle::join) {
+        Ok(Ok((exit, answer))) => {
+            exit.wait();
+            !matches!(answer, Ok(Err(rustix::io::Errno::INVAL)))
+        }
+        // No thread: assume the modern kernel the version says it is.
+        _ => true,
+    }
+}
+
 pub(crate) fn enter_current_thread(steps: &[Step<'_>]) -> Result<KindSet> {
     crate::enter::mark_mutated();
     let joins: Vec<sys::spawn::Join<'_>> = steps.iter().map(Step::join).collect();
@@ -132,12 +220,14 @@ pub(crate) fn too_many() -> Error {
 
 /// The typed error for a failed step.
 pub(crate) fn step_error(step: &Step<'_>, e: rustix::io::Errno) -> Error {
-    match step.source {
-        SourceRef::Namespace(ns) => {
-            crate::enter::setns_error(e, Some(ns), ns.kind(), Target::Namespace(ns.id()))
+    let ns = match &step.source {
+        StepSource::Ref(SourceRef::Namespace(ns)) => *ns,
+        StepSource::Owned(ns) => ns,
+        StepSource::Ref(SourceRef::Process(p, _)) => {
+            return crate::enter::setns_process_error(p, step.kinds, e);
         }
-        SourceRef::Process(p, _) => crate::enter::setns_process_error(p, step.kinds, e),
-    }
+    };
+    crate::enter::setns_error(e, Some(ns), ns.kind(), Target::Namespace(ns.id()))
 }
 
 /// Namespaces to join, from handles and from processes, planned by lxns's one join rule

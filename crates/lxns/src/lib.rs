@@ -161,6 +161,14 @@
 //! process, `EPERM` and which user namespace's `CAP_SYS_ADMIN` is missing, `ENOSPC` and which
 //! sysctl to raise). Nothing in lxns panics on bad input.
 //!
+//! ## Kernels
+//!
+//! lxns needs Linux 4.11, and 5.3 for anything that takes a pid. It uses each newer call
+//! (`clone3`, `setns` on a pidfd, `PIDFD_GET_*_NAMESPACE`, `PIDFD_THREAD`, `NS_GET_PID_*`,
+//! `NS_GET_ID`) where the kernel has it and falls back where it does not, or where a seccomp
+//! profile blocks it; [`kernel`] has the table of what happens below each version, and
+//! [`kernel::require`] checks a minimum with a clear error.
+//!
 //! ## What lxns does not do
 //!
 //! - It does not change the calling thread behind your back: only `…_current_thread`
@@ -182,10 +190,12 @@ mod error;
 mod idmap;
 mod inspect;
 mod join;
+pub mod kernel;
 mod kind;
 mod list;
 mod namespace;
 pub mod netns;
+mod nspid;
 mod persist;
 mod process;
 mod run;

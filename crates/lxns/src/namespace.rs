@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno as RErrno;
@@ -431,11 +431,6 @@ impl fmt::Display for Namespace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.id, f)
     }
-}
-
-/// `/proc/PID/ns/<name>` (or `/proc/self/...`) as a path, for messages and fallbacks.
-pub(crate) fn proc_ns_path(pid: i32, name: &str) -> PathBuf {
-    PathBuf::from(format!("/proc/{pid}/ns/{name}"))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use rustix::process::{Pid, PidfdFlags};
 
 use crate::error::{Error, Op, Result, Target};
 use crate::kind::Kind;
-use crate::namespace::{Namespace, proc_ns_path};
+use crate::namespace::Namespace;
 use crate::sys;
 
 /// A process, held by a pidfd (`pidfd_open(2)`, Linux 5.3+).
@@ -157,7 +157,8 @@ impl Process {
                 errno: Some(e.into()),
             }),
             // Kernels before 6.11 have no PIDFD_GET_*_NAMESPACE: go through /proc, then make
-            // sure the pidfd's process was still alive, so the /proc entry was its own.
+            // sure through the pidfd that the process had not exited, so the /proc entry was
+            // its own (and not a zombie's, whose user and pid links still open).
             Err(RErrno::NOTTY | RErrno::INVAL) => {
                 let pid = match pid {
                     Some(p) => p,
@@ -167,20 +168,89 @@ impl Process {
                     (true, Some(n)) => n,
                     _ => info.proc_name,
                 };
-                let ns =
-                    Namespace::open_as(proc_ns_path(pid, name), kind).map_err(|e| match e {
-                        Error::NotFound { .. } => Error::ProcessGone {
-                            op,
-                            kind: Some(kind),
-                            pid,
-                        },
-                        other => other,
-                    })?;
-                pid_of_pidfd(pidfd)?;
-                Ok(ns)
+                let fd = open_proc_ns(pid, name).map_err(|e| match e {
+                    RErrno::NOENT | RErrno::SRCH => Error::ProcessGone {
+                        op,
+                        kind: Some(kind),
+                        pid,
+                    },
+                    e @ (RErrno::PERM | RErrno::ACCESS) => Error::PermissionDenied {
+                        op,
+                        kind: Some(kind),
+                        target: Target::Pid(pid),
+                        errno: e.into(),
+                        owner: None,
+                    },
+                    other => Error::os(op, Some(kind), Target::Pid(pid), other.into()),
+                })?;
+                if has_exited(pidfd) {
+                    return Err(Error::ProcessGone {
+                        op,
+                        kind: Some(kind),
+                        pid,
+                    });
+                }
+                Namespace::from_trusted_fd(fd, kind, op, Target::Pid(pid))
             }
             Err(other) => Err(Error::os(op, Some(kind), target(), other.into())),
         }
+    }
+}
+
+/// Opens `/proc/PID/ns/NAME` without allocating: the path is built on the stack. The kernel
+/// guarantees an nsfs file of the link's kind.
+fn open_proc_ns(pid: i32, name: &str) -> rustix::io::Result<OwnedFd> {
+    // "/proc/" + 10 digits + "/ns/" + "time_for_children" + NUL is 38 bytes.
+    let mut buf = [0u8; 48];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        let end = len + bytes.len();
+        if end < buf.len() {
+            buf[len..end].copy_from_slice(bytes);
+        }
+        len = end;
+    };
+    push(b"/proc/");
+    let mut digits = [0u8; 10];
+    let mut n = pid.unsigned_abs();
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is below 10, so the cast keeps every bit.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        digits[start] = b'0' + digit;
+        n /= 10;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    push(&digits[start..]);
+    push(b"/ns/");
+    push(name.as_bytes());
+    let path = buf
+        .get(..=len)
+        .and_then(|b| std::ffi::CStr::from_bytes_with_nul(b).ok())
+        .ok_or(RErrno::NAMETOOLONG)?;
+    rustix::fs::open(
+        path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC | rustix::fs::OFlags::NOCTTY,
+        rustix::fs::Mode::empty(),
+    )
+}
+
+/// Whether the pidfd's process has exited (a zombie counts): the pidfd polls readable then.
+fn has_exited(pidfd: BorrowedFd<'_>) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    match rustix::event::poll(&mut fds, Some(&now)) {
+        Ok(n) => n > 0,
+        // Cannot tell: fall back to the fdinfo check (it sees reaped processes only).
+        Err(_) => pid_of_pidfd(pidfd).is_err(),
     }
 }
 

@@ -76,6 +76,28 @@ fn hot_paths_allocate_little_or_nothing() {
                 drop(Namespace::of_process(pid, Kind::Net).unwrap());
             }
         });
+        // The same through the /proc fallback of kernels before 6.11, on a thread whose
+        // PIDFD_GET_*_NAMESPACE ioctls fail with ENOTTY as they do there.
+        let fallback = std::thread::spawn(move || {
+            common::SyscallFilter::allow_all()
+                .fail_ioctl_type(0xff, libc::ENOTTY)
+                .install_on_this_thread()
+                .unwrap();
+            let ns = Namespace::of_process(pid, Kind::Net).unwrap();
+            let n = allocations(|| {
+                for _ in 0..1000 {
+                    drop(Namespace::of_process(pid, Kind::Net).unwrap());
+                }
+            });
+            (n, ns.id())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            fallback.1,
+            there.id(),
+            "the /proc fallback reached another namespace"
+        );
         let run = allocations(|| {
             for _ in 0..100 {
                 lxns::run(&[&t], || ()).unwrap();
@@ -87,7 +109,7 @@ fn hot_paths_allocate_little_or_nothing() {
             }
         });
         assert_eq!(common::thread_ns(Kind::Net), home.id().ino());
-        (enter, open, run, worker_run)
+        (enter, open + fallback.0, run, worker_run)
     })
     .join()
     .unwrap();
@@ -98,7 +120,7 @@ fn hot_paths_allocate_little_or_nothing() {
     assert_eq!(enter, 0, "enter + return must not allocate");
     assert_eq!(
         open, 0,
-        "opening a namespace through a pidfd must not allocate"
+        "opening a namespace through a pidfd (or its /proc fallback) must not allocate"
     );
     // run: the reply slot, the job box and the duplicated handle list, a fixed few per call.
     assert!(run <= 100 * 6, "run allocates {run} times in 100 calls");

@@ -93,6 +93,26 @@ fn of_process_and_pidfd_match_proc() {
             Namespace::current(kind).unwrap()
         );
     }
+    // The same answers through /proc, where PIDFD_GET_*_NAMESPACE fails with ENOTTY (before
+    // Linux 6.11): every kind, and the *_for_children links.
+    on_thread(move || {
+        common::SyscallFilter::allow_all()
+            .fail_ioctl_type(0xff, libc::ENOTTY)
+            .install_on_this_thread()
+            .unwrap();
+        for kind in Kind::ALL {
+            let a = process.namespace(kind).expect("fallback");
+            assert_eq!(a.id().ino(), pid_ns(pid, kind), "{kind} (/proc)");
+            assert_eq!(a, Namespace::of_process(pid, kind).unwrap());
+            let name = kind.for_children_name().unwrap_or(kind.proc_name());
+            let c = process.namespace_for_children(kind).expect("for children");
+            assert_eq!(
+                c.id().to_string(),
+                ns_link(format!("/proc/{pid}/ns/{name}")).replace("_for_children", ""),
+                "{kind} for children (/proc)"
+            );
+        }
+    });
 }
 
 #[test]
@@ -226,6 +246,43 @@ fn setns_on_a_regular_file_is_einval() {
     );
 }
 
+/// Below the library's minimums the answer is `Unsupported`, naming the call and its
+/// kernel: `pidfd_open` (5.3; a filter makes it ENOSYS here) for everything that takes a
+/// pid, `NS_GET_NSTYPE` (4.11; ENOTTY) for validating a handle. Handles that need neither
+/// (the calling thread's, spawning without a parent-death signal) keep working.
+#[test]
+fn below_the_minimum_kernel_the_answer_names_the_missing_call() {
+    let _g = NsGuard::new();
+    let target = target_with(&["--net"]);
+    let pid = target.pid();
+    on_thread(move || {
+        common::SyscallFilter::errno(&[(libc::SYS_pidfd_open, libc::ENOSYS)])
+            .install_on_this_thread()
+            .unwrap();
+        for err in [
+            Process::open(pid).unwrap_err(),
+            Namespace::of_process(pid, Kind::Net).unwrap_err(),
+        ] {
+            assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+            assert_eq!(err.raw_os_error(), Some(libc::ENOSYS));
+            assert!(err.to_string().contains("pidfd_open (Linux 5.3)"), "{err}");
+        }
+        assert!(Namespace::current(Kind::Net).is_ok());
+        let out = lxns::Command::new("true").output().unwrap();
+        assert!(out.status.success());
+    });
+    on_thread(|| {
+        // NS_GET_NSTYPE is _IO(0xb7, 0x3).
+        common::SyscallFilter::allow_all()
+            .fail_ioctl(0xb703, libc::ENOTTY)
+            .install_on_this_thread()
+            .unwrap();
+        let err = Namespace::open("/proc/self/ns/net").unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        assert!(err.to_string().contains("Linux 4.11"), "{err}");
+    });
+}
+
 #[test]
 fn bad_pids_are_typed_errors() {
     let _g = NsGuard::new();
@@ -278,14 +335,40 @@ fn process_that_exits_after_lookup_is_gone() {
         rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOWAIT,
     )
     .unwrap();
-    // Zombie (not yet reaped): no namespaces any more.
-    let err = process.namespace(Kind::Net).unwrap_err();
-    assert!(matches!(err, Error::ProcessGone { .. }), "zombie: {err:?}");
+    // Zombie (not yet reaped): no namespaces any more, whether the kernel hands them out
+    // (PIDFD_GET_*_NAMESPACE, 6.11+) or lxns reads /proc (before 6.11, emulated here by a
+    // filter that makes those ioctls fail with ENOTTY). A zombie's user and pid links still
+    // open in /proc: only the pidfd can tell.
+    let all_gone = |process: &Process, when: &str| {
+        for kind in Kind::ALL {
+            let err = process.namespace(kind).unwrap_err();
+            assert!(
+                matches!(err, Error::ProcessGone { .. }),
+                "{when} {kind}: {err:?}"
+            );
+        }
+    };
+    let through_proc = |process: Process, when: &'static str| {
+        on_thread(move || {
+            common::SyscallFilter::allow_all()
+                .fail_ioctl_type(0xff, libc::ENOTTY)
+                .install_on_this_thread()
+                .unwrap();
+            for kind in Kind::ALL {
+                let err = process.namespace(kind).unwrap_err();
+                assert!(
+                    matches!(err, Error::ProcessGone { .. }),
+                    "{when} (/proc) {kind}: {err:?}"
+                );
+            }
+            process
+        })
+    };
+    all_gone(&process, "zombie");
+    let process = through_proc(process, "zombie");
     child.0.wait().unwrap();
-    for kind in Kind::ALL {
-        let err = process.namespace(kind).unwrap_err();
-        assert!(matches!(err, Error::ProcessGone { .. }), "{kind}: {err:?}");
-    }
+    all_gone(&process, "reaped");
+    let process = through_proc(process, "reaped");
     let err = on_thread(move || {
         process
             .enter_current_thread(KindSet::of(Kind::Uts))
@@ -348,35 +431,61 @@ fn user_namespace_of_a_child_user_namespace() {
     }
 }
 
+/// `NS_GET_ID` (Linux 6.18) answers on the kernels that have it; elsewhere (and where a
+/// filter makes it fail with ENOTTY, as older kernels do) the documented `Unsupported`.
 #[test]
-fn ns_id_is_stable_and_distinct() {
+fn ns_id_is_stable_and_distinct_or_unsupported() {
     let _g = NsGuard::new();
-    let a = Namespace::current(Kind::Net).unwrap();
-    let b = Namespace::open("/proc/self/ns/net").unwrap();
-    let id = match a.ns_id() {
-        Ok(id) => id,
-        Err(Error::Unsupported { .. }) => skip!("NS_GET_ID needs Linux 6.18"),
-        Err(e) => panic!("{e}"),
+    let check = || {
+        let a = Namespace::current(Kind::Net).unwrap();
+        match a.ns_id() {
+            Err(e @ Error::Unsupported { .. }) => {
+                assert_eq!(e.raw_os_error(), Some(libc::ENOTTY), "{e:?}");
+                assert!(e.to_string().contains("NS_GET_ID"), "{e}");
+                false
+            }
+            Err(e) => panic!("{e}"),
+            Ok(id) => {
+                let b = Namespace::open("/proc/self/ns/net").unwrap();
+                assert_eq!(id, b.ns_id().unwrap());
+                let other = Namespace::new(Kind::Net).unwrap();
+                assert_ne!(id, other.ns_id().unwrap());
+                let uts = Namespace::current(Kind::Uts).unwrap();
+                assert_ne!(id, uts.ns_id().unwrap());
+                true
+            }
+        }
     };
-    assert_eq!(id, b.ns_id().unwrap());
-    let other = Namespace::new(Kind::Net).unwrap();
-    assert_ne!(id, other.ns_id().unwrap());
-    let uts = Namespace::current(Kind::Uts).unwrap();
-    assert_ne!(id, uts.ns_id().unwrap());
+    let has_it = lxns::kernel::Version::current().at_least(6, 18);
+    assert_eq!(
+        check(),
+        has_it,
+        "NS_GET_ID on Linux {}",
+        lxns::kernel::Version::current()
+    );
+    let filtered = on_thread(move || {
+        common::SyscallFilter::allow_all()
+            .fail_ioctl(NS_GET_ID, libc::ENOTTY)
+            .install_on_this_thread()
+            .unwrap();
+        check()
+    });
+    assert!(!filtered, "NS_GET_ID answered through the filter");
 }
 
+/// `_IOR(0xb7, 0xd, __u64)`, `_IOR(0xb7, 0x6, int)`, `_IOR(0xb7, 0x8, int)`.
+const NS_GET_ID: u32 = 0x8008_b70d;
+const NS_GET_PID_FROM_PIDNS: u32 = 0x8004_b706;
+const NS_GET_PID_IN_PIDNS: u32 = 0x8004_b708;
+
+/// Pid translation both ways: through `NS_GET_PID_*` (6.11+) and, where a filter makes
+/// those fail with ENOTTY as older kernels do, through `/proc/PID/status`'s NSpid lines;
+/// the answers are the same.
 #[test]
 fn pid_translation() {
     let _g = NsGuard::new();
     let target = target_with(&["--pid", "--fork", "--mount-proc"]);
     let p = Process::open(target.pid()).unwrap();
-    let ours = Namespace::current(Kind::Pid).unwrap();
-    let me = i32::try_from(std::process::id()).unwrap();
-    match ours.pid_to_caller(me) {
-        Ok(p) => assert_eq!(p, me),
-        Err(Error::Unsupported { .. }) => skip!("NS_GET_PID_FROM_PIDNS needs Linux 6.11"),
-        Err(e) => panic!("{e}"),
-    }
     // unshare --fork: the shell is pid 1 of the new pid namespace, a child of unshare(1).
     let children =
         std::fs::read_to_string(format!("/proc/{}/task/{}/children", p.pid(), p.pid())).unwrap();
@@ -386,23 +495,43 @@ fn pid_translation() {
         .expect("child")
         .parse()
         .unwrap();
-    let inner = Process::open(shell).unwrap().namespace(Kind::Pid).unwrap();
-    assert_ne!(inner, ours);
-    assert_eq!(inner.pid_to_caller(1).unwrap(), shell);
-    assert_eq!(inner.pid_from_caller(shell).unwrap(), 1);
-    // Our own process is not visible inside.
-    assert!(matches!(
-        inner.pid_from_caller(me),
-        Err(Error::ProcessGone { .. })
-    ));
-    assert!(matches!(
-        inner.pid_to_caller(0),
-        Err(Error::InvalidArgument { .. })
-    ));
-    assert!(matches!(
-        Namespace::current(Kind::Net).unwrap().pid_to_caller(1),
-        Err(Error::InvalidArgument { .. })
-    ));
+    let check = move |how: &str| {
+        let ours = Namespace::current(Kind::Pid).unwrap();
+        let me = i32::try_from(std::process::id()).unwrap();
+        assert_eq!(ours.pid_to_caller(me).unwrap(), me, "{how}");
+        assert_eq!(ours.pid_from_caller(me).unwrap(), me, "{how}");
+        let inner = Process::open(shell).unwrap().namespace(Kind::Pid).unwrap();
+        assert_ne!(inner, ours);
+        assert_eq!(inner.pid_to_caller(1).unwrap(), shell, "{how}");
+        assert_eq!(inner.pid_from_caller(shell).unwrap(), 1, "{how}");
+        // Our own process is not visible inside, nor is pid 99999 there.
+        assert!(
+            matches!(inner.pid_from_caller(me), Err(Error::ProcessGone { .. })),
+            "{how}"
+        );
+        assert!(
+            matches!(inner.pid_to_caller(99_999), Err(Error::ProcessGone { .. })),
+            "{how}"
+        );
+        assert!(matches!(
+            inner.pid_to_caller(0),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            Namespace::current(Kind::Net).unwrap().pid_to_caller(1),
+            Err(Error::InvalidArgument { .. })
+        ));
+    };
+    check("ioctl (or the kernel's own fallback)");
+    on_thread(move || {
+        common::SyscallFilter::allow_all()
+            .fail_ioctl(NS_GET_PID_FROM_PIDNS, libc::ENOTTY)
+            .fail_ioctl(NS_GET_PID_IN_PIDNS, libc::ENOTTY)
+            .install_on_this_thread()
+            .unwrap();
+        // On the previous code this answered Unsupported.
+        check("/proc fallback");
+    });
 }
 
 #[test]

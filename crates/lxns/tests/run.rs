@@ -286,10 +286,16 @@ fn user_and_time_namespaces_are_refused_up_front() {
 /// Drops CAP_SYS_CHROOT from this thread's effective set (capset is per thread; threads it
 /// creates inherit it). setns into a mount namespace then fails with EPERM, while net and uts
 /// still work: the second of three namespaces cannot be entered.
-fn without_cap_sys_chroot<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+fn without_cap_sys_chroot<T: Send>(before_6_9: bool, f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| {
         s.spawn(|| {
             use rustix::thread::{CapabilitySet, capabilities, set_capabilities};
+            if before_6_9 {
+                // Threads created from here on inherit the filter.
+                common::SyscallFilter::no_pidfd_thread()
+                    .install_on_this_thread()
+                    .unwrap();
+            }
             let mut caps = capabilities(None).unwrap();
             caps.effective.remove(CapabilitySet::SYS_CHROOT);
             set_capabilities(None, caps).unwrap();
@@ -300,6 +306,10 @@ fn without_cap_sys_chroot<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// A helper thread that entered the first of three namespaces and failed at the second is
+/// gone (kernel-released) before the error returns: with a thread pidfd, and as before
+/// Linux 6.9 (no PIDFD_THREAD: the /proc/self/task entry is watched), for run_scoped,
+/// Worker::new and Namespace::new's helper.
 #[test]
 fn failing_half_way_names_the_namespace_and_discards_the_thread() {
     let _g = NsGuard::new();
@@ -310,44 +320,55 @@ fn failing_half_way_names_the_namespace_and_discards_the_thread() {
     {
         skip!("needs CAP_SYS_CHROOT to drop");
     }
-    let net = Namespace::new(Kind::Net).unwrap();
-    let mnt = Namespace::new(Kind::Mnt).unwrap();
-    let uts = Namespace::new(Kind::Uts).unwrap();
-    let ran = std::sync::atomic::AtomicBool::new(false);
-    // run_scoped's new thread inherits the reduced capabilities.
-    let err = without_cap_sys_chroot(|| {
-        lxns::run_scoped(&[&net, &mnt, &uts], || {
-            ran.store(true, std::sync::atomic::Ordering::SeqCst)
-        })
-        .unwrap_err()
-    });
-    assert!(
-        !ran.load(std::sync::atomic::Ordering::SeqCst),
-        "closure must not run"
-    );
-    match &err {
-        Error::PermissionDenied { kind, target, .. } => {
-            assert_eq!(*kind, Some(Kind::Mnt));
-            assert_eq!(*target, lxns::Target::Namespace(mnt.id()));
-        }
-        other => panic!("expected PermissionDenied for mnt, got {other:?}"),
-    }
-    assert!(err.to_string().contains(&mnt.id().to_string()), "{err}");
-    // The thread that had entered `net` is gone: no thread is left there.
-    assert!(no_thread_in(Kind::Net, net.id().ino()));
-    // The same for a worker.
-    let err = without_cap_sys_chroot(|| Worker::new(&[&net, &mnt, &uts]).unwrap_err());
-    assert!(
-        matches!(
-            err,
-            Error::PermissionDenied {
-                kind: Some(Kind::Mnt),
-                ..
+    for before_6_9 in [false, true] {
+        let net = Namespace::new(Kind::Net).unwrap();
+        let mnt = Namespace::new(Kind::Mnt).unwrap();
+        let uts = Namespace::new(Kind::Uts).unwrap();
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        // run_scoped's new thread inherits the reduced capabilities.
+        let err = without_cap_sys_chroot(before_6_9, || {
+            lxns::run_scoped(&[&net, &mnt, &uts], || {
+                ran.store(true, std::sync::atomic::Ordering::SeqCst)
+            })
+            .unwrap_err()
+        });
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "closure must not run"
+        );
+        match &err {
+            Error::PermissionDenied { kind, target, .. } => {
+                assert_eq!(*kind, Some(Kind::Mnt));
+                assert_eq!(*target, lxns::Target::Namespace(mnt.id()));
             }
-        ),
-        "{err:?}"
-    );
-    assert!(no_thread_in(Kind::Net, net.id().ino()));
+            other => panic!("expected PermissionDenied for mnt, got {other:?}"),
+        }
+        assert!(err.to_string().contains(&mnt.id().to_string()), "{err}");
+        // The thread that had entered `net` is gone: no thread is left there.
+        assert!(no_thread_in(Kind::Net, net.id().ino()), "{before_6_9}");
+        // The same for a worker.
+        let err =
+            without_cap_sys_chroot(before_6_9, || Worker::new(&[&net, &mnt, &uts]).unwrap_err());
+        assert!(
+            matches!(
+                err,
+                Error::PermissionDenied {
+                    kind: Some(Kind::Mnt),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(no_thread_in(Kind::Net, net.id().ino()), "{before_6_9}");
+        // Namespace::new's helper thread (it unshared the namespace) is gone too.
+        let fresh = without_cap_sys_chroot(before_6_9, || Namespace::new(Kind::Net).unwrap());
+        assert!(no_thread_in(Kind::Net, fresh.id().ino()), "{before_6_9}");
+        // A worker that is dropped leaves nobody behind.
+        let w = without_cap_sys_chroot(before_6_9, || Worker::new(&[&fresh]).unwrap());
+        assert_eq!(w.run(|| thread_ns(Kind::Net)).unwrap(), fresh.id().ino());
+        drop(w);
+        assert!(no_thread_in(Kind::Net, fresh.id().ino()), "{before_6_9}");
+    }
 }
 
 #[test]

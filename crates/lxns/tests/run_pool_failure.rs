@@ -1,7 +1,8 @@
 //! A pooled `run` (and `run_async`) that fails half-way: the second of three namespaces
 //! cannot be entered. Its own test binary, so the helper pool is created here by a thread
 //! without CAP_SYS_CHROOT (helpers inherit their creator's capabilities), which makes
-//! `setns` into a mount namespace fail with EPERM while net and uts succeed.
+//! `setns` into a mount namespace fail with EPERM while net and uts succeed, and with a
+//! seccomp filter that refuses `PIDFD_THREAD` as kernels before 6.9 do.
 
 // Tests fail by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,6 +35,12 @@ fn second_of_three_fails_names_it_and_no_thread_stays_behind() {
     let uts = Namespace::new(Kind::Uts).unwrap();
     let (mnt_id, net_ino) = (mnt.id(), net.id().ino());
     std::thread::spawn(move || {
+        // The pool's helpers are created from this thread and inherit its seccomp filter:
+        // they run as on kernels before 6.9 (no PIDFD_THREAD), so a retired helper's exit is
+        // seen through /proc/self/task.
+        common::SyscallFilter::no_pidfd_thread()
+            .install_on_this_thread()
+            .unwrap();
         let mut caps = capabilities(None).unwrap();
         caps.effective.remove(CapabilitySet::SYS_CHROOT);
         set_capabilities(None, caps).unwrap();

@@ -1,6 +1,7 @@
 //! `lxns enter`: run a command in the namespaces of a process or of namespace files,
 //! nsenter(1)-compatible.
 
+use std::ffi::{OsStr, OsString};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
@@ -25,28 +26,28 @@ pub struct Args {
     all: bool,
     /// Enter the mount namespace.
     #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    mount: Option<String>,
+    mount: Option<OsString>,
     /// Enter the UTS namespace.
     #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    uts: Option<String>,
+    uts: Option<OsString>,
     /// Enter the IPC namespace.
     #[arg(short = 'i', long = "ipc", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    ipc: Option<String>,
+    ipc: Option<OsString>,
     /// Enter the network namespace.
     #[arg(short = 'n', long = "net", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    net: Option<String>,
+    net: Option<OsString>,
     /// Enter the PID namespace (the program runs as a child in it).
     #[arg(short = 'p', long = "pid", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pid: Option<String>,
+    pid: Option<OsString>,
     /// Enter the user namespace (and become uid/gid 0 there unless --preserve-credentials).
     #[arg(short = 'U', long = "user", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    user: Option<String>,
+    user: Option<OsString>,
     /// Enter the cgroup namespace.
     #[arg(short = 'C', long = "cgroup", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    cgroup: Option<String>,
+    cgroup: Option<OsString>,
     /// Enter the time namespace.
     #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    time: Option<String>,
+    time: Option<OsString>,
     /// The uid to run as in the entered namespaces.
     #[arg(short = 'S', long = "setuid", value_name = "UID")]
     setuid: Option<u32>,
@@ -58,13 +59,13 @@ pub struct Args {
     preserve_credentials: bool,
     /// Set the root directory (the target's, or DIR opened before entering).
     #[arg(short = 'r', long = "root", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    root: Option<String>,
+    root: Option<OsString>,
     /// Set the working directory (the target's, or DIR opened before entering).
     #[arg(short = 'w', long = "wd", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "", conflicts_with = "wdns")]
-    wd: Option<String>,
+    wd: Option<OsString>,
     /// Set the working directory, resolved after entering and after --root.
     #[arg(short = 'W', long = "wdns", value_name = "DIR")]
-    wdns: Option<String>,
+    wdns: Option<OsString>,
     /// Do not fork before running the program, even when entering a pid namespace.
     #[arg(short = 'F', long = "no-fork")]
     no_fork: bool,
@@ -74,12 +75,12 @@ pub struct Args {
         allow_hyphen_values = true,
         value_name = "PROGRAM"
     )]
-    command: Vec<String>,
+    command: Vec<OsString>,
 }
 
 impl Args {
     /// Every kind with its option: `None` not given, `Some("")` the target's, else a file.
-    fn requested(&self) -> [(Kind, Option<&str>); 8] {
+    fn requested(&self) -> [(Kind, Option<&OsStr>); 8] {
         [
             (Kind::User, self.user.as_deref()),
             (Kind::Cgroup, self.cgroup.as_deref()),
@@ -94,19 +95,19 @@ impl Args {
 }
 
 /// Opens a directory to switch to later: `DIR`, or the target's `/proc/PID/{root,cwd}`.
-fn open_dir(spec: &str, target: Option<i32>, proc_name: &str, what: &str) -> Result<OwnedFd> {
-    let path = if spec.is_empty() {
+fn open_dir(spec: &OsStr, target: Option<i32>, proc_name: &str, what: &str) -> Result<OwnedFd> {
+    let path: OsString = if spec.is_empty() {
         let pid = target.with_context(|| format!("--{what} without a directory needs --target"))?;
-        format!("/proc/{pid}/{proc_name}")
+        format!("/proc/{pid}/{proc_name}").into()
     } else {
         spec.to_owned()
     };
     rustix::fs::open(
-        path.as_str(),
+        path.as_os_str(),
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-    .with_context(|| format!("open {what} directory {path}"))
+    .with_context(|| format!("open {what} directory {}", path.to_string_lossy()))
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
@@ -116,7 +117,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut from_files: Vec<Namespace> = Vec::new();
     for (kind, spec) in args.requested() {
         match spec {
-            Some("") => from_target.insert(kind),
+            Some(path) if path.is_empty() => from_target.insert(kind),
             Some(path) => from_files.push(Namespace::open_as(path, kind)?),
             None if args.all => from_target.insert(kind),
             None => {}
@@ -204,11 +205,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         rustix::process::chdir("/").context("chdir /")?;
     }
     if let Some(dir) = &args.wdns {
-        rustix::process::chdir(dir.as_str()).with_context(|| format!("chdir {dir}"))?;
+        rustix::process::chdir(dir.as_os_str())
+            .with_context(|| format!("chdir {}", dir.to_string_lossy()))?;
     }
 
-    let (program, rest): (std::ffi::OsString, &[_]) = match args.command.split_first() {
-        Some((program, rest)) => (program.into(), rest),
+    let (program, rest): (OsString, &[_]) = match args.command.split_first() {
+        Some((program, rest)) => (program.clone(), rest),
         None => (
             std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into()),
             &[],

@@ -448,49 +448,78 @@ fn order(listing: &Listing, keep: &[usize], tree: Option<Tree>) -> Vec<(usize, S
             }
         }
     }
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    fn walk(
-        i: usize,
-        prefix: &str,
-        branch: &str,
-        children: &HashMap<usize, Vec<usize>>,
-        out: &mut Vec<(usize, String)>,
-        seen: &mut std::collections::HashSet<usize>,
-    ) {
-        if !seen.insert(i) {
-            return;
-        }
-        out.push((i, format!("{prefix}{branch}")));
-        let kids = children.get(&i).map_or(&[][..], Vec::as_slice);
-        let next = match branch {
-            "" => String::new(),
-            "└─" => format!("{prefix}  "),
-            _ => format!("{prefix}│ "),
-        };
-        for (k, child) in kids.iter().enumerate() {
-            let b = if k + 1 == kids.len() {
-                "└─"
-            } else {
-                "├─"
+    // lsns (libsmartcols) draws the tree in UTF-8 only when the locale's codeset is UTF-8,
+    // in ASCII otherwise (the C locale).
+    let glyphs = if utf8_locale() {
+        ["├─", "└─", "│ "]
+    } else {
+        ["|-", "`-", "| "]
+    };
+    struct Walk<'a> {
+        children: &'a HashMap<usize, Vec<usize>>,
+        glyphs: [&'static str; 3],
+        out: Vec<(usize, String)>,
+        seen: std::collections::HashSet<usize>,
+    }
+    impl Walk<'_> {
+        /// `last`: None for a root, else whether it is its parent's last child.
+        fn walk(&mut self, i: usize, prefix: &str, last: Option<bool>) {
+            if !self.seen.insert(i) {
+                return;
+            }
+            let [branch, corner, vertical] = self.glyphs;
+            let here = match last {
+                None => "",
+                Some(true) => corner,
+                Some(false) => branch,
             };
-            walk(*child, &next, b, children, out, seen);
+            self.out.push((i, format!("{prefix}{here}")));
+            let next = match last {
+                None => String::new(),
+                Some(true) => format!("{prefix}  "),
+                Some(false) => format!("{prefix}{vertical}"),
+            };
+            let kids = self.children.get(&i).cloned().unwrap_or_default();
+            for (k, child) in kids.iter().enumerate() {
+                self.walk(*child, &next, Some(k + 1 == kids.len()));
+            }
         }
     }
+    let mut w = Walk {
+        children: &children,
+        glyphs,
+        out: Vec::new(),
+        seen: std::collections::HashSet::new(),
+    };
     // lsns puts user namespaces first among the roots of the owner and parent trees.
     if tree != Tree::Process {
         roots.sort_by_key(|i| ns.get(*i).is_none_or(|n| n.id.kind() != Kind::User));
     }
     for r in roots {
-        walk(r, "", "", &children, &mut out, &mut seen);
+        w.walk(r, "", None);
     }
     // A cycle (owner/parent data changing under us) must not lose rows.
     for i in keep {
-        if !seen.contains(i) {
-            out.push((*i, String::new()));
+        if !w.seen.contains(i) {
+            w.out.push((*i, String::new()));
         }
     }
-    out
+    w.out
+}
+
+/// Whether the locale's codeset is UTF-8, as `setlocale(LC_ALL, "")` and
+/// `nl_langinfo(CODESET)` would say: the first non-empty of `LC_ALL`, `LC_CTYPE`, `LANG`
+/// names it (`C.UTF-8`, `en_US.utf8`); none, `C` or `POSIX` is ASCII.
+fn utf8_locale() -> bool {
+    let value = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var_os(k).filter(|v| !v.is_empty()));
+    value.is_some_and(|v| {
+        let v = v.to_string_lossy().to_ascii_lowercase();
+        let codeset = v.split_once('.').map_or("", |(_, c)| c);
+        let codeset = codeset.split('@').next().unwrap_or("");
+        codeset == "utf-8" || codeset == "utf8"
+    })
 }
 
 /// Writes the rows as lsns writes JSON (libsmartcols' layout: three-space indents, nested

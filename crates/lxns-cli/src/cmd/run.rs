@@ -1,5 +1,7 @@
 //! `lxns run`: run a program in new (and existing) namespaces, unshare(1)-compatible.
 
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,28 +23,28 @@ use rustix::process::Signal;
 pub struct Args {
     /// New user namespace (=FILE: persist it there).
     #[arg(short = 'U', long = "user", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    user: Option<String>,
+    user: Option<OsString>,
     /// New mount namespace (propagation private unless --propagation) (=FILE: persist it there).
     #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    mount: Option<String>,
+    mount: Option<OsString>,
     /// New network namespace (=FILE: persist it there).
     #[arg(short = 'n', long = "net", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    net: Option<String>,
+    net: Option<OsString>,
     /// New pid namespace (the program is its pid 1) (=FILE: persist it there).
     #[arg(short = 'p', long = "pid", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pid: Option<String>,
+    pid: Option<OsString>,
     /// New IPC namespace (=FILE: persist it there).
     #[arg(short = 'i', long = "ipc", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    ipc: Option<String>,
+    ipc: Option<OsString>,
     /// New UTS namespace (=FILE: persist it there).
     #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    uts: Option<String>,
+    uts: Option<OsString>,
     /// New cgroup namespace (=FILE: persist it there).
     #[arg(short = 'C', long = "cgroup", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    cgroup: Option<String>,
+    cgroup: Option<OsString>,
     /// New time namespace (=FILE: persist it there).
     #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    time: Option<String>,
+    time: Option<OsString>,
     /// Run the program as a child of lxns (implied by --pid and --kill-child).
     #[arg(short = 'f', long = "fork")]
     fork: bool,
@@ -94,17 +96,17 @@ pub struct Args {
     boottime: Option<i64>,
     /// Hostname in the new UTS namespace (implies --uts).
     #[arg(long = "hostname", value_name = "NAME")]
-    hostname: Option<String>,
+    hostname: Option<OsString>,
     /// NIS domain name in the new UTS namespace (implies --uts).
     #[arg(long = "domainname", value_name = "NAME")]
-    domainname: Option<String>,
+    domainname: Option<OsString>,
     /// Join an existing namespace first: KIND=PATH (a namespace file) or KIND=PID.
     /// Repeatable; KIND is net, mnt, uts, ipc, pid, user, cgroup, time.
     #[arg(long = "join", value_name = "KIND=PATH|PID")]
-    join: Vec<String>,
+    join: Vec<OsString>,
     /// The program and its arguments (default: $SHELL, or /bin/sh).
     #[arg(trailing_var_arg = true, value_name = "PROGRAM")]
-    command: Vec<String>,
+    command: Vec<OsString>,
 }
 
 /// A uid or gid given as a number or a name from /etc/passwd or /etc/group.
@@ -145,14 +147,23 @@ fn build_map(
     Ok(Some(IdMap::from_ranges(ranges)?))
 }
 
-fn parse_join(spec: &str) -> Result<Namespace> {
-    let (kind, what) = spec
-        .split_once('=')
+/// `KIND=PATH` or `KIND=PID`; the path is bytes, as the kernel takes it.
+fn parse_join(spec: &OsStr) -> Result<Namespace> {
+    let bytes = spec.as_bytes();
+    let at = bytes
+        .iter()
+        .position(|&b| b == b'=')
         .with_context(|| format!("--join {spec:?}: expected KIND=PATH or KIND=PID"))?;
-    let kind: Kind = kind.parse()?;
-    let ns = match what.parse::<i32>() {
-        Ok(pid) => Namespace::of_process(pid, kind)?,
-        Err(_) => Namespace::open_as(what, kind)?,
+    let (kind, what) = (&bytes[..at], OsStr::from_bytes(&bytes[at + 1..]));
+    let kind: Kind = std::str::from_utf8(kind)
+        .map_err(|_| anyhow::anyhow!("--join {spec:?}: unknown namespace kind"))?
+        .parse()?;
+    let digits = !what.is_empty() && what.as_bytes().iter().all(u8::is_ascii_digit);
+    let ns = if digits {
+        let pid = super::pid(&what.to_string_lossy()).map_err(anyhow::Error::msg)?;
+        Namespace::of_process(pid, kind)?
+    } else {
+        Namespace::open_as(what, kind)?
     };
     Ok(ns)
 }
@@ -174,7 +185,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     ] {
         match spec.as_deref() {
             None => {}
-            Some("") => kinds.insert(kind),
+            Some(file) if file.is_empty() => kinds.insert(kind),
             Some(file) => {
                 kinds.insert(kind);
                 persist.push((kind, file));

@@ -81,6 +81,11 @@ pub(crate) enum CloneApi {
 /// while a seccomp filter answers `ENOSYS` or `EPERM` before the kernel sees the call. Per
 /// call, not cached: seccomp filters belong to threads.
 pub(crate) fn clone_api() -> CloneApi {
+    // clone3 exists from 5.3, but CLONE_INTO_CGROUP only from 5.7: before that, clone(2)
+    // with the parent writing cgroup.procs does everything the same way.
+    if !crate::kernel::Version::current().at_least(5, 7) {
+        return CloneApi::Clone;
+    }
     // SAFETY: clone3 with a null pointer and size 0 reads no memory: the kernel rejects the
     // size before copying anything, and creates no process.
     let ret = unsafe { libc::syscall(libc::SYS_clone3, std::ptr::null::<CloneArgs>(), 0usize) };

@@ -372,40 +372,95 @@ pub struct SyscallFilter(Vec<libc::sock_filter>);
 impl SyscallFilter {
     /// `rules`: (syscall number, errno).
     pub fn errno(rules: &[(libc::c_long, i32)]) -> SyscallFilter {
-        #[cfg(target_arch = "x86_64")]
-        const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
-        #[cfg(target_arch = "aarch64")]
-        const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
-        let stmt = |code: u32, k: u32| libc::sock_filter {
-            code: u16::try_from(code).expect("a BPF opcode"),
-            jt: 0,
-            jf: 0,
-            k,
-        };
-        let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-            code: u16::try_from(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K).expect("a BPF opcode"),
-            jt,
-            jf,
-            k,
-        };
-        let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-        let ret = libc::BPF_RET | libc::BPF_K;
-        // struct seccomp_data: int nr; __u32 arch; ...
-        let mut prog = vec![
-            stmt(load, 4),
-            jeq(ARCH, 1, 0),
-            stmt(ret, libc::SECCOMP_RET_ALLOW),
-        ];
-        prog.push(stmt(load, 0));
-        for &(nr, errno) in rules {
-            prog.push(jeq(u32::try_from(nr).expect("a syscall number"), 0, 1));
-            prog.push(stmt(
-                ret,
-                libc::SECCOMP_RET_ERRNO | (u32::try_from(errno).expect("an errno") & 0xffff),
-            ));
-        }
-        prog.push(stmt(ret, libc::SECCOMP_RET_ALLOW));
-        SyscallFilter(prog)
+        rules
+            .iter()
+            .fold(SyscallFilter::allow_all(), |f, &(nr, errno)| {
+                f.fail(nr, errno)
+            })
+    }
+
+    /// A filter that allows everything; add rules with the `fail*` methods.
+    pub fn allow_all() -> SyscallFilter {
+        SyscallFilter(Vec::new())
+    }
+
+    /// `nr` fails with `errno`.
+    pub fn fail(mut self, nr: libc::c_long, errno: i32) -> SyscallFilter {
+        self.0.extend([
+            Self::load(0),
+            Self::jeq(Self::nr(nr), 0, 1),
+            Self::ret_errno(errno),
+        ]);
+        self
+    }
+
+    /// `ioctl(fd, request, …)` fails with `errno` for every `request` of this `_IOC` type
+    /// byte (0xff: the pidfd ioctls `PIDFD_GET_*`; 0xb7: nsfs's `NS_GET_*`).
+    pub fn fail_ioctl_type(mut self, type_byte: u8, errno: i32) -> SyscallFilter {
+        self.0.extend([
+            Self::load(0),
+            Self::jeq(Self::nr(libc::SYS_ioctl), 0, 4),
+            Self::load(Self::ARG1),
+            Self::alu(libc::BPF_AND, 0xff00),
+            Self::jeq(u32::from(type_byte) << 8, 0, 1),
+            Self::ret_errno(errno),
+        ]);
+        self
+    }
+
+    /// `nr` fails with `errno` when the low 32 bits of its argument `arg` (0–5) equal
+    /// `value`: `pidfd_open(tid, PIDFD_THREAD)` refused with EINVAL, as before Linux 6.9.
+    pub fn fail_with_arg(
+        mut self,
+        nr: libc::c_long,
+        arg: u32,
+        value: u32,
+        errno: i32,
+    ) -> SyscallFilter {
+        self.0.extend([
+            Self::load(0),
+            Self::jeq(Self::nr(nr), 0, 3),
+            Self::load(16 + 8 * arg),
+            Self::jeq(value, 0, 1),
+            Self::ret_errno(errno),
+        ]);
+        self
+    }
+
+    /// What Linux before 6.9 answers to `pidfd_open(tid, PIDFD_THREAD)`: EINVAL.
+    pub fn no_pidfd_thread() -> SyscallFilter {
+        SyscallFilter::allow_all().fail_with_arg(libc::SYS_pidfd_open, 1, 0x80, libc::EINVAL)
+    }
+
+    /// `ioctl(fd, request, …)` fails with `errno` for this one `request`.
+    pub fn fail_ioctl(mut self, request: u32, errno: i32) -> SyscallFilter {
+        self.0.extend([
+            Self::load(0),
+            Self::jeq(Self::nr(libc::SYS_ioctl), 0, 3),
+            Self::load(Self::ARG1),
+            Self::jeq(request, 0, 1),
+            Self::ret_errno(errno),
+        ]);
+        self
+    }
+
+    /// `setns(fd, nstype)` fails with `errno` when `nstype` has more than one bit: what
+    /// Linux 5.3–5.7 answer to the pidfd form `setns(pidfd, CLONE_NEWNET | CLONE_NEWUTS)`
+    /// (only nsfs fds could be joined, one kind at a time, before 5.8).
+    pub fn fail_setns_several(mut self, errno: i32) -> SyscallFilter {
+        let x = libc::BPF_MISC | libc::BPF_TAX;
+        self.0.extend([
+            Self::load(0),
+            Self::jeq(Self::nr(libc::SYS_setns), 0, 6),
+            Self::load(Self::ARG1),
+            Self::stmt(x, 0),
+            Self::alu(libc::BPF_SUB, 1),
+            Self::stmt(libc::BPF_ALU | libc::BPF_AND | libc::BPF_X, 0),
+            // (n & (n - 1)) == 0: at most one bit, allowed.
+            Self::jeq(0, 1, 0),
+            Self::ret_errno(errno),
+        ]);
+        self
     }
 
     /// `clone3` failing with `errno` (what container seccomp profiles do).
@@ -413,16 +468,77 @@ impl SyscallFilter {
         SyscallFilter::errno(&[(libc::SYS_clone3, errno)])
     }
 
+    /// Offset of the low 32 bits of `args[1]` in `struct seccomp_data` (little-endian).
+    const ARG1: u32 = 16 + 8;
+
+    fn stmt(code: u32, k: u32) -> libc::sock_filter {
+        libc::sock_filter {
+            code: u16::try_from(code).expect("a BPF opcode"),
+            jt: 0,
+            jf: 0,
+            k,
+        }
+    }
+
+    fn jeq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+        libc::sock_filter {
+            jt,
+            jf,
+            ..Self::stmt(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K, k)
+        }
+    }
+
+    fn load(offset: u32) -> libc::sock_filter {
+        Self::stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, offset)
+    }
+
+    fn alu(op: u32, k: u32) -> libc::sock_filter {
+        Self::stmt(libc::BPF_ALU | op | libc::BPF_K, k)
+    }
+
+    fn ret_errno(errno: i32) -> libc::sock_filter {
+        Self::stmt(
+            libc::BPF_RET | libc::BPF_K,
+            libc::SECCOMP_RET_ERRNO | (u32::try_from(errno).expect("an errno") & 0xffff),
+        )
+    }
+
+    fn nr(nr: libc::c_long) -> u32 {
+        u32::try_from(nr).expect("a syscall number")
+    }
+
+    /// The whole program: the architecture check, the rules, then allow.
+    fn program(&self) -> Vec<libc::sock_filter> {
+        #[cfg(target_arch = "x86_64")]
+        const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
+        #[cfg(target_arch = "aarch64")]
+        const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+        let ret = libc::BPF_RET | libc::BPF_K;
+        // struct seccomp_data: int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6].
+        let mut prog = vec![
+            Self::load(4),
+            Self::jeq(ARCH, 1, 0),
+            Self::stmt(ret, libc::SECCOMP_RET_ALLOW),
+        ];
+        prog.extend_from_slice(&self.0);
+        prog.push(Self::stmt(ret, libc::SECCOMP_RET_ALLOW));
+        prog
+    }
+
     /// Installs the filter on the **calling thread** only (no `TSYNC`): it and the processes
     /// it creates from then on are filtered; the thread should end after use. As root no
     /// `no_new_privs` is set (setuid helpers keep working); otherwise the kernel requires it.
     pub fn install_on_this_thread(&self) -> std::io::Result<()> {
+        Self::install(&self.program())
+    }
+
+    fn install(program: &[libc::sock_filter]) -> std::io::Result<()> {
         if rustix::process::geteuid().as_raw() != 0 {
             rustix::thread::set_no_new_privs(true)?;
         }
         let prog = libc::sock_fprog {
-            len: u16::try_from(self.0.len()).expect("a short program"),
-            filter: self.0.as_ptr().cast_mut(),
+            len: u16::try_from(program.len()).expect("a short program"),
+            filter: program.as_ptr().cast_mut(),
         };
         // SAFETY: `prog` points to a valid BPF program that lives for the call; the kernel
         // copies it. No flags: only the calling thread is filtered.
@@ -445,12 +561,12 @@ impl SyscallFilter {
     /// filtered from its first instruction).
     pub fn apply_to(&self, cmd: &mut Command) {
         use std::os::unix::process::CommandExt;
-        let filter = self.clone();
+        let program = self.program();
         // SAFETY: the closure runs in the forked child before exec; it only builds a
         // struct on the stack and makes one system call (async-signal-safe), reading the
-        // program that the clone copied.
+        // program built before the fork (no allocation in the child).
         unsafe {
-            cmd.pre_exec(move || filter.install_on_this_thread());
+            cmd.pre_exec(move || SyscallFilter::install(&program));
         }
     }
 }
@@ -537,4 +653,16 @@ pub fn release(mut child: lxns::Child) {
         .write_all(b"\n")
         .expect("write to the holder");
     assert!(child.wait().expect("wait for the holder").success());
+}
+
+/// Rounds for a loop that hunts rare races or leaks: `n` here, a tenth of it (at least 10)
+/// in the VMs of `tests/vm/run.sh` (`LXNS_TEST_VM=1`), where qemu's software emulation makes
+/// every process start some twenty times slower. The VM run confirms each loop's property on
+/// that kernel; the full count runs on the host.
+pub fn rounds(n: usize) -> usize {
+    if std::env::var_os("LXNS_TEST_VM").is_some_and(|v| v == "1") {
+        (n / 10).max(10.min(n))
+    } else {
+        n
+    }
 }
