@@ -783,7 +783,7 @@ fn non_utf8_arguments_hostnames_and_paths_pass_through() {
     );
     assert_eq!(out.stdout, [b'h', 0xfe, b'\n']);
     // --join net=PATH with a non-UTF-8 path (a symlink to our own net namespace file).
-    let dir = common::TempDir::new("bytes");
+    let dir = TempDir::new("bytes");
     let link = dir.path().join(std::ffi::OsStr::from_bytes(&[b'n', 0xff]));
     std::os::unix::fs::symlink("/proc/self/ns/net", &link).unwrap();
     let mut join = std::ffi::OsString::from("net=");
