@@ -449,3 +449,40 @@ fn a_non_utf8_mount_point_hides_nothing() {
         "the persisted namespace is listed: {text}"
     );
 }
+
+/// `ls -p TID` for a live thread that is not a process says so and names its process
+/// (before: "the process exited"); under `ulimit -n 4` the error is EMFILE with the way out
+/// (before: "open namespace file for /proc").
+#[test]
+fn a_thread_id_and_too_few_fds_are_named_as_such() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let t = std::thread::spawn(move || {
+        tx.send(rustix::thread::gettid().as_raw_nonzero().get())
+            .unwrap();
+        let _ = done_rx.recv();
+    });
+    let tid = rx.recv().unwrap();
+    let out = lxns(&["-p", &tid.to_string()]).output().unwrap();
+    drop(done_tx);
+    t.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("is a thread id, not a process")
+            && err.contains(&format!("its process is {}", std::process::id())),
+        "{err}"
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 4 && exec {} ls",
+            env!("CARGO_BIN_EXE_lxns")
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("EMFILE") && err.contains("ulimit -n"), "{err}");
+    assert!(!err.contains("open namespace file"), "{err}");
+}

@@ -502,6 +502,57 @@ fn a_255_byte_name_from_ip_is_usable() {
     assert!(!Path::new("/run/netns").join(&n).exists());
 }
 
+/// Names are bytes, as iproute2 takes them: a non-UTF-8 name that `ip netns add` made is
+/// listed (raw), opened, identified and deleted by lxns, and one lxns adds is seen by ip.
+#[test]
+fn a_non_utf8_name_is_listed_opened_and_deleted() {
+    let _s = serial();
+    if !have_ip() {
+        return;
+    }
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    // Restores /run/netns itself as it found it; the names are removed by Cleanup.
+    let _guard = RunNetnsGuard::new();
+    let mut bytes = name("b").into_bytes();
+    bytes.push(0xff);
+    let theirs = OsString::from_vec(bytes.clone());
+    // Non-UTF-8 names are removed on every path by a drop guard of their own.
+    struct Cleanup(OsString);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = lxns::netns::Registry::new().delete(&self.0);
+        }
+    }
+    let _c1 = Cleanup(theirs.clone());
+    ok(Command::new("ip").arg("netns").arg("add").arg(&theirs));
+    let listed = ok(lxns().args(["netns", "list"])).stdout;
+    assert!(
+        listed.split(|b| *b == b'\n').any(|l| l.starts_with(&bytes)),
+        "{}",
+        String::from_utf8_lossy(&listed)
+    );
+    let ns = lxns::netns::Registry::new().open(&theirs).unwrap();
+    drop(ns);
+    ok(lxns().arg("netns").arg("delete").arg(&theirs));
+    assert!(!Path::new("/run/netns").join(&theirs).exists());
+    // lxns adds, ip sees and deletes.
+    bytes.push(b'2');
+    let ours = OsString::from_vec(bytes.clone());
+    let _c2 = Cleanup(ours.clone());
+    ok(lxns().arg("netns").arg("add").arg(&ours));
+    let ip_list = ok(Command::new("ip").args(["netns", "list"])).stdout;
+    assert!(
+        ip_list
+            .split(|b| *b == b'\n')
+            .any(|l| l.starts_with(ours.as_bytes())),
+        "{}",
+        String::from_utf8_lossy(&ip_list)
+    );
+    ok(Command::new("ip").arg("netns").arg("delete").arg(&ours));
+    assert!(!Path::new("/run/netns").join(&ours).exists());
+}
+
 /// How many mounts sit on `/run/netns/NAME` (more than one: two namespaces stacked).
 fn mounts_on(name: &str) -> usize {
     let want = format!("/run/netns/{name}");

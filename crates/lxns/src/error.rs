@@ -479,6 +479,15 @@ impl Error {
                      create a child first"
                     .into(),
             ),
+            Error::Os { errno, .. } if errno.raw() == 24 => Some(
+                "this process has reached its limit of open files (EMFILE): raise it (ulimit \
+                 -n, RLIMIT_NOFILE) or close descriptors; lxns needs a few fds per call"
+                    .into(),
+            ),
+            Error::Os { errno, .. } if errno.raw() == 23 => Some(
+                "the system-wide limit of open files is reached (ENFILE, /proc/sys/fs/file-max)"
+                    .into(),
+            ),
             _ => None,
         }
     }

@@ -234,13 +234,17 @@ pub fn set_limit(kind: Kind, value: u64) -> Result<()> {
 /// assert!(lxns::parse_limit("-1").is_err());
 /// assert!(lxns::parse_limit("+5").is_err()); // strict: digits only
 /// assert!(lxns::parse_limit(" 5").is_err());
+/// assert!(lxns::parse_limit("05").is_err());
 /// ```
 ///
 /// # Errors
 /// A message saying why the text is not a limit.
 pub fn parse_limit(text: &str) -> std::result::Result<u64, String> {
-    // Strict: digits only (Rust's parse would take a leading '+').
-    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    // Strict: digits only (Rust's parse would take a leading '+'), and no leading zero,
+    // which the kernel never writes.
+    let digits = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text.len() == 1 || !text.starts_with('0'));
     let value: u64 = digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
         format!(
             "{text:?} is not a namespace limit (a whole number from 0 to {})",

@@ -199,6 +199,7 @@ mod nspid;
 mod persist;
 mod process;
 mod run;
+mod signal;
 mod spawn;
 #[allow(unsafe_code)] // The one module with unsafe code: see its `# Safety` section.
 mod sys;
@@ -216,6 +217,26 @@ pub use namespace::{Namespace, NsId};
 pub use persist::{is_persisted, unpersist};
 pub use process::Process;
 pub use run::{RunFuture, Worker, run, run_async, run_scoped};
+pub use signal::parse_signal;
+
+/// The crate's private parsers of kernel text, for the fuzz targets in `fuzz/` only
+/// (`cargo fuzz` builds with `--cfg fuzzing`); not part of the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A `/proc/PID/mountinfo` line: the nsfs mount it describes, if any.
+    pub fn mountinfo_line(line: &[u8]) -> Option<(crate::Kind, u64, std::path::PathBuf)> {
+        crate::list::parse_mountinfo_nsfs(line)
+    }
+    /// The `NSpid:` numbers of a `/proc/PID/status` text.
+    pub fn nspid_line(status: &[u8]) -> Option<Vec<i32>> {
+        crate::nspid::nspid_line(status)
+    }
+    /// The first valid block of `uid`'s in subuid-format `text`.
+    pub fn subuid_block(text: &str, uid: u32, name: Option<&str>) -> crate::Result<crate::IdRange> {
+        crate::idmap::first_valid_block(text, "/etc/subuid", uid, name)
+    }
+}
 /// The signal type of [`Child::signal`], [`Command::kill_on_parent_death`] and
 /// [`ForwardSignals::block`] (rustix's, re-exported so that no dependent needs rustix).
 pub use rustix::process::Signal;

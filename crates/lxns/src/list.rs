@@ -339,12 +339,7 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
             kind: None,
             target: Target::Path("/proc".into()),
         },
-        other => Error::os(
-            Op::OpenPath,
-            None,
-            Target::Path("/proc".into()),
-            other.into(),
-        ),
+        other => Error::os(Op::List, None, Target::Path("/proc".into()), other.into()),
     })?;
     let pids = list_pids()?;
     let dev = Namespace::current(Kind::User).map_or(0, |n| n.id().dev());
@@ -400,11 +395,7 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
     }
     if let Some(pid) = opts.pid {
         let Some(rec) = records.iter().find(|r| r.pid == pid) else {
-            return Err(Error::ProcessGone {
-                op: Op::OpenProcessNamespace,
-                kind: None,
-                pid,
-            });
+            return Err(not_a_listed_process(pid));
         };
         let mine: Vec<(Kind, u64)> = rec
             .ns
@@ -440,7 +431,7 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
 
 fn list_pids() -> Result<Vec<i32>> {
     let dir = std::fs::read_dir("/proc").map_err(|e| Error::Os {
-        op: Op::OpenPath,
+        op: Op::List,
         kind: None,
         target: Target::Path("/proc".into()),
         errno: crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
@@ -685,7 +676,7 @@ fn nsfs_mounts() -> Vec<(Kind, u64, PathBuf)> {
 }
 
 /// One `/proc/PID/mountinfo` line, if it is an nsfs mount.
-fn parse_mountinfo_nsfs(line: &[u8]) -> Option<(Kind, u64, PathBuf)> {
+pub(crate) fn parse_mountinfo_nsfs(line: &[u8]) -> Option<(Kind, u64, PathBuf)> {
     let sep = line.windows(3).position(|w| w == b" - ")?;
     let (left, right) = (line.get(..sep)?, line.get(sep + 3..)?);
     if right.split(|b| *b == b' ').next()? != b"nsfs" {
@@ -891,8 +882,68 @@ fn fill_netnsids(namespaces: &mut [NsInfo]) {
     }
 }
 
+/// Why `pid` has no record: a live thread id that is not a process (its `/proc/PID/status`
+/// names another thread group), or no process at all.
+fn not_a_listed_process(pid: i32) -> Error {
+    let tgid = std::fs::read(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.split(|&b| b == b'\n')
+                .find_map(|l| l.strip_prefix(b"Tgid:"))
+                .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<i32>().ok())
+        });
+    match tgid {
+        Some(leader) if leader != pid => Error::InvalidArgument {
+            op: Op::List,
+            target: Target::Pid(pid),
+            reason: format!(
+                "{pid} is a thread id, not a process: its process is {leader} (list it with \
+                 -p {leader}, or its threads' namespaces with --threads)"
+            ),
+        },
+        _ => Error::ProcessGone {
+            op: Op::List,
+            kind: None,
+            pid,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any mount point bytes, escaped as the kernel escapes them (space, tab, newline,
+        /// backslash as \ooo), come back unchanged; the fuzz target `proc_text` drives the
+        /// same parser with arbitrary lines.
+        #[test]
+        fn nsfs_mount_points_unescape_to_their_bytes(
+            path in prop::collection::vec(any::<u8>().prop_filter("no NUL", |b| *b != 0), 1..64),
+            ino in any::<u64>(),
+            k in 0usize..8,
+        ) {
+            let mut escaped = b"/".to_vec();
+            for b in &path {
+                match b {
+                    b' ' | b'\t' | b'\n' | b'\\' => escaped.extend(format!("\\{b:03o}").bytes()),
+                    _ => escaped.push(*b),
+                }
+            }
+            let kind = Kind::ALL[k];
+            let mut line = format!("1 2 0:4 {}:[{ino}] ", kind.proc_name()).into_bytes();
+            line.extend(&escaped);
+            line.extend(b" rw shared:1 - nsfs nsfs rw");
+            let (got_kind, got_ino, got_path) = parse_mountinfo_nsfs(&line).unwrap();
+            let mut want = b"/".to_vec();
+            want.extend(&path);
+            prop_assert_eq!((got_kind, got_ino), (kind, ino));
+            prop_assert_eq!(std::os::unix::ffi::OsStrExt::as_bytes(got_path.as_os_str()), &want[..]);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -18,7 +18,9 @@
 //! # Ok::<(), lxns::Error>(())
 //! ```
 
+use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
@@ -47,8 +49,9 @@ pub struct Registry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Entry {
-    /// The name (the file name in the registry).
-    pub name: String,
+    /// The name (the file name in the registry): bytes, as iproute2 allows any but `/` and
+    /// NUL.
+    pub name: OsString,
     /// The namespace's identity, when the file has one mounted.
     pub id: Option<crate::NsId>,
     /// Its id in the caller's network namespace, as `ip netns list` shows `(id: N)`.
@@ -56,7 +59,7 @@ pub struct Entry {
 }
 
 /// Checks a namespace name as iproute2 does: not empty, not `.` or `..`, no `/`, no NUL,
-/// at most `NAME_MAX` (255) bytes.
+/// at most `NAME_MAX` (255) bytes. Any other bytes (UTF-8 or not) are allowed.
 ///
 /// ```
 /// assert!(lxns::netns::validate_name("blue").is_ok());
@@ -68,16 +71,18 @@ pub struct Entry {
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] saying which rule the name breaks.
-pub fn validate_name(name: &str) -> Result<()> {
-    let why = if name.is_empty() {
+pub fn validate_name(name: impl AsRef<OsStr>) -> Result<()> {
+    let name = name.as_ref();
+    let bytes = name.as_bytes();
+    let why = if bytes.is_empty() {
         Some("a name cannot be empty")
-    } else if name == "." || name == ".." {
+    } else if bytes == b"." || bytes == b".." {
         Some("a name cannot be . or ..")
-    } else if name.contains('/') {
+    } else if bytes.contains(&b'/') {
         Some("a name cannot contain '/'")
-    } else if name.contains('\0') {
+    } else if bytes.contains(&0) {
         Some("a name cannot contain NUL")
-    } else if name.len() > 255 {
+    } else if bytes.len() > 255 {
         Some("a name must be at most 255 bytes (NAME_MAX)")
     } else {
         None
@@ -85,7 +90,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     match why {
         Some(reason) => Err(Error::InvalidArgument {
             op: Op::Registry,
-            target: Target::Text(name.to_owned()),
+            target: Target::Text(name.to_string_lossy().into_owned()),
             reason: format!("invalid network namespace name: {reason}"),
         }),
         None => Ok(()),
@@ -108,7 +113,8 @@ pub fn validate_name(name: &str) -> Result<()> {
 /// # Errors
 /// As for [`Registry::open`], [`Namespace::enter_current_thread`] and
 /// [`unshare_current_thread`](crate::unshare_current_thread); mounting errors name the step.
-pub fn prepare_exec_current_thread(registry: &Registry, name: &str) -> Result<()> {
+pub fn prepare_exec_current_thread(registry: &Registry, name: impl AsRef<OsStr>) -> Result<()> {
+    let name = name.as_ref();
     let ns = registry.open(name)?;
     ns.enter_current_thread()?;
     crate::unshare_current_thread(Kind::Mnt)?;
@@ -188,7 +194,8 @@ impl Registry {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an invalid name.
-    pub fn path(&self, name: &str) -> Result<PathBuf> {
+    pub fn path(&self, name: impl AsRef<OsStr>) -> Result<PathBuf> {
+        let name = name.as_ref();
         validate_name(name)?;
         Ok(self.dir.join(name))
     }
@@ -201,7 +208,8 @@ impl Registry {
     ///    name is taken. Nothing is changed in either case.
     ///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
     ///  - [`Error::InvalidArgument`] when the registry directory is a symlink.
-    pub fn add(&self, name: &str) -> Result<Namespace> {
+    pub fn add(&self, name: impl AsRef<OsStr>) -> Result<Namespace> {
+        let name = name.as_ref();
         let path = self.path(name)?;
         let locked = self.prepare()?;
         exists_check(&locked, name, &path)?;
@@ -215,7 +223,8 @@ impl Registry {
     /// # Errors
     /// As for [`add`](Registry::add); [`Error::WrongKind`] for a namespace that is not a
     /// network namespace.
-    pub fn add_namespace(&self, name: &str, ns: &Namespace) -> Result<()> {
+    pub fn add_namespace(&self, name: impl AsRef<OsStr>, ns: &Namespace) -> Result<()> {
+        let name = name.as_ref();
         if ns.kind() != Kind::Net {
             return Err(Error::WrongKind {
                 op: Op::Persist,
@@ -235,7 +244,8 @@ impl Registry {
     ///
     /// # Errors
     /// As for [`add`](Registry::add), and [`Error::ProcessGone`] for a missing process.
-    pub fn attach(&self, name: &str, pid: i32) -> Result<()> {
+    pub fn attach(&self, name: impl AsRef<OsStr>, pid: i32) -> Result<()> {
+        let name = name.as_ref();
         validate_name(name)?;
         let ns = Namespace::of_process(pid, Kind::Net)?;
         self.add_namespace(name, &ns)
@@ -246,7 +256,7 @@ impl Registry {
     /// # Errors
     ///  - [`Error::NotFound`] when no such name is registered.
     ///  - [`Error::NotNamespace`] when the file has no namespace mounted (left by a crash).
-    pub fn open(&self, name: &str) -> Result<Namespace> {
+    pub fn open(&self, name: impl AsRef<OsStr>) -> Result<Namespace> {
         Namespace::open_as(self.path(name)?, Kind::Net)
     }
 
@@ -256,7 +266,7 @@ impl Registry {
     /// # Errors
     ///  - [`Error::NotFound`] when no such name is registered (nothing is changed).
     ///  - [`Error::Busy`] when another mount namespace pins the mount.
-    pub fn delete(&self, name: &str) -> Result<()> {
+    pub fn delete(&self, name: impl AsRef<OsStr>) -> Result<()> {
         let path = self.path(name)?;
         let _locked = self.lock_existing()?;
         match unpersist(&path) {
@@ -303,9 +313,7 @@ impl Registry {
         };
         let mut out = Vec::new();
         for entry in rd.flatten() {
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
+            let name = entry.file_name();
             let path = entry.path();
             let ns = is_persisted(&path)
                 .then(|| Namespace::open_as(&path, Kind::Net).ok())
@@ -326,7 +334,7 @@ impl Registry {
     ///
     /// # Errors
     /// As for [`Namespace::of_process`] and [`list`](Registry::list).
-    pub fn identify(&self, pid: i32) -> Result<Vec<String>> {
+    pub fn identify(&self, pid: i32) -> Result<Vec<OsString>> {
         let ns = Process::open(pid)?.namespace(Kind::Net)?;
         Ok(self
             .list()?
@@ -341,7 +349,7 @@ impl Registry {
     ///
     /// # Errors
     /// As for [`open`](Registry::open).
-    pub fn pids(&self, name: &str) -> Result<Vec<i32>> {
+    pub fn pids(&self, name: impl AsRef<OsStr>) -> Result<Vec<i32>> {
         let ns = self.open(name)?;
         let listing = crate::list(
             &ListOptions::new()
@@ -361,7 +369,7 @@ impl Registry {
     ///
     /// # Errors
     /// As for the registry's preparation (permission, a symlinked directory).
-    pub fn repair(&self) -> Result<Vec<String>> {
+    pub fn repair(&self) -> Result<Vec<OsString>> {
         let locked = self.lock_existing()?;
         Ok(repair_locked(&locked, &self.dir))
     }
@@ -433,7 +441,7 @@ impl Registry {
 
 /// Refuses a taken name; a stale name file (nothing mounted, left by an interrupted add or
 /// delete) is removed first, so the name can be used again.
-fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
+fn exists_check(locked: &Locked, name: &OsStr, path: &Path) -> Result<()> {
     let Ok(meta) = rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
         // Absent (or unreadable, which the exclusive create then reports).
         return Ok(());
@@ -462,7 +470,7 @@ fn exists_check(locked: &Locked, name: &str, path: &Path) -> Result<()> {
 }
 
 /// Removes `name` if it is an empty regular file with nothing mounted on it.
-fn repair_one(locked: &Locked, name: &str, path: &Path) -> bool {
+fn repair_one(locked: &Locked, name: &OsStr, path: &Path) -> bool {
     rustix::fs::statat(&locked.dir, name, AtFlags::SYMLINK_NOFOLLOW)
         .is_ok_and(|meta| remove_if_stale(locked, name, path, &meta))
 }
@@ -489,7 +497,7 @@ fn old_enough(meta: &rustix::fs::Stat) -> bool {
 /// Removes `name`, whose `lstat` is `meta`, if it is stale: empty, nothing mounted, and at
 /// least [`STALE_AFTER`] old — so never the file of an `ip netns add` in progress. The mount
 /// check is made again right before the unlink, under the registry lock.
-fn remove_if_stale(locked: &Locked, name: &str, path: &Path, meta: &rustix::fs::Stat) -> bool {
+fn remove_if_stale(locked: &Locked, name: &OsStr, path: &Path, meta: &rustix::fs::Stat) -> bool {
     empty_unmounted(path, meta)
         && old_enough(meta)
         && !is_persisted(path)
@@ -497,13 +505,13 @@ fn remove_if_stale(locked: &Locked, name: &str, path: &Path, meta: &rustix::fs::
 }
 
 /// Removes every stale name file (see [`repair_one`]); returns their names.
-fn repair_locked(locked: &Locked, dir: &Path) -> Vec<String> {
+fn repair_locked(locked: &Locked, dir: &Path) -> Vec<OsString> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     rd.flatten()
         .filter_map(|entry| {
-            let name = entry.file_name().to_str()?.to_owned();
+            let name = entry.file_name();
             repair_one(locked, &name, &entry.path()).then_some(name)
         })
         .collect()

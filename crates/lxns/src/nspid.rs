@@ -113,7 +113,7 @@ fn in_namespace(ns: &Namespace, level: usize, pid: i32) -> Result<Option<i32>> {
 }
 
 /// The numbers of the `NSpid:` line (at most 33: the nesting limit is 32).
-fn nspid_line(status: &[u8]) -> Option<Vec<i32>> {
+pub(crate) fn nspid_line(status: &[u8]) -> Option<Vec<i32>> {
     let line = status
         .split(|&b| b == b'\n')
         .find_map(|l| l.strip_prefix(b"NSpid:"))?;
@@ -152,6 +152,20 @@ fn io_error(path: &str, e: &std::io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The kernel's NSpid line (tab-separated, 1 to 33 levels) reads back exactly,
+        /// wherever it sits in the status text.
+        #[test]
+        fn nspid_lines_read_back(pids in prop::collection::vec(1i32..=i32::MAX, 1..=33), before in "X[a-z]{1,7}:\t[0-9]{1,5}\n") {
+            let line: Vec<String> = pids.iter().map(i32::to_string).collect();
+            let status = format!("{before}NSpid:\t{}\nNSpgid:\t1\n", line.join("\t"));
+            prop_assert_eq!(nspid_line(status.as_bytes()), Some(pids));
+        }
+    }
 
     #[test]
     fn reads_the_nspid_line() {

@@ -1,6 +1,8 @@
 //! `lxns netns …`: named network namespaces, with the argument forms of `ip netns`.
 
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
@@ -21,10 +23,10 @@ pub struct Args {
 #[derive(Debug, PartialEq, Eq, clap::Subcommand)]
 enum Cmd {
     /// Create a network namespace and register it as NAME.
-    Add { name: String },
+    Add { name: OsString },
     /// Register the network namespace of process PID as NAME.
     Attach {
-        name: String,
+        name: OsString,
         #[arg(value_parser = super::pid)]
         pid: i32,
     },
@@ -32,7 +34,7 @@ enum Cmd {
     #[command(alias = "del")]
     Delete {
         #[arg(required = true)]
-        names: Vec<String>,
+        names: Vec<OsString>,
     },
     /// List registered names (with their netnsid, as ip netns list).
     #[command(alias = "show", alias = "ls")]
@@ -43,9 +45,9 @@ enum Cmd {
     },
     /// Run CMD inside NAME: a new mount namespace with a fresh /sys and /etc/netns/NAME/*.
     Exec {
-        name: String,
+        name: OsString,
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-        command: Vec<String>,
+        command: Vec<OsString>,
     },
     /// Print the names under which PID's network namespace is registered.
     Identify {
@@ -53,7 +55,7 @@ enum Cmd {
         pid: Option<i32>,
     },
     /// Print the pids of the processes in NAME.
-    Pids { name: String },
+    Pids { name: OsString },
     /// Remove name files that have no namespace mounted (left by a killed process).
     Repair,
 }
@@ -62,13 +64,14 @@ impl Args {
     /// Parses the three forms that scripts run by the hundred — `add NAME`, `delete|del
     /// NAME...` and `exec NAME [--] CMD...` — without building clap's parser, whose
     /// allocations and page faults cost about 75 µs per start (see BENCHMARKS.md).
-    /// Returns `None` for anything else (options, names that look like options, non-UTF-8),
-    /// which clap then parses, so every message stays clap's. `args` follows `netns`. The
+    /// Returns `None` for anything else (options, names that look like options), which clap
+    /// then parses, so every message stays clap's. Words are bytes (names and commands need
+    /// not be UTF-8). `args` follows `netns`. The
     /// test `plain_forms_parse_as_clap_does` holds the two parsers to the same result.
-    pub fn parse_plain(args: &[std::ffi::OsString]) -> Option<Args> {
-        let mut words = args.iter().map(|a| a.to_str());
-        let plain = |w: Option<&str>| w.filter(|w| !w.starts_with('-')).map(str::to_owned);
-        let command = match words.next()?? {
+    pub fn parse_plain(args: &[OsString]) -> Option<Args> {
+        let mut words = args.iter();
+        let plain = |w: &OsString| (!w.as_bytes().starts_with(b"-")).then(|| w.clone());
+        let command = match words.next()?.to_str()? {
             "add" => {
                 let name = plain(words.next()?)?;
                 if words.next().is_some() {
@@ -85,13 +88,14 @@ impl Args {
             }
             "exec" => {
                 let name = plain(words.next()?)?;
-                let mut command = words
-                    .map(|w| w.map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()?;
+                let mut command: Vec<OsString> = words.cloned().collect();
                 if command.first().is_some_and(|w| w == "--") {
                     command.remove(0);
                 }
-                if command.first().is_none_or(|w| w.starts_with('-')) {
+                if command
+                    .first()
+                    .is_none_or(|w| w.as_bytes().starts_with(b"-"))
+                {
                     return None;
                 }
                 Cmd::Exec { name, command }
@@ -138,7 +142,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let mut failed = false;
             for name in names {
                 if let Err(e) = reg.delete(name) {
-                    eprintln!("lxns: {name}: {e}");
+                    eprintln!("lxns: {}: {e}", name.to_string_lossy());
                     failed = true;
                 }
             }
@@ -152,7 +156,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 let items: Vec<serde_json::Value> = entries
                     .iter()
                     .map(|e| {
-                        let mut v = serde_json::json!({ "name": e.name });
+                        // JSON strings are UTF-8: a non-UTF-8 name shows U+FFFD there.
+                        let mut v = serde_json::json!({ "name": e.name.to_string_lossy() });
                         if let Some(NetNsId::Assigned(id)) = e.nsid {
                             v["id"] = serde_json::json!(id);
                         }
@@ -166,9 +171,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 writeln!(out)?;
             } else {
                 for e in &entries {
+                    out.write_all(e.name.as_bytes())?;
                     match e.nsid {
-                        Some(NetNsId::Assigned(id)) => writeln!(out, "{} (id: {id})", e.name)?,
-                        _ => writeln!(out, "{}", e.name)?,
+                        Some(NetNsId::Assigned(id)) => writeln!(out, " (id: {id})")?,
+                        _ => writeln!(out)?,
                     }
                 }
             }
@@ -180,7 +186,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 None => std::process::id().try_into().context("pid")?,
             };
             for name in reg.identify(pid)? {
-                writeln!(out, "{name}")?;
+                out.write_all(name.as_bytes())?;
+                writeln!(out)?;
             }
         }
         Cmd::Pids { name } => {
@@ -190,7 +197,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
         Cmd::Repair => {
             for name in reg.repair()? {
-                writeln!(out, "removed {name}: no namespace was mounted on it")?;
+                out.write_all(b"removed ")?;
+                out.write_all(name.as_bytes())?;
+                writeln!(out, ": no namespace was mounted on it")?;
             }
         }
     }
@@ -200,7 +209,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
 /// Sets this (single-threaded) process up like `ip netns exec` and replaces it with the
 /// command: no extra fork.
-fn exec(reg: &Registry, name: &str, command: &[String]) -> Result<ExitCode> {
+fn exec(reg: &Registry, name: &OsStr, command: &[OsString]) -> Result<ExitCode> {
     let Some((program, rest)) = command.split_first() else {
         bail!("netns exec needs a command");
     };
@@ -211,7 +220,7 @@ fn exec(reg: &Registry, name: &str, command: &[String]) -> Result<ExitCode> {
         io::ErrorKind::PermissionDenied => 126,
         _ => 126,
     };
-    eprintln!("lxns: exec {program}: {err}");
+    eprintln!("lxns: exec {}: {err}", program.to_string_lossy());
     Ok(ExitCode::from(code))
 }
 
@@ -276,7 +285,9 @@ mod tests {
         ] {
             assert_eq!(Args::parse_plain(&words(argv)), None, "{argv:?}");
         }
+        // Names are bytes: a non-UTF-8 name is a plain add, as clap parses it too.
         let non_utf8 = vec![OsString::from("add"), OsString::from_vec(vec![0xff])];
-        assert_eq!(Args::parse_plain(&non_utf8), None);
+        assert_eq!(Args::parse_plain(&non_utf8), by_clap(&non_utf8));
+        assert!(Args::parse_plain(&non_utf8).is_some());
     }
 }

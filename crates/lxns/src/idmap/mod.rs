@@ -27,6 +27,8 @@ use crate::error::{Errno, Error, Op, Result, Target};
 
 mod write;
 
+#[cfg(fuzzing)]
+pub(crate) use write::first_valid_block;
 pub use write::{MapWriter, subordinate_ids};
 pub(crate) use write::{Maps, effective_ids, maps_only, write_maps};
 

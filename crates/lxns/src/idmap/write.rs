@@ -191,7 +191,12 @@ pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
 /// The first valid block of `uid`'s (or `name`'s) in subuid-format `text`. Invalid entries
 /// of the user's (count 0, past the largest id, not numbers) are passed over, as shadow's
 /// own readers do, and named in the error when no valid one follows.
-fn first_valid_block(text: &str, file: &str, uid: u32, name: Option<&str>) -> Result<IdRange> {
+pub(crate) fn first_valid_block(
+    text: &str,
+    file: &str,
+    uid: u32,
+    name: Option<&str>,
+) -> Result<IdRange> {
     let owner_id = uid.to_string();
     let mut skipped = Vec::new();
     for (number, line) in text.lines().enumerate() {

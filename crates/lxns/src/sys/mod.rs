@@ -177,3 +177,17 @@ pub(crate) fn setns(fd: BorrowedFd<'_>, nstype: u32) -> Result<()> {
         rustix::thread::ThreadNameSpaceType::from_bits_retain(nstype),
     )
 }
+
+/// The signal numbered `raw`: a named one, or a real-time one from glibc's `SIGRTMIN()` to
+/// `SIGRTMAX()` (32 and 33 are glibc's own and never given out).
+pub(crate) fn signal_from_raw(raw: i32) -> Option<rustix::process::Signal> {
+    if let Some(named) = rustix::process::Signal::from_named_raw(raw) {
+        return Some(named);
+    }
+    if (libc::SIGRTMIN()..=libc::SIGRTMAX()).contains(&raw) {
+        // SAFETY: `raw` is in libc's SIGRTMIN..=SIGRTMAX, the range rustix's contract asks
+        // for (signals libc does not reserve for itself).
+        return Some(unsafe { rustix::process::Signal::from_raw_unchecked(raw) });
+    }
+    None
+}
