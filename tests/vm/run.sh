@@ -10,7 +10,7 @@
 # Debian's archive (`apt-get download`, unpacked with `dpkg-deb -x`; nothing is installed on
 # the host) and are cached in target/vm/kernels. How the VM works: tests/vm/lib.sh.
 # Results (logs per kernel): target/vm/results/SERIES/. In the guest LXNS_TEST_VM=1 makes
-# the loops that hunt rare races run a tenth of their rounds (emulation is ~20x slower).
+# the loops that hunt rare races run a twentieth of their rounds (emulation is ~20x slower).
 #
 # Prints one line per kernel (tests run, passed, failed, wall time) and exits 1 if any
 # kernel's run failed, did not finish, or ran no test.
@@ -27,6 +27,12 @@ vm_setup
 
 # Build everything the guest runs, here (the guest's cargo then only runs the tests).
 cargo test --workspace --locked --no-run --quiet 2>/dev/null || cargo test --workspace --locked --no-run
+# The two test binaries the repeats run directly (cargo's own start is slow under emulation).
+mapfile -t repeat_bins < <(cargo test -p lxns --locked --test run --test run_pool_failure \
+  --no-run --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*"' | cut -d'"' -f4)
+run_bin=$(printf '%s\n' "${repeat_bins[@]}" | grep '/run-')
+pool_bin=$(printf '%s\n' "${repeat_bins[@]}" | grep '/run_pool_failure-')
+[ -x "$run_bin" ] && [ -x "$pool_bin" ] || { echo "tests/vm/run.sh: test binaries not found" >&2; exit 1; }
 
 cargo_bin=$(dirname "$(command -v cargo)")
 failed=0
@@ -45,11 +51,11 @@ echo \$? >$out/test.rc
 # The thread-exit guarantee, 20 more times (the 200-thread and the failure-half-way tests).
 : >$out/repeat.log
 ok=0
+cd $root/crates/lxns
 for i in \$(seq 20); do
-  if cargo test -p lxns --offline --locked --test run -- --exact \
-       two_hundred_threads_each_land_in_their_namespace \
+  if $run_bin --exact two_hundred_threads_each_land_in_their_namespace \
        failing_half_way_names_the_namespace_and_discards_the_thread >>$out/repeat.log 2>&1 &&
-     cargo test -p lxns --offline --locked --test run_pool_failure >>$out/repeat.log 2>&1; then
+     $pool_bin >>$out/repeat.log 2>&1; then
     ok=\$((ok + 1))
   fi
 done

@@ -486,3 +486,54 @@ fn a_thread_id_and_too_few_fds_are_named_as_such() {
     assert!(err.contains("EMFILE") && err.contains("ulimit -n"), "{err}");
     assert!(!err.contains("open namespace file"), "{err}");
 }
+
+/// A command line is bytes: one that is not UTF-8 is shown as lsns shows it — `\xHH` in
+/// the table (in the C and the UTF-8 locale), the kernel's bytes escaped with -r — and, in
+/// JSON, which must be UTF-8, with U+FFFD (lsns writes the raw byte there).
+#[test]
+fn a_non_utf8_command_line_is_shown_as_lsns_shows_it() {
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    use std::os::unix::ffi::OsStringExt;
+    // `read` keeps sh (and its non-UTF-8 $0) alive until stdin closes.
+    let child = Command::new("unshare")
+        .args(["--uts", "sh", "-c", "read x"])
+        .arg(std::ffi::OsString::from_vec(b"x\xffy\\xq".to_vec()))
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let guard = common::ChildGuard(child);
+    let pid = guard.pid();
+    // Wait until sh runs in its own uts namespace (unshare has exec'd it).
+    while !std::fs::read(format!("/proc/{pid}/cmdline"))
+        .unwrap_or_default()
+        .starts_with(b"sh\0-c\0")
+    {
+        std::thread::yield_now();
+    }
+    let p = pid.to_string();
+    for locale in ["C", "C.UTF-8"] {
+        for flags in [&["-o", "NS,COMMAND"][..], &["-r", "-o", "NS,COMMAND"]] {
+            let mut args = vec!["-p", p.as_str(), "-t", "uts"];
+            args.extend(flags);
+            let ours = run(lxns(&args).env("LC_ALL", locale)).stdout;
+            let theirs = run(lsns(&args).env("LC_ALL", locale)).stdout;
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{locale} {flags:?}"
+            );
+            assert!(ours.windows(4).any(|w| w == b"\\xff"), "{locale} {flags:?}");
+        }
+    }
+    let doc = json(&run(&mut lxns(&[
+        "-J", "-p", &p, "-t", "uts", "-o", "COMMAND",
+    ])));
+    assert_eq!(
+        doc["namespaces"][0]["command"],
+        "sh -c read x x\u{fffd}y\\xq"
+    );
+    drop(guard);
+}

@@ -157,8 +157,9 @@ pub struct NsInfo {
     pub ppid: Option<i32>,
     /// That process's uid (the owner of `/proc/PID`).
     pub uid: Option<u32>,
-    /// That process's command line, or its `comm` when the command line is empty.
-    pub command: Option<String>,
+    /// That process's command line (NULs as spaces), or its `comm` when the command line
+    /// is empty: bytes, as the kernel keeps them.
+    pub command: Option<std::ffi::OsString>,
     /// For network namespaces (with [`ListOptions::netnsid`]).
     pub netnsid: Option<NetNsId>,
     /// Where it is bind-mounted in the caller's mount namespace.
@@ -301,7 +302,7 @@ struct ProcRecord {
 #[derive(Default)]
 struct Details {
     uid: Option<u32>,
-    command: Option<String>,
+    command: Option<std::ffi::OsString>,
     ppid: Option<i32>,
 }
 
@@ -640,7 +641,8 @@ fn read_stat_ppid(dir: impl AsFd) -> Option<i32> {
 
 /// The command line with NULs as spaces, or `comm` for processes without one (kernel
 /// threads), like lsns.
-fn read_command(dir: impl AsFd + Copy) -> Option<String> {
+fn read_command(dir: impl AsFd + Copy) -> Option<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
     let raw = read_small(dir, "cmdline")?;
     let trimmed: &[u8] = {
         let mut end = raw.len();
@@ -650,18 +652,17 @@ fn read_command(dir: impl AsFd + Copy) -> Option<String> {
         raw.get(..end)?
     };
     if trimmed.is_empty() {
-        let comm = read_small(dir, "comm")?;
-        return Some(
-            String::from_utf8_lossy(&comm)
-                .trim_end_matches('\n')
-                .to_owned(),
-        );
+        let mut comm = read_small(dir, "comm")?;
+        if comm.last() == Some(&b'\n') {
+            comm.pop();
+        }
+        return Some(std::ffi::OsString::from_vec(comm));
     }
     let text: Vec<u8> = trimmed
         .iter()
         .map(|b| if *b == 0 { b' ' } else { *b })
         .collect();
-    Some(String::from_utf8_lossy(&text).into_owned())
+    Some(std::ffi::OsString::from_vec(text))
 }
 
 /// nsfs mounts in the caller's mount namespace: `(kind, inode, mount point)`. Read as bytes:

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -210,7 +211,7 @@ fn num(n: impl TryInto<i64>) -> Cell<'static> {
     n.try_into().map_or(Cell::Null, Cell::Num)
 }
 
-fn cell<'a>(col: Col, n: &'a NsInfo, users: &'a Users, sep: &str) -> Cell<'a> {
+fn cell<'a>(col: Col, n: &'a NsInfo, users: &'a Users, sep: &str, json: bool) -> Cell<'a> {
     match col {
         Col::Ns => num(n.id.ino()),
         Col::Type => Cell::Text(Cow::Borrowed(n.id.kind().proc_name())),
@@ -220,10 +221,16 @@ fn cell<'a>(col: Col, n: &'a NsInfo, users: &'a Users, sep: &str) -> Cell<'a> {
         Col::Nprocs => num(n.nprocs),
         Col::Pid => n.pid.map_or(Cell::Null, num),
         Col::Ppid => n.ppid.map_or(Cell::Null, num),
-        Col::Command => n
-            .command
-            .as_deref()
-            .map_or(Cell::Null, |c| Cell::Text(Cow::Borrowed(c))),
+        // Bytes from the kernel: shown as lsns shows them (safe_encode); JSON strings must
+        // be UTF-8, so there a non-UTF-8 byte becomes U+FFFD (lsns writes the raw byte,
+        // which makes its JSON invalid).
+        Col::Command => n.command.as_deref().map_or(Cell::Null, |c| {
+            Cell::Text(if json {
+                c.to_string_lossy()
+            } else {
+                Cow::Owned(safe_encode(c.as_bytes(), utf8_locale()))
+            })
+        }),
         Col::Uid => n.uid.map_or(Cell::Null, num),
         Col::User => n.uid.map_or(Cell::Null, |u| Cell::Text(users.name(u))),
         Col::Netnsid => match n.netnsid {
@@ -244,10 +251,53 @@ fn cell<'a>(col: Col, n: &'a NsInfo, users: &'a Users, sep: &str) -> Cell<'a> {
     }
 }
 
+/// How libsmartcols shows text in a table (`mbs_safe_encode`): printable characters as they
+/// are, every other byte (control characters; bytes that are not UTF-8, or every byte above
+/// 0x7f outside a UTF-8 locale) as `\xHH`, and a backslash before `x` as `\x5c`.
+fn safe_encode(bytes: &[u8], utf8: bool) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' && bytes.get(i + 1) == Some(&b'x') {
+            out.push_str("\\x5c");
+            i += 1;
+            continue;
+        }
+        if b.is_ascii() {
+            if b.is_ascii_control() {
+                out.push_str(&format!("\\x{b:02x}"));
+            } else {
+                out.push(char::from(b));
+            }
+            i += 1;
+            continue;
+        }
+        let rest = bytes
+            .get(i..i + 4)
+            .unwrap_or_else(|| bytes.get(i..).unwrap_or_default());
+        let valid = match std::str::from_utf8(rest) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(rest.get(..e.valid_up_to()).unwrap_or_default())
+                .unwrap_or_default(),
+        };
+        match valid.chars().next().filter(|c| utf8 && !c.is_control()) {
+            Some(c) => {
+                out.push(c);
+                i += c.len_utf8();
+            }
+            None => {
+                out.push_str(&format!("\\x{b:02x}"));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// libsmartcols' raw escaping: spaces, backslashes and non-printables as `\xHH`.
-fn raw_escape(s: &str) -> String {
+fn raw_escape(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
+    for &b in s {
         if b == b' ' || b == b'\\' || !(0x21..0x7f).contains(&b) {
             out.push_str(&format!("\\x{b:02x}"));
         } else {
@@ -367,12 +417,26 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .map(|(i, prefix)| {
                 cols.iter()
                     .map(|col| {
-                        let c = cell(*col, &listing.namespaces[*i], &users, sep);
+                        let n = &listing.namespaces[*i];
+                        // -r escapes the kernel's own bytes (a command line need not be
+                        // UTF-8), not the table's display form of them.
+                        if args.raw && *col == Col::Command {
+                            return n
+                                .command
+                                .as_deref()
+                                .map_or_else(String::new, |c| raw_escape(c.as_bytes()));
+                        }
+                        let c = cell(*col, n, &users, sep, false);
                         let v = c.text();
-                        if Some(*col) == tree_col {
+                        let v = if Some(*col) == tree_col {
                             format!("{prefix}{v}")
                         } else {
                             v.into_owned()
+                        };
+                        if args.raw {
+                            raw_escape(v.as_bytes())
+                        } else {
+                            v
                         }
                     })
                     .collect()
@@ -384,8 +448,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 writeln!(out, "{}", names.join(" "))?;
             }
             for row in &cells {
-                let escaped: Vec<String> = row.iter().map(|c| raw_escape(c)).collect();
-                writeln!(out, "{}", escaped.join(" "))?;
+                writeln!(out, "{}", row.join(" "))?;
             }
         } else {
             let header: Vec<&str> = cols.iter().map(|c| c.name()).collect();
@@ -575,7 +638,7 @@ fn write_json(
                 write!(out, ",")?;
             }
             write!(out, "\n{}\"{}\": ", pad(level), names[k])?;
-            match cell(*col, n, users, sep) {
+            match cell(*col, n, users, sep, true) {
                 Cell::Num(v) => write!(out, "{v}")?,
                 Cell::Text(t) => write_json_string(out, &t)?,
                 Cell::Null => write!(out, "null")?,
@@ -627,9 +690,21 @@ mod tests {
     }
 
     #[test]
+    fn safe_encodes_like_smartcols() {
+        assert_eq!(safe_encode(b"sleep 600", true), "sleep 600");
+        assert_eq!(safe_encode(b"x\xffy 10", true), "x\\xffy 10");
+        assert_eq!(safe_encode("caf\u{e9}".as_bytes(), true), "caf\u{e9}");
+        assert_eq!(safe_encode("caf\u{e9}".as_bytes(), false), "caf\\xc3\\xa9");
+        assert_eq!(safe_encode(b"a\tb", true), "a\\x09b");
+        assert_eq!(safe_encode(b"a\\xb", true), "a\\x5cxb");
+        assert_eq!(safe_encode(b"a\\b", true), "a\\b");
+        assert_eq!(safe_encode(b"\xe2\x82", true), "\\xe2\\x82");
+    }
+
+    #[test]
     fn raw_escapes_like_smartcols() {
-        assert_eq!(raw_escape("sleep 600"), "sleep\\x20600");
-        assert_eq!(raw_escape("a\\b"), "a\\x5cb");
+        assert_eq!(raw_escape(b"sleep 600"), "sleep\\x20600");
+        assert_eq!(raw_escape(b"a\\b"), "a\\x5cb");
     }
 
     #[test]

@@ -655,13 +655,13 @@ pub fn release(mut child: lxns::Child) {
     assert!(child.wait().expect("wait for the holder").success());
 }
 
-/// Rounds for a loop that hunts rare races or leaks: `n` here, a tenth of it (at least 10)
+/// Rounds for a loop that hunts rare races or leaks: `n` here, a twentieth of it (at least 10)
 /// in the VMs of `tests/vm/run.sh` (`LXNS_TEST_VM=1`), where qemu's software emulation makes
 /// every process start some twenty times slower. The VM run confirms each loop's property on
 /// that kernel; the full count runs on the host.
 pub fn rounds(n: usize) -> usize {
     if std::env::var_os("LXNS_TEST_VM").is_some_and(|v| v == "1") {
-        (n / 10).max(10.min(n))
+        (n / 20).max(10.min(n))
     } else {
         n
     }
