@@ -421,10 +421,13 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                         // -r escapes the kernel's own bytes (a command line need not be
                         // UTF-8), not the table's display form of them.
                         if args.raw && *col == Col::Command {
-                            return n
-                                .command
-                                .as_deref()
-                                .map_or_else(String::new, |c| raw_escape(c.as_bytes()));
+                            let mut bytes = if tree_col == Some(Col::Command) {
+                                prefix.as_bytes().to_vec()
+                            } else {
+                                Vec::new()
+                            };
+                            bytes.extend(n.command.as_deref().map_or(&[][..], |c| c.as_bytes()));
+                            return raw_escape(&bytes);
                         }
                         let c = cell(*col, n, &users, sep, false);
                         let v = c.text();
