@@ -73,25 +73,64 @@ fn parse() -> Command {
 }
 
 /// clap's full parser. Help and version go to stdout and exit 0 only if they were written
-/// (clap's own `exit` ignores a failed write: `lxns --help >/dev/full` must fail); usage
-/// errors exit 2 as clap's do.
+/// (clap's own `exit` ignores a failed write: `lxns --help >/dev/full` must fail). Usage
+/// errors exit 1 with util-linux's words for an unknown option (`lxns run: unrecognized
+/// option '--bogus'`, then `Try 'lxns run --help' …`), as unshare, nsenter and lsns do;
+/// an unknown `netns` command exits 255 with ip's words, as `ip netns` does.
 fn full_parse() -> Command {
     match Cli::try_parse() {
         Ok(cli) => cli.command,
         Err(e) => {
-            let written = e
-                .print()
-                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
-            let code = match (e.use_stderr(), written) {
-                (_, Err(err)) if !e.use_stderr() => {
-                    eprintln!("lxns: write error: {err}");
-                    1
+            let code = if e.use_stderr() {
+                usage_error(&e)
+            } else {
+                let written = e
+                    .print()
+                    .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+                match written {
+                    Ok(()) => 0,
+                    Err(err) => {
+                        eprintln!("lxns: write error: {err}");
+                        1
+                    }
                 }
-                (false, _) => 0,
-                (true, _) => e.exit_code(),
             };
             #[allow(clippy::exit)] // the one place the command ends before it ran
             std::process::exit(code)
+        }
+    }
+}
+
+/// Prints a usage error as util-linux (or, for `netns`, iproute2) words it; returns the
+/// exit status.
+fn usage_error(e: &clap::Error) -> i32 {
+    use clap::error::{ContextKind, ErrorKind};
+    let sub = std::env::args_os()
+        .nth(1)
+        .and_then(|a| a.into_string().ok())
+        .filter(|a| ["run", "enter", "ls", "netns", "info", "limits"].contains(&a.as_str()));
+    let name = sub
+        .as_deref()
+        .map_or_else(|| "lxns".to_owned(), |s| format!("lxns {s}"));
+    let context = |kind| e.get(kind).map(ToString::to_string).unwrap_or_default();
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            eprintln!(
+                "{name}: unrecognized option '{}'\nTry '{name} --help' for more information.",
+                context(ContextKind::InvalidArg)
+            );
+            1
+        }
+        ErrorKind::InvalidSubcommand if sub.as_deref() == Some("netns") => {
+            eprintln!(
+                "Command \"{}\" is unknown, try \"lxns netns --help\".",
+                context(ContextKind::InvalidSubcommand)
+            );
+            255
+        }
+        _ => {
+            let _ = e.print();
+            1
         }
     }
 }

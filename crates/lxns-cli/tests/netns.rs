@@ -420,12 +420,12 @@ fn bad_input_is_clear_and_changes_nothing() {
         &["netns", &arg, "delete", "no-such-name"],
         "no such file or namespace",
     );
-    // A pid is checked as every subcommand checks one (a usage error, clap's exit status).
+    // A pid is checked as every subcommand checks one (a usage error: exit 1).
     let out = lxns()
         .args(["netns", &arg, "attach", "x", "0"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 is not a process id"));
     fail(
         &["netns", &arg, "exec", "no-such-name", "true"],

@@ -821,3 +821,21 @@ fn non_utf8_arguments_hostnames_and_paths_pass_through() {
     );
     assert_eq!(out.stdout, arg.as_bytes());
 }
+
+/// A script without `#!` is run by /bin/sh, as execvp(3), unshare and nsenter run it (the
+/// kernel's ENOEXEC): before, lxns exited 126 with "Exec format error".
+#[test]
+fn a_script_without_a_shebang_runs_with_bin_sh() {
+    require_root!();
+    let dir = TempDir::new("noshebang");
+    let script = dir.path().join("script");
+    std::fs::write(&script, "echo \"sh:$0:$1:$2\"\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let s = script.to_str().unwrap();
+    let want = format!("sh:{s}:a:b c");
+    for args in [&["-u"][..], &["-u", "-f"], &["-p", "--mount-proc"]] {
+        let mut all = args.to_vec();
+        all.extend([s, "a", "b c"]);
+        assert_eq!(stdout(&mut lxns_run(&all)).trim_end(), want, "{args:?}");
+    }
+}

@@ -70,11 +70,10 @@ pub struct Args {
     #[arg(short = 'F', long = "no-fork")]
     no_fork: bool,
     /// The program and its arguments (default: $SHELL, or /bin/sh).
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "PROGRAM"
-    )]
+    /// An option before it that lxns does not know is an error (as in nsenter), never the
+    /// program: `lxns enter -t PID -n --bogus ls` fails, `lxns enter -t PID -n ls -l` runs
+    /// `ls -l`.
+    #[arg(trailing_var_arg = true, value_name = "PROGRAM")]
     command: Vec<OsString>,
 }
 

@@ -53,6 +53,9 @@ pub(super) struct Vectors<'a> {
     exec_paths: Vec<&'a CStr>,
     argv: Vec<*const c_char>,
     envp: Vec<*const c_char>,
+    /// For each candidate path: `/bin/sh PATH ARGS…`, for a file the kernel will not run
+    /// (`ENOEXEC`: a script without `#!`), as execvp(3) and the shell run it.
+    script_argv: Vec<Vec<*const c_char>>,
 }
 
 impl Prepared {
@@ -64,10 +67,22 @@ impl Prepared {
                 .chain([std::ptr::null()])
                 .collect()
         };
+        let script_argv = self
+            .exec_paths
+            .iter()
+            .map(|path| {
+                [sys::SHELL.as_ptr(), path.as_ptr()]
+                    .into_iter()
+                    .chain(self.argv.iter().skip(1).map(|a| a.as_ptr()))
+                    .chain([std::ptr::null()])
+                    .collect()
+            })
+            .collect();
         Vectors {
             exec_paths: self.exec_paths.iter().map(CString::as_c_str).collect(),
             argv: null_terminated(&self.argv),
             envp: null_terminated(&self.envp),
+            script_argv,
         }
     }
 
@@ -90,6 +105,7 @@ impl Prepared {
             exec_paths: &v.exec_paths,
             argv: &v.argv,
             envp: &v.envp,
+            script_argv: &v.script_argv,
             exec_mask,
         }
     }

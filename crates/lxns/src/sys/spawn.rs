@@ -341,6 +341,9 @@ pub(crate) struct Setup<'a> {
     /// Null-terminated `argv` and `envp`, pointing into strings the parent keeps alive.
     pub argv: &'a [*const c_char],
     pub envp: &'a [*const c_char],
+    /// Per candidate path, the null-terminated `argv` of `/bin/sh PATH ARGS…`, run when the
+    /// kernel answers `ENOEXEC` (a script without `#!`), as execvp(3) does.
+    pub script_argv: &'a [Vec<*const c_char>],
     /// The signal mask the program starts with.
     pub exec_mask: SigMask,
 }
@@ -836,6 +839,14 @@ fn exec(plan: &Setup<'_>) -> (Errno, u32) {
     let mut saved: Option<(Errno, u32)> = None;
     for (i, path) in plan.exec_paths.iter().enumerate() {
         let err = execve(path, plan.argv, plan.envp);
+        if err == Errno::NOEXEC {
+            // A file the kernel does not know how to run: the shell runs it (execvp(3),
+            // nsenter and unshare do the same). Its failure is the file's ENOEXEC.
+            if let Some(script) = plan.script_argv.get(i) {
+                let _ = execve(SHELL, script, plan.envp);
+            }
+            return (err, index(i));
+        }
         match err {
             Errno::NOENT | Errno::NOTDIR => {
                 if saved.is_none() {
@@ -848,6 +859,9 @@ fn exec(plan: &Setup<'_>) -> (Errno, u32) {
     }
     saved.unwrap_or((Errno::NOENT, 0))
 }
+
+/// The shell that runs a file without `#!` (execvp(3)'s `_PATH_BSHELL`).
+pub(crate) const SHELL: &CStr = c"/bin/sh";
 
 /// `execve(2)`; returns only on failure.
 fn execve(path: &CStr, argv: &[*const c_char], envp: &[*const c_char]) -> Errno {
