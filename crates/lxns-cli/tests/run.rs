@@ -839,3 +839,56 @@ fn a_script_without_a_shebang_runs_with_bin_sh() {
         assert_eq!(stdout(&mut lxns_run(&all)).trim_end(), want, "{args:?}");
     }
 }
+
+/// unshare(1)'s recipe for a persistent namespace — `touch FILE; unshare --uts=FILE` — works
+/// (before: EEXIST): the namespace is bind-mounted onto the existing file, which a failed
+/// spawn leaves in place (unmounted). A missing FILE is created, as before.
+#[test]
+fn kind_equals_file_persists_onto_an_existing_file_as_unshare_does() {
+    require_root!();
+    let dir = TempDir::new("persist-existing");
+    let existing = dir.path().join("uts");
+    std::fs::write(&existing, b"").unwrap();
+    let fresh = dir.path().join("net");
+    let uts = format!("--uts={}", existing.display());
+    let net = format!("--net={}", fresh.display());
+    let out = lxns_run(&[&uts, &net, "--hostname", "persisted", "true"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _cleanup = scopeguard(&[existing.clone(), fresh.clone()]);
+    assert!(lxns::is_persisted(&existing) && lxns::is_persisted(&fresh));
+    let ns = lxns::Namespace::open_as(&existing, lxns::Kind::Uts).unwrap();
+    let name = lxns::run(&[&ns], || rustix::system::uname().nodename().to_owned()).unwrap();
+    assert_eq!(name.to_bytes(), b"persisted");
+    // Already holding a namespace: refused, nothing else changes.
+    let out = lxns_run(&[&uts, "true"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    // A spawn that fails after persisting onto an existing file unmounts it and keeps it.
+    let other = dir.path().join("ipc");
+    std::fs::write(&other, b"").unwrap();
+    let ipc = format!("--ipc={}", other.display());
+    let out = lxns_run(&[&ipc, "-f", "/nonexistent/program"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(127));
+    assert!(other.exists() && !lxns::is_persisted(&other));
+}
+
+/// Unmounts and removes persisted files on drop (a failed test leaves nothing mounted).
+fn scopeguard(paths: &[std::path::PathBuf]) -> impl Drop + use<> {
+    struct Unpersist(Vec<std::path::PathBuf>);
+    impl Drop for Unpersist {
+        fn drop(&mut self) {
+            for p in &self.0 {
+                let _ = lxns::unpersist(p);
+            }
+        }
+    }
+    Unpersist(paths.to_vec())
+}

@@ -90,6 +90,60 @@ impl Namespace {
         }
     }
 
+    /// Bind-mounts this namespace onto the **existing** file `path`, as `unshare --uts=FILE`
+    /// and `mount --bind /proc/PID/ns/uts FILE` do: `path` must be a regular file (a final
+    /// symlink is not followed) with no namespace mounted on it yet. The mount goes onto the
+    /// very file opened, as with [`persist`](Namespace::persist); the file is not created,
+    /// and [`unpersist`](crate::unpersist) removes it as it removes any persisted file.
+    ///
+    /// ```no_run
+    /// use lxns::{Kind, Namespace};
+    /// std::fs::File::create("/run/my-uts")?;   // unshare(1)'s recipe: touch FILE first
+    /// Namespace::current(Kind::Uts)?.persist_onto_existing("/run/my-uts")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///  - [`Error::NotFound`] when `path` does not exist; [`Error::AlreadyExists`] when a
+    ///    namespace is mounted there already; [`Error::InvalidArgument`] for a symlink or
+    ///    anything but a regular file.
+    ///  - As for [`persist`](Namespace::persist) otherwise.
+    pub fn persist_onto_existing(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let op = Op::Persist;
+        let file = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            RErrno::LOOP => Error::InvalidArgument {
+                op,
+                target: target(path),
+                reason: "the file is a symlink; lxns mounts only onto the file itself".into(),
+            },
+            other => path_error(op, Some(self.kind()), path, other),
+        })?;
+        if on_nsfs(&file) {
+            return Err(Error::AlreadyExists {
+                op,
+                target: target(path),
+            });
+        }
+        let regular = rustix::fs::fstat(&file).is_ok_and(|m| {
+            rustix::fs::FileType::from_raw_mode(m.st_mode) == rustix::fs::FileType::RegularFile
+        });
+        if !regular {
+            return Err(Error::InvalidArgument {
+                op,
+                target: target(path),
+                reason: "a namespace can be persisted only onto a regular file".into(),
+            });
+        }
+        self.mount_onto(&file)
+            .map_err(|e| path_error(op, Some(self.kind()), path, e))
+    }
+
     fn mount_onto(&self, file: &OwnedFd) -> rustix::io::Result<()> {
         match rustix::mount::open_tree(
             self,

@@ -17,32 +17,33 @@ use rustix::process::Signal;
 /// The exit status is the program's, or 128+N when it was killed by signal N. When lxns
 /// waits for a child, SIGTERM, SIGINT and SIGHUP sent to it are passed on to the program.
 /// lxns's own errors exit with 1; a program that cannot be found exits with 127, one that
-/// cannot be run with 126. With =FILE, a namespace option persists the new namespace there
-/// (a bind mount that outlives the program).
+/// cannot be run with 126. With =FILE, a namespace option bind-mounts the new namespace onto
+/// FILE, so it outlives the program: an existing empty file, as unshare wants one (touch
+/// FILE first), or, unlike unshare, a missing one, which lxns creates.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// New user namespace (=FILE: persist it there).
+    /// New user namespace (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'U', long = "user", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     user: Option<OsString>,
-    /// New mount namespace (propagation private unless --propagation) (=FILE: persist it there).
+    /// New mount namespace (propagation private unless --propagation) (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     mount: Option<OsString>,
-    /// New network namespace (=FILE: persist it there).
+    /// New network namespace (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'n', long = "net", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     net: Option<OsString>,
-    /// New pid namespace (the program is its pid 1) (=FILE: persist it there).
+    /// New pid namespace (the program is its pid 1) (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'p', long = "pid", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pid: Option<OsString>,
-    /// New IPC namespace (=FILE: persist it there).
+    /// New IPC namespace (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'i', long = "ipc", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     ipc: Option<OsString>,
-    /// New UTS namespace (=FILE: persist it there).
+    /// New UTS namespace (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     uts: Option<OsString>,
-    /// New cgroup namespace (=FILE: persist it there).
+    /// New cgroup namespace (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'C', long = "cgroup", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     cgroup: Option<OsString>,
-    /// New time namespace (=FILE: persist it there).
+    /// New time namespace (=FILE: bind-mount it onto FILE, an existing file as unshare wants, or one lxns creates).
     #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     time: Option<OsString>,
     /// Run the program as a child of lxns (implied by --pid and --kill-child).

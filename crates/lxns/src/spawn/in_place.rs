@@ -2,7 +2,7 @@
 //! in its namespaces, as `unshare(1)` without `--fork` and `nsenter(1)` do.
 
 use super::command::{Command, StdioKind};
-use super::parent::{persist_all, unpersist_all};
+use super::parent::persist_all;
 use super::plan;
 use super::report::{invalid, report_error};
 use crate::error::{Error, Result};
@@ -108,7 +108,7 @@ fn exec_in_place(cmd: &mut Command) -> Result<std::convert::Infallible> {
     if let Some(map) = &cmd.gid_map {
         write_id_map(pid, MapKind::Gid, map)?;
     }
-    persist_all(&cmd.persist, Namespace::current)?;
+    let mut persisted = persist_all(&cmd.persist, Namespace::current)?;
     let vectors = prep.vectors();
     // The program starts with this process's mask, less what ForwardSignals blocked here.
     let mask = sys::current_signal_mask();
@@ -119,6 +119,6 @@ fn exec_in_place(cmd: &mut Command) -> Result<std::convert::Infallible> {
     prep.child_stdio = [None, None, None];
     // The program did not start: what was persisted for it goes (best effort: after a
     // failed pivot_root the paths may no longer resolve).
-    unpersist_all(&cmd.persist);
+    persisted.undo();
     Err(report_error(failure, cmd, &steps, pid))
 }

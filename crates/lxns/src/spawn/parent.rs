@@ -33,21 +33,21 @@ use crate::sys::spawn::{self as sys, ChildPlan, StageRecord};
 
 /// The processes of a spawn not yet handed over, and what was persisted for them. Dropping
 /// it kills and reaps them all and removes the persisted namespaces.
-struct Guard<'a> {
+struct Guard {
     intermediate: Option<(i32, OwnedFd)>,
     child: Option<Child>,
-    persisted: &'a [(Kind, PathBuf)],
+    persisted: Persisted,
 }
 
-impl Guard<'_> {
+impl Guard {
     /// Hands the child over: nothing is killed any more.
     fn disarm(mut self) -> Option<Child> {
-        self.persisted = &[];
+        self.persisted = Persisted::default();
         self.child.take()
     }
 }
 
-impl Drop for Guard<'_> {
+impl Drop for Guard {
     fn drop(&mut self) {
         if let Some((pid, fd)) = self.intermediate.take() {
             let _ = rustix::process::pidfd_send_signal(&fd, Signal::KILL);
@@ -57,7 +57,7 @@ impl Drop for Guard<'_> {
             let _ = child.kill();
             let _ = child.wait();
         }
-        unpersist_all(self.persisted);
+        self.persisted.undo();
     }
 }
 
@@ -118,7 +118,7 @@ pub(super) fn spawn(cmd: &mut Command) -> Result<Child> {
     let mut guard = Guard {
         intermediate: None,
         child: None,
-        persisted: &[],
+        persisted: Persisted::default(),
     };
     match stage_r {
         None => guard.child = Some(Child::new(first.0, first.1)),
@@ -129,7 +129,6 @@ pub(super) fn spawn(cmd: &mut Command) -> Result<Child> {
     }
     if let Some(go_w) = go_w {
         parent_part(cmd, &mut prep, &mut guard)?;
-        guard.persisted = &cmd.persist;
         let pid = guard.child.as_ref().map_or(0, Child::pid);
         rustix::io::write(&go_w, &[1]).map_err(|e| {
             Error::os(
@@ -207,7 +206,7 @@ fn clone(
 /// Receives the final process of a two-stage spawn from the intermediate, and reaps the
 /// intermediate.
 fn receive_handover(
-    guard: &mut Guard<'_>,
+    guard: &mut Guard,
     stage: OwnedFd,
     cmd: &Command,
     steps: &[Step<'_>],
@@ -243,7 +242,7 @@ fn receive_handover(
 
 /// What the parent does while the child waits for its go byte: write the id maps, place the
 /// child in its cgroup (without `clone3`), persist its new namespaces.
-fn parent_part(cmd: &Command, prep: &mut Prepared, guard: &mut Guard<'_>) -> Result<()> {
+fn parent_part(cmd: &Command, prep: &mut Prepared, guard: &mut Guard) -> Result<()> {
     let Some(child) = guard.child.as_ref() else {
         return Ok(());
     };
@@ -262,26 +261,53 @@ fn parent_part(cmd: &Command, prep: &mut Prepared, guard: &mut Guard<'_>) -> Res
             err
         })?;
     }
-    persist_all(&cmd.persist, |kind| child.namespace(kind))
-}
-
-/// Persists each `(kind, path)` with the namespace `get` returns; on a failure, removes what
-/// it persisted before and returns the error.
-pub(super) fn persist_all(
-    list: &[(Kind, PathBuf)],
-    get: impl Fn(Kind) -> Result<Namespace>,
-) -> Result<()> {
-    for (i, (kind, path)) in list.iter().enumerate() {
-        if let Err(e) = get(*kind).and_then(|ns| ns.persist(path)) {
-            unpersist_all(list.get(..i).unwrap_or_default());
-            return Err(e);
-        }
-    }
+    guard.persisted = persist_all(&cmd.persist, |kind| child.namespace(kind))?;
     Ok(())
 }
 
-pub(super) fn unpersist_all(list: &[(Kind, PathBuf)]) {
-    for (_, path) in list {
-        let _ = crate::unpersist(path);
+/// What a spawn persisted: each path, and whether lxns created its file (else it was an
+/// existing empty file, as unshare(1) wants one, which is unmounted but kept).
+#[derive(Debug, Default)]
+pub(super) struct Persisted(Vec<(PathBuf, bool)>);
+
+impl Persisted {
+    /// Undoes the persisting (best effort): unmounts, and removes the files lxns created.
+    pub(super) fn undo(&mut self) {
+        for (path, created) in self.0.drain(..) {
+            if created {
+                let _ = crate::unpersist(&path);
+            } else {
+                let _ = rustix::mount::unmount(
+                    &path,
+                    rustix::mount::UnmountFlags::DETACH | rustix::mount::UnmountFlags::NOFOLLOW,
+                );
+            }
+        }
     }
+}
+
+/// Persists each `(kind, path)` with the namespace `get` returns: onto the file at `path`
+/// when one exists (unshare's rule: an empty regular file, not a symlink, nothing mounted),
+/// else onto a file created for it. On a failure, undoes what it persisted before.
+pub(super) fn persist_all(
+    list: &[(Kind, PathBuf)],
+    get: impl Fn(Kind) -> Result<Namespace>,
+) -> Result<Persisted> {
+    let mut done = Persisted::default();
+    for (kind, path) in list {
+        let existing = rustix::fs::lstat(path).is_ok();
+        let result = get(*kind).and_then(|ns| {
+            if existing {
+                ns.persist_onto_existing(path)
+            } else {
+                ns.persist(path)
+            }
+        });
+        if let Err(e) = result {
+            done.undo();
+            return Err(e);
+        }
+        done.0.push((path.clone(), !existing));
+    }
+    Ok(done)
 }
