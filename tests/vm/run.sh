@@ -66,8 +66,8 @@ EOF
   wall=$(($(date +%s) - start))
   kernel=$(cat "$out/kernel" 2>/dev/null || echo "did not boot")
   rc=$(cat "$out/test.rc" 2>/dev/null || echo none)
-  passed=$(grep -hoE '^test result: [a-zA-Z]+\. [0-9]+ passed' "$out/test.log" 2>/dev/null | awk '{s+=$4} END {print s+0}')
-  nfailed=$(grep -hoE '[0-9]+ failed;' "$out/test.log" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+  passed=$({ grep -hoE '^test result: [a-zA-Z]+\. [0-9]+ passed' "$out/test.log" 2>/dev/null || true; } | awk '{s+=$4} END {print s+0}')
+  nfailed=$({ grep -hoE '[0-9]+ failed;' "$out/test.log" 2>/dev/null || true; } | awk '{s+=$1} END {print s+0}')
   repeat=$(cat "$out/repeat.ok" 2>/dev/null || echo 0)
   line="Linux $series ($kernel): $((passed + nfailed)) tests run, $passed passed, $nfailed failed; thread-exit repeats $repeat/20 passed; ${wall}s"
   summary+=("$line")
