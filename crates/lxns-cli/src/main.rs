@@ -10,7 +10,15 @@ use clap::{Parser, Subcommand};
 
 /// Linux namespaces: run programs in new ones, enter, list, name and inspect them.
 #[derive(Debug, Parser)]
-#[command(name = "lxns", version, about, propagate_version = true)]
+// infer_long_args: `--map-root` for `--map-root-user`, as getopt_long allows any unique
+// prefix (util-linux's tools take them).
+#[command(
+    name = "lxns",
+    version,
+    about,
+    propagate_version = true,
+    infer_long_args = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,8 +49,9 @@ fn parse() -> Command {
     });
     macro_rules! only {
         ($args:ty, $name:literal, $wrap:expr) => {{
-            let cmd =
-                <$args as clap::Args>::augment_args(clap::Command::new(concat!("lxns ", $name)));
+            let cmd = <$args as clap::Args>::augment_args(
+                clap::Command::new(concat!("lxns ", $name)).infer_long_args(true),
+            );
             let parsed = cmd
                 .try_get_matches_from(argv.iter().skip(1))
                 .and_then(|m| <$args as clap::FromArgMatches>::from_arg_matches(&m));

@@ -311,3 +311,24 @@ fn enter_all_joins_kind_by_kind_where_setns_on_a_pidfd_is_refused() {
         .collect();
     assert_eq!(text.lines().collect::<Vec<_>>(), want);
 }
+
+/// nsenter's behaviour in three corners (each failed before): `--user=FILE` into a user
+/// namespace whose setgroups is "deny" (`unshare -r`) works; `-t PID PROGRAM` with no
+/// namespace option runs the program (entering nothing); `-r` without `-w` keeps the
+/// current directory.
+#[test]
+fn user_file_with_setgroups_denied_target_alone_and_root_keep_the_cwd() {
+    require_root!();
+    let target = common::target_with(&["--user", "--map-root-user"]);
+    let pid = target.pid().to_string();
+    let user = format!("--user=/proc/{pid}/ns/user");
+    assert_eq!(stdout(&mut lxns_enter(&[&user, "id", "-u"])).trim(), "0");
+    assert_eq!(
+        stdout(&mut lxns_enter(&["-t", &pid, "echo", "ran"])).trim(),
+        "ran"
+    );
+    let dir = common::TempDir::new("keepcwd");
+    let mut c = lxns_enter(&["-t", &pid, "-r", "pwd"]);
+    c.current_dir(dir.path());
+    assert_eq!(stdout(&mut c).trim(), dir.path().to_str().unwrap());
+}

@@ -892,3 +892,20 @@ fn scopeguard(paths: &[std::path::PathBuf]) -> impl Drop + use<> {
     }
     Unpersist(paths.to_vec())
 }
+
+/// Long options may be abbreviated to any unique prefix, as getopt_long (and so unshare)
+/// allows: `--map-root` is `--map-root-user` (it was refused before).
+#[test]
+fn long_options_take_unique_prefixes_as_getopt_does() {
+    require_root!();
+    assert_eq!(
+        stdout(&mut lxns_run(&["--map-root", "--ne", "id", "-u"])).trim(),
+        "0"
+    );
+    let out = lxns_run(&["--ma", "true"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an ambiguous prefix is an error"
+    );
+}

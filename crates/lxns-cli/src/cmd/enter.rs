@@ -93,6 +93,12 @@ impl Args {
     }
 }
 
+/// Whether the user namespace this thread is in now denies setgroups (`unshare -r` writes
+/// "deny"): read after entering, for a namespace given as a file (no process to ask).
+fn setgroups_denied_here() -> bool {
+    std::fs::read("/proc/thread-self/setgroups").is_ok_and(|s| s.starts_with(b"deny"))
+}
+
 /// Opens a directory to switch to later: `DIR`, or the target's `/proc/PID/{root,cwd}`.
 fn open_dir(spec: &OsStr, target: Option<i32>, proc_name: &str, what: &str) -> Result<OwnedFd> {
     let path: OsString = if spec.is_empty() {
@@ -125,7 +131,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if !from_target.is_empty() && process.is_none() {
         bail!("entering the target's namespaces needs --target PID (or give each one as =FILE)");
     }
-    if from_target.is_empty() && from_files.is_empty() && args.root.is_none() && args.wd.is_none() {
+    // nsenter runs the program with `-t PID` alone (entering nothing); without a target
+    // there is nothing to say where to run.
+    if from_target.is_empty()
+        && from_files.is_empty()
+        && args.root.is_none()
+        && args.wd.is_none()
+        && args.target.is_none()
+    {
         bail!("nothing to enter: give --target with -a or namespace options, or =FILE paths");
     }
     // lxns's one join plan: what we already share is left out (setns into our own user
@@ -147,11 +160,13 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .as_deref()
         .map(|r| open_dir(r, args.target, "root", "root"))
         .transpose()?;
-    let wd = args
-        .wd
-        .as_deref()
-        .map(|w| open_dir(w, args.target, "cwd", "wd"))
-        .transpose()?;
+    // With --root and no --wd, nsenter keeps the current directory (through an fd opened
+    // now, even if it lies outside the new root); so do we.
+    let wd = match (&args.wd, &args.root, &args.wdns) {
+        (Some(w), _, _) => Some(open_dir(w, args.target, "cwd", "wd")?),
+        (None, Some(_), None) => Some(open_dir(OsStr::new("."), None, "cwd", "wd")?),
+        _ => None,
+    };
 
     let entering_user = planned.contains(Kind::User);
     let entering_pid = planned.contains(Kind::Pid);
@@ -183,7 +198,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         // (Read before entering: once in another pid namespace, /proc/self may not resolve.)
         match rustix::thread::set_thread_groups(&[]) {
             Ok(()) => {}
-            Err(rustix::io::Errno::PERM) if setgroups_denied => {}
+            Err(rustix::io::Errno::PERM) if setgroups_denied || setgroups_denied_here() => {}
             Err(e) => return Err(e).context("drop supplementary groups"),
         }
         let g = rustix::process::Gid::from_raw(gid);
