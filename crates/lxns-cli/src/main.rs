@@ -2,9 +2,12 @@
 //! prints. Every subcommand lives in `cmd/`.
 
 mod cmd;
+mod getopt;
 mod output;
 
 use std::process::ExitCode;
+
+use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
@@ -40,24 +43,35 @@ enum Command {
 /// 20 µs cheaper (see BENCHMARKS.md). Help, version and anything unusual take the full path,
 /// so the messages are clap's own.
 fn parse() -> Command {
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv: Vec<OsString> = std::env::args_os().collect();
     let plain = argv.iter().skip(1).all(|a| {
         !matches!(
             a.to_str(),
             Some("-h" | "--help" | "-V" | "--version" | "help")
         )
     });
+    // nsenter's and lsns's short options with an optional argument follow getopt
+    // (`-Towner`, `-n/proc/1/ns/net`): see getopt.rs. unshare's short options are plain
+    // flags (`-Urn`), so `run` is left alone.
     macro_rules! only {
         ($args:ty, $name:literal, $wrap:expr) => {{
-            let cmd = <$args as clap::Args>::augment_args(
+            let mut cmd = <$args as clap::Args>::augment_args(
                 clap::Command::new(concat!("lxns ", $name)).infer_long_args(true),
             );
+            cmd.build();
+            let words = argv.get(2..).unwrap_or_default();
+            let words = if matches!($name, "enter" | "ls") {
+                getopt::rewrite(&cmd, words)
+            } else {
+                words.to_vec()
+            };
+            let full: Vec<OsString> = argv.iter().take(2).cloned().chain(words).collect();
             let parsed = cmd
-                .try_get_matches_from(argv.iter().skip(1))
+                .try_get_matches_from(full.iter().skip(1))
                 .and_then(|m| <$args as clap::FromArgMatches>::from_arg_matches(&m));
             match parsed {
                 Ok(args) => return $wrap(args),
-                Err(_) => return full_parse(),
+                Err(_) => return full_parse(&full),
             }
         }};
     }
@@ -78,7 +92,7 @@ fn parse() -> Command {
             _ => {}
         }
     }
-    full_parse()
+    full_parse(&argv)
 }
 
 /// clap's full parser. Help and version go to stdout and exit 0 only if they were written
@@ -86,8 +100,8 @@ fn parse() -> Command {
 /// errors exit 1 with util-linux's words for an unknown option (`lxns run: unrecognized
 /// option '--bogus'`, then `Try 'lxns run --help' …`), as unshare, nsenter and lsns do;
 /// an unknown `netns` command exits 255 with ip's words, as `ip netns` does.
-fn full_parse() -> Command {
-    match Cli::try_parse() {
+fn full_parse(argv: &[OsString]) -> Command {
+    match Cli::try_parse_from(argv) {
         Ok(cli) => cli.command,
         Err(e) => {
             let code = if e.use_stderr() {

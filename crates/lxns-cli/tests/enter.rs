@@ -332,3 +332,31 @@ fn user_file_with_setgroups_denied_target_alone_and_root_keep_the_cwd() {
     c.current_dir(dir.path());
     assert_eq!(stdout(&mut c).trim(), dir.path().to_str().unwrap());
 }
+
+/// nsenter's short options take an attached argument as getopt does: `-nFILE`, `-uFILE`
+/// (before, `-n/proc/PID/ns/net` was run as the program).
+#[test]
+fn short_options_take_attached_files_as_nsenter_does() {
+    require_root!();
+    let target = common::target_with(&["--net", "--uts"]);
+    let pid = target.pid();
+    let net = format!("-n/proc/{pid}/ns/net");
+    let uts = format!("-u/proc/{pid}/ns/uts");
+    let got = stdout(&mut lxns_enter(&[
+        &net,
+        &uts,
+        "readlink",
+        "/proc/self/ns/net",
+        "/proc/self/ns/uts",
+    ]));
+    let want: Vec<String> = ["net", "uts"]
+        .iter()
+        .map(|k| {
+            std::fs::read_link(format!("/proc/{pid}/ns/{k}"))
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+}

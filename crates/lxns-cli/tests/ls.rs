@@ -398,6 +398,8 @@ fn output_is_byte_identical_to_lsns() {
         &["-n", "-t", "net"],
         &["-T"],
         &["-J", "-T=parent"],
+        // getopt's attached optional argument (it was read as -T -o wner).
+        &["-Towner"],
         &[
             "-J",
             "-l",

@@ -846,6 +846,8 @@ fn a_script_without_a_shebang_runs_with_bin_sh() {
 #[test]
 fn kind_equals_file_persists_onto_an_existing_file_as_unshare_does() {
     require_root!();
+    // Mounts: the tests that count the whole mount table must not run meanwhile.
+    let _serial = serial();
     let dir = TempDir::new("persist-existing");
     let existing = dir.path().join("uts");
     std::fs::write(&existing, b"").unwrap();
