@@ -2,6 +2,7 @@
 //! prints. Every subcommand lives in `cmd/`.
 
 mod cmd;
+mod docs;
 mod getopt;
 mod output;
 
@@ -36,6 +37,13 @@ enum Command {
     Ls(cmd::ls::Args),
     Netns(cmd::netns::Args),
     Run(Box<cmd::run::Args>),
+    /// Write the man pages and shell completions under PREFIX (share/man/man1, bash, zsh,
+    /// fish): `lxns generate-docs /usr/local`.
+    #[command(hide = true, name = "generate-docs")]
+    GenerateDocs {
+        /// The installation prefix (for example /usr/local, or a package's staging dir).
+        prefix: std::path::PathBuf,
+    },
 }
 
 /// Parses the command line. clap's derive builds the parser of every subcommand before it
@@ -168,6 +176,7 @@ fn main() -> ExitCode {
     let (major, minor, name) = match &command {
         Command::Enter(_) => (5, 3, "lxns enter"),
         Command::Run(_) => (5, 3, "lxns run"),
+        Command::GenerateDocs { .. } => (0, 0, "lxns generate-docs"),
         Command::Info(_) => (4, 11, "lxns info"),
         Command::Limits(_) => (4, 11, "lxns limits"),
         Command::Ls(_) => (4, 11, "lxns ls"),
@@ -185,6 +194,9 @@ fn main() -> ExitCode {
         Command::Ls(args) => cmd::ls::run(&args),
         Command::Netns(args) => cmd::netns::run(&args),
         Command::Run(args) => cmd::run::run(&args),
+        Command::GenerateDocs { prefix } => {
+            docs::generate(&<Cli as clap::CommandFactory>::command(), &prefix)
+        }
     };
     match result {
         Ok(code) => code,

@@ -228,3 +228,58 @@ fn an_old_kernel_is_refused_with_the_version_needed() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// `lxns generate-docs PREFIX` writes a man page per command and completions for bash, zsh
+/// and fish, from the clap definitions: every long option of `lxns run` is in its page and
+/// in the bash completion, so neither can drift from `--help`.
+#[test]
+fn man_pages_and_completions_are_generated_from_the_options() {
+    let dir = common::TempDir::new("docs");
+    let out = lxns(&["generate-docs", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let man = dir.path().join("share/man/man1");
+    for page in [
+        "lxns",
+        "lxns-run",
+        "lxns-enter",
+        "lxns-ls",
+        "lxns-info",
+        "lxns-limits",
+        "lxns-netns",
+        "lxns-netns-add",
+        "lxns-netns-exec",
+    ] {
+        assert!(man.join(format!("{page}.1")).is_file(), "{page}.1 missing");
+    }
+    let run_page = std::fs::read_to_string(man.join("lxns-run.1")).unwrap();
+    let bash =
+        std::fs::read_to_string(dir.path().join("share/bash-completion/completions/lxns")).unwrap();
+    let help = String::from_utf8(lxns(&["run", "--help"]).stdout).unwrap();
+    // The option lines of --help: "  -U, --user[=<FILE>]  …" or "      --hostname <NAME>".
+    let longs: Vec<&str> = help
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("--")))
+        .map(|w| w.split(['=', '[', ',', '<']).next().unwrap_or(w))
+        .filter(|w| !w.is_empty() && *w != "help" && *w != "version")
+        .collect();
+    assert!(longs.len() > 20, "{longs:?}");
+    for long in longs {
+        // roff escapes '-' as '\-'.
+        assert!(
+            run_page.contains(&format!("\\-\\-{}", long.replace('-', "\\-"))),
+            "--{long} missing from lxns-run.1"
+        );
+        assert!(
+            bash.contains(&format!("--{long}")),
+            "--{long} missing from bash completion"
+        );
+    }
+    assert!(dir.path().join("share/zsh/site-functions/_lxns").is_file());
+    assert!(
+        dir.path()
+            .join("share/fish/vendor_completions.d/lxns.fish")
+            .is_file()
+    );
+}
