@@ -5,6 +5,7 @@ mod cmd;
 mod docs;
 mod getopt;
 mod output;
+mod users;
 
 use std::process::ExitCode;
 

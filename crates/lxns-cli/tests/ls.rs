@@ -539,3 +539,58 @@ fn a_non_utf8_command_line_is_shown_as_lsns_shows_it() {
     );
     drop(guard);
 }
+
+/// A user known only through NSS (not in /etc/passwd) is named as `id` and `getent` name it:
+/// lxns asks getent(1) for the uids the file lacks (a stand-in getent on PATH plays the NSS
+/// module here). Before, `lxns ls` showed the number.
+#[test]
+fn users_missing_from_etc_passwd_are_asked_of_getent() {
+    require_root!();
+    let _s = serial();
+    let dir = common::TempDir::new("nss");
+    let getent = dir.path().join("getent");
+    std::fs::write(
+        &getent,
+        "#!/bin/sh\n[ \"$1\" = passwd ] || exit 2\nshift\nfor k; do case $k in \
+         4242|nssonly) echo nssonly:x:4242:4242::/:/bin/sh;; esac; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&getent, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let child = Command::new("unshare")
+        .args([
+            "--uts",
+            "setpriv",
+            "--reuid=4242",
+            "--regid=4242",
+            "--clear-groups",
+            "sh",
+            "-c",
+            "read x",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let guard = common::ChildGuard(child);
+    let pid = guard.pid();
+    while !std::fs::read(format!("/proc/{pid}/cmdline"))
+        .unwrap_or_default()
+        .starts_with(b"sh\0")
+    {
+        std::thread::yield_now();
+    }
+    let out = run(
+        lxns(&["-p", &pid.to_string(), "-t", "uts", "-n", "-o", "UID,USER"]).env("PATH", &path),
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4242 nssonly");
+    // --map-user=NAME resolves the same way.
+    let out = run(Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .args(["run", "--map-user=nssonly", "--", "id", "-u"])
+        .env("PATH", &path));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4242");
+    drop(guard);
+}

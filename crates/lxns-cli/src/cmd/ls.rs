@@ -168,18 +168,12 @@ impl Col {
 struct Users(HashMap<u32, String>);
 
 impl Users {
-    fn load() -> Users {
-        let text = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-        let map = text
-            .lines()
-            .filter_map(|l| {
-                let mut f = l.split(':');
-                let name = f.next()?;
-                let uid = f.nth(1)?.parse().ok()?;
-                Some((uid, name.to_owned()))
-            })
-            .collect();
-        Users(map)
+    /// Names for the uids of `listing` (files, then NSS through getent for the misses).
+    fn load(listing: &Listing) -> Users {
+        Users(crate::users::names(
+            crate::users::Db::Passwd,
+            listing.namespaces.iter().filter_map(|n| n.uid),
+        ))
     }
 
     fn name(&self, uid: u32) -> Cow<'_, str> {
@@ -390,7 +384,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .filter(|(_, n)| !args.persistent || n.nprocs == 0)
         .map(|(i, _)| i)
         .collect();
-    let users = Users::load();
+    let users = Users::load(&listing);
     // lsns joins several NSFS paths with a newline in JSON and with ',' on one line.
     let sep = if args.json { "\n" } else { "," };
     let stdout = io::stdout();

@@ -110,20 +110,23 @@ pub struct Args {
     command: Vec<OsString>,
 }
 
-/// A uid or gid given as a number or a name from /etc/passwd or /etc/group.
-fn resolve_id(spec: &str, file: &str) -> Result<u32> {
+/// A uid or gid given as a number or a name: from /etc/passwd or /etc/group, else NSS
+/// (through getent), as unshare resolves it.
+fn resolve_id(spec: &str, db: crate::users::Db) -> Result<u32> {
     if let Ok(n) = spec.parse::<u32>() {
         return Ok(n);
     }
-    let text = std::fs::read_to_string(file).with_context(|| format!("read {file}"))?;
-    text.lines()
-        .find_map(|l| {
-            let mut f = l.split(':');
-            (f.next()? == spec).then_some(())?;
-            f.next()?;
-            f.next()?.parse().ok()
-        })
-        .with_context(|| format!("no such name {spec:?} in {file}"))
+    crate::users::id_of(db, spec).with_context(|| {
+        let what = if db == crate::users::Db::Passwd {
+            "user"
+        } else {
+            "group"
+        };
+        format!(
+            "no such {what} {spec:?} (in {}, or through getent)",
+            db.file()
+        )
+    })
 }
 
 fn build_map(
@@ -211,17 +214,17 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
     // Id maps: unshare's options combine into one uid map and one gid map.
     // -r maps the caller's id to 0, -c to itself, --map-user/--map-group to the one given.
-    let single = |own: u32, spec: Option<&str>, file: &str| -> Result<Option<u32>> {
+    let single = |own: u32, spec: Option<&str>, db: crate::users::Db| -> Result<Option<u32>> {
         if args.map_root {
             Ok(Some(0))
         } else if args.map_current {
             Ok(Some(own))
         } else {
-            spec.map(|s| resolve_id(s, file)).transpose()
+            spec.map(|s| resolve_id(s, db)).transpose()
         }
     };
-    let single_user = single(euid, args.map_user.as_deref(), "/etc/passwd")?;
-    let single_group = single(egid, args.map_group.as_deref(), "/etc/group")?;
+    let single_user = single(euid, args.map_user.as_deref(), crate::users::Db::Passwd)?;
+    let single_group = single(egid, args.map_group.as_deref(), crate::users::Db::Group)?;
     let mut users = args.map_users.clone();
     let mut groups = args.map_groups.clone();
     if args.map_auto {
