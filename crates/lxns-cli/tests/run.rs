@@ -911,3 +911,28 @@ fn long_options_take_unique_prefixes_as_getopt_does() {
         "an ambiguous prefix is an error"
     );
 }
+
+/// `--mount=FILE` persists the new mount namespace without `-f`, as unshare does (before:
+/// ELOOP, blamed on a symlink: lxns mounted its own mount namespace from inside it). The
+/// parent does it; the file must be on a private mount (a tmpfs made private here).
+#[test]
+fn mount_equals_file_persists_without_fork() {
+    require_root!();
+    let _serial = serial();
+    let dir = TempDir::new("persist-mnt");
+    let d = dir.path().display().to_string();
+    run_ok(Command::new("mount").args(["-t", "tmpfs", "lxns-test-private", &d]));
+    let _unmount = Unmount(d.clone());
+    run_ok(Command::new("mount").args(["--make-private", &d]));
+    let file = dir.path().join("mnt");
+    let arg = format!("--mount={}", file.display());
+    let out = lxns_run(&[&arg, "true"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ns = lxns::Namespace::open_as(&file, lxns::Kind::Mnt).unwrap();
+    assert_ne!(ns, lxns::Namespace::current(lxns::Kind::Mnt).unwrap());
+    lxns::unpersist(&file).unwrap();
+}

@@ -30,6 +30,11 @@ impl Command {
             Some("CLONE_INTO_CGROUP places a new process: spawn")
         } else if self.persist.iter().any(|(k, _)| *k == Kind::Time) {
             Some("a new time namespace is entered only at exec; to persist it: spawn")
+        } else if self.persist.iter().any(|(k, _)| *k == Kind::Mnt) {
+            // From inside, the file lies in the new mount namespace itself: the kernel
+            // refuses to mount a namespace into itself (ELOOP). unshare persists from the
+            // parent too.
+            Some("a mount namespace is persisted from outside it (by the parent): spawn")
         } else if self.parent_death.is_some() {
             Some("a parent-death signal needs a parent: spawn")
         } else if self
