@@ -42,7 +42,9 @@ pub fn aligned_table(
     rows: &[Vec<String>],
     no_header: bool,
 ) -> io::Result<()> {
-    let width = |s: &str| s.chars().count();
+    // A cell with newlines spans that many lines (libsmartcols' multi-line cells: lsns's
+    // NSFS with several mounts); its width is its widest line.
+    let width = |s: &str| s.split('\n').map(|l| l.chars().count()).max().unwrap_or(0);
     let mut widths: Vec<usize> = vec![0; header.len()];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -58,8 +60,8 @@ pub fn aligned_table(
             *w = hint;
         }
     }
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| -> io::Result<()> {
-        let cells: Vec<&str> = cells.collect();
+    // One output line. Like libsmartcols, the separator before an empty last cell stays.
+    let mut line = |cells: &[&str]| -> io::Result<()> {
         let last = cells.len().saturating_sub(1);
         let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
@@ -78,13 +80,20 @@ pub fn aligned_table(
                 text.push(' ');
             }
         }
-        writeln!(out, "{}", text.trim_end())
+        writeln!(out, "{text}")
     };
     if !no_header {
-        line(&mut header.iter().copied())?;
+        line(header)?;
     }
     for row in rows {
-        line(&mut row.iter().map(String::as_str))?;
+        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
+        for k in 0..height {
+            let cells: Vec<&str> = row
+                .iter()
+                .map(|c| c.split('\n').nth(k).unwrap_or(""))
+                .collect();
+            line(&cells)?;
+        }
     }
     Ok(())
 }

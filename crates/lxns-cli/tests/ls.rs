@@ -594,3 +594,42 @@ fn users_missing_from_etc_passwd_are_asked_of_getent() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4242");
     drop(guard);
 }
+
+/// A namespace bind-mounted in two places shows both NSFS paths as lsns does: one per line
+/// in a table (a multi-line cell), joined with ',' with -W and -r, a list in JSON; and an
+/// empty last cell keeps its separator (before: always comma-joined, trailing space cut).
+#[test]
+fn several_nsfs_paths_are_laid_out_as_lsns_lays_them_out() {
+    require_root!();
+    let _s = serial();
+    if !have_lsns() {
+        return;
+    }
+    let dir = common::TempDir::new("nsfs2");
+    let d = dir.path().display().to_string();
+    run(Command::new("mount").args(["-t", "tmpfs", "lxns-test-nsfs", &d]));
+    struct Unmount(String);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
+        }
+    }
+    let _u = Unmount(d.clone());
+    run(Command::new("mount").args(["--make-private", &d]));
+    let target = common::target_with(&["--uts"]);
+    let ns = lxns::Namespace::of_process(target.pid(), lxns::Kind::Uts).unwrap();
+    for name in ["a", "b"] {
+        ns.persist(dir.path().join(name)).unwrap();
+    }
+    for flags in [&[][..], &["-W"], &["-r"], &["-J"]] {
+        let mut args = flags.to_vec();
+        args.extend(["-t", "uts", "-o", "NS,NSFS"]);
+        let ours = run(&mut lxns(&args)).stdout;
+        let theirs = run(&mut lsns(&args)).stdout;
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs),
+            "{flags:?}"
+        );
+    }
+}

@@ -385,8 +385,13 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .map(|(i, _)| i)
         .collect();
     let users = Users::load(&listing);
-    // lsns joins several NSFS paths with a newline in JSON and with ',' on one line.
-    let sep = if args.json { "\n" } else { "," };
+    // lsns joins several NSFS paths with a newline: in JSON, and in a table, where the cell
+    // then spans several lines; on one line (-W, -r) with ','.
+    let sep = if args.json || !(args.nowrap || args.raw) {
+        "\n"
+    } else {
+        ","
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     // lsns draws its default process tree in COMMAND; without that column it prints a list.
