@@ -6,7 +6,7 @@
 #
 # lxns: crates/lxns/examples/setns_loop.rs (`Namespace::of_process` + enter + return +
 # drop; on 6.1 of_process takes the /proc fallback). C: bench/src/setns_loop.c (open +
-# setns + setns + close). Prints, per kernel and variant, the median ns per iteration of
+# setns + setns + close, and the "pidfd-floor": the least C that gives lxns's guarantee). Prints, per kernel and variant, the median ns per iteration of
 # each and the ratio lxns/C; writes the table to bench/results/DATE/kernels.md.
 # Under qemu's software emulation absolute times are slow; the ratios are what compare.
 set -euo pipefail
@@ -52,16 +52,21 @@ done
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 table=$out/kernels.md
 {
-  echo "| kernel | variant | C ns/iter | lxns ns/iter | lxns/C |"
-  echo "|---|---|---|---|---|"
+  echo "| kernel | lxns variant | C variant | C ns/iter | lxns ns/iter | lxns/C |"
+  echo "|---|---|---|---|---|---|"
   for f in host "${series[@]}"; do
     [ -s "$out/$f.txt" ] || { echo "| $f | (no result: see $out/console-$f.log) | | | |"; continue; }
     kernel=$(cat "$out/$f.txt.kernel")
-    for v in "open-setns-back-close" "setns-pair(pre-opened)"; do
-      c=$(awk -v v="$v" '$1=="c" && $2==v {print $3}' "$out/$f.txt" | median)
-      l=$(awk -v v="$v" '$1=="lxns" && $2==v {print $3}' "$out/$f.txt" | median)
+    # lxns's of_process loop against the plain C open loop, and against the C floor of the
+    # same guarantee (pidfd first, the namespace, the liveness check, fstat).
+    for pair in "open-setns-back-close open-setns-back-close" \
+                "open-setns-back-close pidfd-floor" \
+                "setns-pair(pre-opened) setns-pair(pre-opened)"; do
+      lv=${pair% *} cv=${pair#* }
+      c=$(awk -v v="$cv" '$1=="c" && $2==v {print $3}' "$out/$f.txt" | median)
+      l=$(awk -v v="$lv" '$1=="lxns" && $2==v {print $3}' "$out/$f.txt" | median)
       r=$(awk -v c="$c" -v l="$l" 'BEGIN {printf "%.2f", l / c}')
-      echo "| $kernel | $v | $c | $l | $r |"
+      echo "| $kernel | $lv | $cv | $c | $l | $r |"
     done
   done
 } >"$table"

@@ -7,9 +7,17 @@
  *   open-setns-back-close   open("/proc/PID/ns/net"), setns into it, setns back into a kept
  *                           fd of our own network namespace, close
  *   setns-pair(pre-opened)  the two setns calls on fds opened once
+ *   pidfd-floor             the least that gives lxns's guarantee for a pid: pidfd_open,
+ *                           the namespace (PIDFD_GET_NET_NAMESPACE on 6.11+, else open of
+ *                           /proc/PID/ns/net and a poll of the pidfd: the process had not
+ *                           exited), fstat (its identity), setns, setns back, two closes
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +85,34 @@ int main(int argc, char **argv) {
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         printf("ITER setns-pair(pre-opened) %.1f\n", elapsed_ns(&t0, &t1, iters));
+    }
+    struct utsname u;
+    int major = 0, minor = 0;
+    if (uname(&u) == 0) sscanf(u.release, "%d.%d", &major, &minor);
+    int has_ioctl = major > 6 || (major == 6 && minor >= 11);
+    pid_t pid = (pid_t)strtol(argv[1], NULL, 10);
+    for (int r = 0; r < reps; r++) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (long i = 0; i < iters; i++) {
+            int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+            if (pidfd < 0) return fail("pidfd_open");
+            int fd;
+            if (has_ioctl) {
+                fd = ioctl(pidfd, 0xff04 /* PIDFD_GET_NET_NAMESPACE: _IO(0xff, 4) */, 0);
+            } else {
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                struct pollfd p = {.fd = pidfd, .events = POLLIN};
+                if (fd >= 0 && poll(&p, 1, 0) != 0) return fail("exited");
+            }
+            struct stat s2;
+            if (fd < 0 || fstat(fd, &s2) != 0) return fail("namespace");
+            if (setns(fd, CLONE_NEWNET) != 0 || setns(home, CLONE_NEWNET) != 0)
+                return fail("setns");
+            close(fd);
+            close(pidfd);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("ITER pidfd-floor %.1f\n", elapsed_ns(&t0, &t1, iters));
     }
     if (net_ino() != home_ino) return fail("not back home");
     return 0;

@@ -132,7 +132,13 @@ impl Process {
             _ => info.pidfd_nr,
         };
         let target = || pid.map_or(Target::Fd(pidfd.as_raw_fd()), Target::Pid);
-        match sys::pidfd_get_namespace(pidfd, nr) {
+        // Before 6.11 the ioctl does not exist: go to /proc at once (one system call less).
+        let answer = if crate::kernel::Version::current().at_least(6, 11) {
+            sys::pidfd_get_namespace(pidfd, nr)
+        } else {
+            Err(RErrno::NOTTY)
+        };
+        match answer {
             Ok(fd) => Namespace::from_trusted_fd(fd, kind, op, target()),
             Err(RErrno::SRCH) => Err(Error::ProcessGone {
                 op,
