@@ -16,6 +16,9 @@ use rustix::fs::{Mode, OFlags};
 /// one); without it, the namespace of the --target process is entered. Namespaces of the
 /// target are joined all at once through a pidfd. When a pid namespace is entered, the
 /// program runs as a child (so that it is in that namespace), unless --no-fork.
+///
+/// Differs from nsenter on purpose: a namespace the caller is already in is left out, so
+/// `-U` into one's own user namespace is not an error (nsenter fails with EINVAL).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The process whose namespaces (and root, working directory) to use.

@@ -21,7 +21,8 @@ pub struct Args {
     /// Namespace types to list (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable.
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     types: Vec<String>,
-    /// Only namespaces this process is in.
+    /// Only namespaces this process is in. Unlike lsns, which prints nothing and exits 0,
+    /// a PID that is no process (or a thread id) is an error: a typo is not an empty list.
     #[arg(
         short = 'p',
         long = "task",
