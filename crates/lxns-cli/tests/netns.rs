@@ -653,3 +653,30 @@ fn racing_ip_netns_never_stacks_mounts_or_breaks_ip() {
     let left = text(&ok(Command::new("ip").args(["netns", "list"])));
     assert!(!left.contains("lxns-test-"), "{left}");
 }
+
+/// `netns delete` removes only what a registry holds: a namespace mount, or an empty file
+/// with nothing mounted (an interrupted add). A file with contents or a symlink in the
+/// registry is not a name and is left as it is (before: both were removed).
+#[test]
+fn delete_leaves_files_and_symlinks_that_are_not_namespaces() {
+    let dir = common::TempDir::new("registry-junk");
+    let reg = format!("--registry={}", dir.path().display());
+    let file = dir.path().join("notes");
+    std::fs::write(&file, b"keep me").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
+    for name in ["notes", "link"] {
+        let out = lxns()
+            .args(["netns", &reg, "delete", name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}");
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
