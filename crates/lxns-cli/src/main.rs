@@ -53,6 +53,12 @@ enum Command {
 /// so the messages are clap's own.
 fn parse() -> Command {
     let argv: Vec<OsString> = std::env::args_os().collect();
+    // `ip netns` alone lists; `ip netns a`, `d`, `e`, `lst` … are its commands.
+    let argv = if argv.get(1).is_some_and(|a| a == "netns") {
+        cmd::netns::expand_command(argv)
+    } else {
+        argv
+    };
     let plain = argv.iter().skip(1).all(|a| {
         !matches!(
             a.to_str(),

@@ -360,3 +360,28 @@ fn short_options_take_attached_files_as_nsenter_does() {
         .collect();
     assert_eq!(got.lines().collect::<Vec<_>>(), want);
 }
+
+/// `-e/--env` gives the program the target's environment, as nsenter's does (it was an
+/// unknown option before): exactly the target's variables, with or without a pid-namespace
+/// fork.
+#[test]
+fn env_passes_the_targets_environment() {
+    require_root!();
+    let target = common::ChildGuard(
+        Command::new("unshare")
+            .args(["--pid", "--fork", "sh", "-c", "read x"])
+            .env_clear()
+            .env("LXNS_TARGET_VAR", "from the target")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = target.pid().to_string();
+    for extra in [&[][..], &["-p"]] {
+        let mut args = vec!["-t", pid.as_str(), "-e", "-u"];
+        args.extend(extra);
+        args.push("env");
+        let got = stdout(lxns_enter(&args).env("LXNS_OURS", "not passed"));
+        assert_eq!(got.trim(), "LXNS_TARGET_VAR=from the target", "{extra:?}");
+    }
+}

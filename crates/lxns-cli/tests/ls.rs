@@ -650,3 +650,21 @@ fn several_nsfs_paths_are_laid_out_as_lsns_lays_them_out() {
         );
     }
 }
+
+/// `-H/--list-columns` (util-linux 2.39) prints each column with lsns's description: the
+/// same lines as the "Available output columns" of `lsns --help`.
+#[test]
+fn list_columns_prints_lsns_column_help() {
+    if !have_lsns() {
+        return;
+    }
+    let ours = String::from_utf8(run(&mut lxns(&["-H"])).stdout).unwrap();
+    let help = String::from_utf8(run(&mut lsns(&["--help"])).stdout).unwrap();
+    let theirs: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Available output columns"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(ours.lines().collect::<Vec<_>>(), theirs);
+}

@@ -680,3 +680,26 @@ fn delete_leaves_files_and_symlinks_that_are_not_namespaces() {
             .is_symlink()
     );
 }
+
+/// `ip netns` alone lists, and its commands may be abbreviated as ip reads them (`a` add,
+/// `d` delete, `s`/`lst` list, `e` exec): scripts written for ip work unchanged (before:
+/// "unrecognized subcommand").
+#[test]
+fn bare_netns_lists_and_ip_abbreviations_work() {
+    let _s = serial();
+    let reg = TempRegistry::new("abbrev");
+    let n = name("ab");
+    ok(lxns().args(["netns", &reg.arg(), "a", &n]));
+    for listing in [&[][..], &["s"], &["lst"]] {
+        let mut args = vec!["netns".to_owned(), reg.arg()];
+        args.extend(listing.iter().map(|s| (*s).to_owned()));
+        let listed = text(&ok(lxns().args(&args)));
+        assert!(
+            listed.lines().any(|l| l.starts_with(&n)),
+            "{listing:?}: {listed}"
+        );
+    }
+    ok(lxns().args(["netns", &reg.arg(), "e", &n, "true"]));
+    ok(lxns().args(["netns", &reg.arg(), "d", &n]));
+    assert!(!text(&ok(lxns().args(["netns", &reg.arg()]))).contains(&n));
+}

@@ -72,6 +72,10 @@ pub struct Args {
     /// Do not fork before running the program, even when entering a pid namespace.
     #[arg(short = 'F', long = "no-fork")]
     no_fork: bool,
+    /// Give the program the target's environment (read from /proc/PID/environ before
+    /// entering) instead of ours.
+    #[arg(short = 'e', long = "env", requires = "target")]
+    env: bool,
     /// The program and its arguments (default: $SHELL, or /bin/sh).
     /// An option before it that lxns does not know is an error (as in nsenter), never the
     /// program: `lxns enter -t PID -n --bogus ls` fails, `lxns enter -t PID -n ls -l` runs
@@ -94,6 +98,27 @@ impl Args {
             (Kind::Mnt, self.mount.as_deref()),
         ]
     }
+}
+
+/// `KEY=VALUE` pairs of `/proc/PID/environ` (NUL-separated bytes; an entry without `=` is
+/// passed over, as execve would keep it but no shell could set it).
+fn target_environment(pid: i32) -> Result<Vec<(OsString, OsString)>> {
+    use std::os::unix::ffi::OsStrExt;
+    let raw = std::fs::read(format!("/proc/{pid}/environ"))
+        .with_context(|| format!("read the environment of process {pid}"))?;
+    Ok(raw
+        .split(|&b| b == 0)
+        .filter_map(|entry| {
+            let at = entry.iter().position(|&b| b == b'=')?;
+            let (k, v) = (entry.get(..at)?, entry.get(at + 1..)?);
+            (!k.is_empty()).then(|| {
+                (
+                    OsStr::from_bytes(k).to_owned(),
+                    OsStr::from_bytes(v).to_owned(),
+                )
+            })
+        })
+        .collect())
 }
 
 /// Whether the user namespace this thread is in now denies setgroups (`unshare -r` writes
@@ -120,6 +145,11 @@ fn open_dir(spec: &OsStr, target: Option<i32>, proc_name: &str, what: &str) -> R
 
 pub fn run(args: &Args) -> Result<ExitCode> {
     let process = args.target.map(Process::open).transpose()?;
+    // nsenter --env: the target's environment, read while its /proc entry is ours to see.
+    let environment = match args.target.filter(|_| args.env) {
+        Some(pid) => Some(target_environment(pid)?),
+        None => None,
+    };
     // Namespaces to enter: from files, or from the target.
     let mut from_target = KindSet::EMPTY;
     let mut from_files: Vec<Namespace> = Vec::new();
@@ -237,7 +267,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if entering_pid && !args.no_fork {
         // Only children are created in the pid namespace we joined. lxns's spawn works where
         // clone3 is blocked by seccomp (glibc's posix_spawn does not on EPERM).
-        let status = lxns::Command::new(&program).args(rest).status();
+        let mut child = lxns::Command::new(&program);
+        child.args(rest);
+        if let Some(vars) = &environment {
+            child.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+        }
+        let status = child.status();
         return match status {
             Ok(s) => Ok(crate::output::exit_code(s)),
             Err(e) if e.op() == lxns::Op::Spawn(lxns::SpawnStep::Exec) => {
@@ -254,6 +289,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         };
     }
     let mut command = std::process::Command::new(&program);
+    if let Some(vars) = &environment {
+        command.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+    }
     command.args(rest);
     let err = command.exec();
     Ok(exec_failure(&shown, &err))

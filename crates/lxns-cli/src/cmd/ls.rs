@@ -52,9 +52,12 @@ pub struct Args {
     /// Accepted for lsns compatibility (lxns never truncates).
     #[arg(short = 'u', long)]
     notruncate: bool,
-    /// Accepted for lsns compatibility: NSFS paths are joined with ','.
+    /// Several NSFS paths on one line, joined with ',' (else one per line, as lsns).
     #[arg(short = 'W', long)]
     nowrap: bool,
+    /// Print the available columns and what they hold, then exit (util-linux 2.39's -H).
+    #[arg(short = 'H', long = "list-columns")]
+    list_columns: bool,
     /// Tree format: owner (default), parent or process.
     #[arg(
         short = 'T',
@@ -65,8 +68,9 @@ pub struct Args {
         require_equals = true
     )]
     tree: Option<String>,
-    /// Only namespaces no process is in (kept by a bind mount or an open fd); implies --fds.
-    #[arg(long)]
+    /// Only namespaces no process is in (kept by a bind mount or an open fd); implies --fds
+    /// (util-linux 2.39's -P).
+    #[arg(short = 'P', long)]
     persistent: bool,
     /// Also look at every open file descriptor of every process (one readlink per fd) for
     /// namespaces kept alive only that way.
@@ -111,6 +115,25 @@ const ALL_COLS: [Col; 13] = [
 ];
 
 impl Col {
+    /// lsns's description of the column.
+    fn help(self) -> &'static str {
+        match self {
+            Col::Ns => "namespace identifier (inode number)",
+            Col::Type => "kind of namespace",
+            Col::Path => "path to the namespace",
+            Col::Nprocs => "number of processes in the namespace",
+            Col::Pid => "lowest PID in the namespace",
+            Col::Ppid => "PPID of the PID",
+            Col::Command => "command line of the PID",
+            Col::Uid => "UID of the PID",
+            Col::User => "username of the PID",
+            Col::Netnsid => "namespace ID as used by network subsystem",
+            Col::Nsfs => "nsfs mountpoint (usually used network subsystem)",
+            Col::Pns => "parent namespace identifier (inode number)",
+            Col::Ons => "owner namespace identifier (inode number)",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Col::Ns => "NS",
@@ -343,6 +366,14 @@ enum Tree {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
+    if args.list_columns {
+        let mut out = io::stdout().lock();
+        for col in ALL_COLS {
+            writeln!(out, "{:>12}  {}", col.name(), col.help())?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut kinds = KindSet::EMPTY;
     for t in &args.types {
         for part in t.split(',') {

@@ -60,6 +60,52 @@ enum Cmd {
     Repair,
 }
 
+/// ip's reading of the command word: `ip netns` alone lists, and a command may be any prefix
+/// of its name, tried in ip's order (so `a` is add, `at` attach, `s` show, `d` delete, `e`
+/// exec, `lst` list). `argv` is the whole command line (`lxns netns …`); the word after
+/// `netns` and its options is expanded in place, and `list` is added when there is none.
+pub fn expand_command(mut argv: Vec<OsString>) -> Vec<OsString> {
+    const ORDER: &[(&str, &str)] = &[
+        ("list", "list"),
+        ("show", "list"),
+        ("lst", "list"),
+        ("add", "add"),
+        ("delete", "delete"),
+        ("pids", "pids"),
+        ("identify", "identify"),
+        ("exec", "exec"),
+        ("attach", "attach"),
+        ("repair", "repair"),
+        ("help", "help"),
+    ];
+    let mut i = 2;
+    while let Some(word) = argv.get(i) {
+        let b = word.as_bytes();
+        if b == b"--registry" {
+            i += 2;
+        } else if b.starts_with(b"-") {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let Some(word) = argv.get(i).and_then(|w| w.to_str()).map(str::to_owned) else {
+        if argv.get(i).is_none() {
+            argv.push("list".into());
+        }
+        return argv;
+    };
+    if let Some((_, full)) = ORDER
+        .iter()
+        .find(|(name, _)| !word.is_empty() && name.starts_with(word.as_str()))
+    {
+        if let Some(slot) = argv.get_mut(i) {
+            *slot = (*full).into();
+        }
+    }
+    argv
+}
+
 impl Args {
     /// Parses the three forms that scripts run by the hundred — `add NAME`, `delete|del
     /// NAME...` and `exec NAME [--] CMD...` — without building clap's parser, whose
@@ -226,7 +272,7 @@ fn exec(reg: &Registry, name: &OsStr, command: &[OsString]) -> Result<ExitCode> 
 
 #[cfg(test)]
 mod tests {
-    use super::Args;
+    use super::{Args, expand_command};
     use std::ffi::OsString;
     use std::os::unix::ffi::OsStringExt;
 
@@ -284,6 +330,42 @@ mod tests {
             &["identify"],
         ] {
             assert_eq!(Args::parse_plain(&words(argv)), None, "{argv:?}");
+        }
+        // ip's abbreviations and the bare form.
+        let expand = |w: &[&str]| {
+            expand_command(
+                ["lxns", "netns"]
+                    .iter()
+                    .chain(w)
+                    .map(OsString::from)
+                    .collect(),
+            )
+        };
+        for (given, want) in [
+            (&[][..], &["list"][..]),
+            (&["a", "x"], &["add", "x"]),
+            (&["at", "x", "1"], &["attach", "x", "1"]),
+            (&["d", "x"], &["delete", "x"]),
+            (&["del", "x"], &["delete", "x"]),
+            (&["e", "x", "ls"], &["exec", "x", "ls"]),
+            (&["s"], &["list"]),
+            (&["lst"], &["list"]),
+            (&["l"], &["list"]),
+            (&["p", "x"], &["pids", "x"]),
+            (&["i"], &["identify"]),
+            (
+                &["--registry", "/r", "a", "x"],
+                &["--registry", "/r", "add", "x"],
+            ),
+            (&["--registry=/r"], &["--registry=/r", "list"]),
+            (&["frob"], &["frob"]),
+        ] {
+            let want: Vec<OsString> = ["lxns", "netns"]
+                .iter()
+                .chain(want)
+                .map(OsString::from)
+                .collect();
+            assert_eq!(expand(given), want, "{given:?}");
         }
         // Names are bytes: a non-UTF-8 name is a plain add, as clap parses it too.
         let non_utf8 = vec![OsString::from("add"), OsString::from_vec(vec![0xff])];
