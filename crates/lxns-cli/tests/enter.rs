@@ -367,7 +367,7 @@ fn short_options_take_attached_files_as_nsenter_does() {
 #[test]
 fn env_passes_the_targets_environment() {
     require_root!();
-    let target = common::ChildGuard(
+    let target = ChildGuard(
         Command::new("unshare")
             .args(["--pid", "--fork", "sh", "-c", "read x"])
             .env_clear()
