@@ -283,3 +283,101 @@ fn man_pages_and_completions_are_generated_from_the_options() {
             .is_file()
     );
 }
+
+/// OPTIONS.md, the table of util-linux's and iproute2's options with their lxns forms, cannot
+/// drift: every option the installed unshare, nsenter and lsns print in --help has a row;
+/// every lxns option of a `same` or `differs` row is in that lxns command's --help; no
+/// `missing` one is.
+#[test]
+fn the_option_table_matches_the_tools_and_lxns() {
+    let table =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../OPTIONS.md")).unwrap();
+    let rows: Vec<Vec<String>> = table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| tool") && !l.starts_with("|---"))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    assert!(rows.len() > 80, "{} rows", rows.len());
+    let sub = |tool: &str| match tool {
+        "unshare" => "run",
+        "nsenter" => "enter",
+        "lsns" => "ls",
+        _ => "netns",
+    };
+    let help = |sub: &str| String::from_utf8(lxns(&[sub, "--help"]).stdout).unwrap();
+    // An option as a whole word of a help text.
+    let has = |text: &str, opt: &str| {
+        text.match_indices(opt).any(|(i, _)| {
+            let after = text[i + opt.len()..].chars().next();
+            let before = text[..i].chars().last();
+            !matches!(after, Some(c) if c.is_ascii_alphanumeric() || c == '-')
+                && !matches!(before, Some(c) if c.is_ascii_alphanumeric() || c == '-')
+        })
+    };
+    let options = |cell: &str| -> Vec<String> {
+        cell.split([' ', ','])
+            .filter(|w| w.starts_with('-'))
+            .map(|w| w.split(['=', '[']).next().unwrap_or(w).to_owned())
+            .collect()
+    };
+    for tool in ["unshare", "nsenter", "lsns"] {
+        let Ok(out) = Command::new(tool).arg("--help").output() else {
+            continue;
+        };
+        let theirs = String::from_utf8_lossy(&out.stdout).into_owned();
+        for line in theirs
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with('-'))
+        {
+            let long = line
+                .split_whitespace()
+                .find(|w| w.starts_with("--"))
+                .map(|w| {
+                    w.trim_end_matches(',')
+                        .split(['=', '['])
+                        .next()
+                        .unwrap_or(w)
+                });
+            let Some(long) = long else { continue };
+            assert!(
+                rows.iter()
+                    .any(|r| r[0] == tool && options(&r[1]).iter().any(|o| o == long)),
+                "{tool} {long} has no row in OPTIONS.md"
+            );
+        }
+    }
+    for r in &rows {
+        let (tool, lxns_form, status) = (&r[0], &r[2], &r[3]);
+        let sub = sub(tool);
+        let text = help(sub);
+        if tool == "ip netns" {
+            let word = lxns_form.split_whitespace().nth(2);
+            if let Some(word) = word.filter(|w| !w.starts_with('-')) {
+                let present = text.lines().any(|l| l.trim_start().starts_with(word));
+                assert_eq!(
+                    present,
+                    !status.starts_with("missing"),
+                    "netns {word}: {status}"
+                );
+            }
+            continue;
+        }
+        for opt in options(lxns_form) {
+            let present = has(&text, &opt);
+            if status.starts_with("missing") {
+                assert!(
+                    !present,
+                    "{tool} {opt} is in lxns {sub} now: update OPTIONS.md"
+                );
+            } else {
+                assert!(present, "{tool}: {opt} not in lxns {sub} --help ({status})");
+            }
+        }
+    }
+}
