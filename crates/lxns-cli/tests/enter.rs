@@ -385,3 +385,41 @@ fn env_passes_the_targets_environment() {
         assert_eq!(got.trim(), "LXNS_TARGET_VAR=from the target", "{extra:?}");
     }
 }
+
+/// `--user-parent` (nsenter 2.39): with `--user`, the parent of the target's user namespace;
+/// without it, the owner of another entered namespace. It was an unknown option before.
+#[test]
+fn user_parent_enters_the_parent_or_the_owner_user_namespace() {
+    require_root!();
+    let target = common::target_with(&["--user", "--map-root-user", "--net"]);
+    let pid = target.pid().to_string();
+    let link = |p: &str| {
+        std::fs::read_link(p)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let theirs = link(&format!("/proc/{pid}/ns/user"));
+    let ours = link("/proc/self/ns/user");
+    assert_ne!(theirs, ours);
+    // The owner of the target's net namespace is its user namespace.
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-n",
+        "--user-parent",
+        "readlink",
+        "/proc/self/ns/user",
+    ]));
+    assert_eq!(got.trim(), theirs);
+    // The parent of the target's user namespace is ours (left out: already there).
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-U",
+        "--user-parent",
+        "readlink",
+        "/proc/self/ns/user",
+    ]));
+    assert_eq!(got.trim(), ours);
+}

@@ -72,6 +72,10 @@ pub struct Args {
     /// Do not fork before running the program, even when entering a pid namespace.
     #[arg(short = 'F', long = "no-fork")]
     no_fork: bool,
+    /// Enter the parent user namespace: the parent of the user namespace that --user names,
+    /// or else the owner of the first other namespace entered (util-linux 2.39).
+    #[arg(long = "user-parent")]
+    user_parent: bool,
     /// Give the program the target's environment (read from /proc/PID/environ before
     /// entering) instead of ours.
     #[arg(short = 'e', long = "env", requires = "target")]
@@ -121,6 +125,38 @@ fn target_environment(pid: i32) -> Result<Vec<(OsString, OsString)>> {
         .collect())
 }
 
+/// nsenter --user-parent: replaces the user namespace to enter with its parent, or (without
+/// --user) adds the owner of the first other namespace to enter.
+fn user_parent(
+    from_target: &mut KindSet,
+    from_files: &mut Vec<Namespace>,
+    process: Option<&Process>,
+) -> Result<()> {
+    let user = if from_target.contains(Kind::User) {
+        from_target.remove(Kind::User);
+        process.map(|p| p.namespace(Kind::User)).transpose()?
+    } else if let Some(i) = from_files.iter().position(|ns| ns.kind() == Kind::User) {
+        Some(from_files.remove(i))
+    } else {
+        None
+    };
+    let parent = match user {
+        Some(user) => user.parent()?,
+        None => {
+            let other = match (process, from_target.iter().next()) {
+                (Some(p), Some(kind)) => p.namespace(kind)?,
+                _ => from_files
+                    .first()
+                    .context("--user-parent needs a namespace to take the user namespace from")?
+                    .try_clone()?,
+            };
+            other.user_namespace()?
+        }
+    };
+    from_files.push(parent);
+    Ok(())
+}
+
 /// Whether the user namespace this thread is in now denies setgroups (`unshare -r` writes
 /// "deny"): read after entering, for a namespace given as a file (no process to ask).
 fn setgroups_denied_here() -> bool {
@@ -163,6 +199,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     if !from_target.is_empty() && process.is_none() {
         bail!("entering the target's namespaces needs --target PID (or give each one as =FILE)");
+    }
+    if args.user_parent {
+        user_parent(&mut from_target, &mut from_files, process.as_ref())?;
     }
     // nsenter runs the program with `-t PID` alone (entering nothing); without a target
     // there is nothing to say where to run.
