@@ -135,10 +135,11 @@ fn user_parent(
     let user = if from_target.contains(Kind::User) {
         from_target.remove(Kind::User);
         process.map(|p| p.namespace(Kind::User)).transpose()?
-    } else if let Some(i) = from_files.iter().position(|ns| ns.kind() == Kind::User) {
-        Some(from_files.remove(i))
     } else {
-        None
+        from_files
+            .iter()
+            .position(|ns| ns.kind() == Kind::User)
+            .map(|i| from_files.remove(i))
     };
     let parent = match user {
         Some(user) => user.parent()?,
