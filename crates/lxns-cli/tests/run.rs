@@ -936,3 +936,48 @@ fn mount_equals_file_persists_without_fork() {
     assert_ne!(ns, lxns::Namespace::current(lxns::Kind::Mnt).unwrap());
     lxns::unpersist(&file).unwrap();
 }
+
+/// `-S/--setuid` and `-G/--setgid` (unshare 2.38): the program runs as that uid and gid, as
+/// the new user namespace numbers them, with no supplementary groups (the kernel's view:
+/// /proc/self/status). A uid with no mapping is the kernel's EINVAL, named.
+#[test]
+fn setuid_and_setgid_run_the_program_as_them() {
+    require_root!();
+    let status = stdout(&mut lxns_run(&[
+        "-u",
+        "-S",
+        "65534",
+        "-G",
+        "65534",
+        "cat",
+        "/proc/self/status",
+    ]));
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap()
+    };
+    assert_eq!(field("Uid:"), "65534 65534 65534 65534");
+    assert_eq!(field("Gid:"), "65534 65534 65534 65534");
+    assert_eq!(field("Groups:"), "");
+    // Inside a user namespace: uid 1000 of a mapped range.
+    let ids = stdout(&mut lxns_run(&[
+        "-U",
+        "--map-users=0,0,65536",
+        "--map-groups=0,0,65536",
+        "-S",
+        "1000",
+        "-G",
+        "1000",
+        "sh",
+        "-c",
+        "id -u; id -g",
+    ]));
+    assert_eq!(ids.split_whitespace().collect::<Vec<_>>(), ["1000", "1000"]);
+    let out = lxns_run(&["-r", "-S", "5", "true"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("set uid") && err.contains("EINVAL"), "{err}");
+}

@@ -95,6 +95,12 @@ pub struct Args {
     /// CLOCK_BOOTTIME offset in seconds in the new time namespace (implies --time).
     #[arg(long = "boottime", value_name = "SECONDS", allow_hyphen_values = true)]
     boottime: Option<i64>,
+    /// Run the program as UID (as the new user namespace numbers it), set last before exec.
+    #[arg(short = 'S', long = "setuid", value_name = "UID")]
+    setuid: Option<u32>,
+    /// Run the program as GID, after dropping supplementary groups where allowed.
+    #[arg(short = 'G', long = "setgid", value_name = "GID")]
+    setgid: Option<u32>,
     /// Hostname in the new UTS namespace (implies --uts).
     #[arg(long = "hostname", value_name = "NAME")]
     hostname: Option<OsString>,
@@ -277,6 +283,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     if let Some(h) = &args.hostname {
         command.hostname(h);
+    }
+    if let Some(uid) = args.setuid {
+        command.uid(uid);
+    }
+    if let Some(gid) = args.setgid {
+        command.gid(gid);
     }
     if let Some(d) = &args.domainname {
         command.domainname(d);

@@ -136,6 +136,8 @@ pub struct Command {
     pub(super) env_clear: bool,
     pub(super) env: BTreeMap<OsString, Option<OsString>>,
     pub(super) cwd: Option<PathBuf>,
+    pub(super) uid: Option<u32>,
+    pub(super) gid: Option<u32>,
     pub(super) stdio: [Option<Stdio>; 3],
     pub(super) unshare: KindSet,
     pub(super) joins: JoinPlan,
@@ -166,6 +168,8 @@ impl Command {
             env_clear: false,
             env: BTreeMap::new(),
             cwd: None,
+            uid: None,
+            gid: None,
             stdio: [None, None, None],
             unshare: KindSet::EMPTY,
             joins: JoinPlan::new(),
@@ -240,6 +244,27 @@ impl Command {
     /// [`root`](Command::root) (default: the caller's, or `/` with a new root).
     pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
         self.cwd = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// The uid the program runs as, set just before `execve` (after the namespaces and the
+    /// id maps: a uid as the new user namespace numbers it), as `unshare -S` does.
+    ///
+    /// # Errors
+    /// Reported by [`spawn`](Command::spawn) as [`SpawnStep::Credentials`] (a uid with no
+    /// mapping is `EINVAL`; without `CAP_SETUID` in the namespace, `EPERM`).
+    pub fn uid(&mut self, uid: u32) -> &mut Command {
+        self.uid = Some(uid);
+        self
+    }
+
+    /// The gid the program runs as, set just before `execve`, after dropping supplementary
+    /// groups (where the user namespace allows `setgroups`), as `unshare -G` does.
+    ///
+    /// # Errors
+    /// As for [`uid`](Command::uid).
+    pub fn gid(&mut self, gid: u32) -> &mut Command {
+        self.gid = Some(gid);
         self
     }
 

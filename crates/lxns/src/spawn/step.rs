@@ -64,10 +64,13 @@ pub enum SpawnStep {
     /// `unshare(CLONE_NEWCGROUP)` after the child was placed in its cgroup (where `clone3`
     /// is not available).
     CgroupNamespace = 24,
+    /// Setting the uid and gid the program runs as ([`Command::uid`](crate::Command::uid),
+    /// [`Command::gid`](crate::Command::gid)): setgroups, setresgid, setresuid.
+    Credentials = 25,
 }
 
 impl SpawnStep {
-    const ALL: [SpawnStep; 25] = [
+    const ALL: [SpawnStep; 26] = [
         SpawnStep::Prepare,
         SpawnStep::Clone,
         SpawnStep::Join,
@@ -93,6 +96,7 @@ impl SpawnStep {
         SpawnStep::Handover,
         SpawnStep::Cgroup,
         SpawnStep::CgroupNamespace,
+        SpawnStep::Credentials,
     ];
 
     /// The step with wire number `v`.
@@ -129,6 +133,7 @@ impl std::fmt::Display for SpawnStep {
             SpawnStep::Handover => "hand the new process over (SCM_RIGHTS)",
             SpawnStep::Cgroup => "write cgroup.procs",
             SpawnStep::CgroupNamespace => "create cgroup namespace",
+            SpawnStep::Credentials => "set uid and gid (setgroups, setresgid, setresuid)",
         })
     }
 }

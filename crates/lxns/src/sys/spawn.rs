@@ -334,6 +334,9 @@ pub(crate) struct Setup<'a> {
     /// Where to mount a fresh proc (resolved after pivot_root).
     pub proc_mount: Option<&'a CStr>,
     pub cwd: Option<&'a CStr>,
+    /// Credentials the program runs as (set after everything else but stdio).
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
     /// Descriptors for 0, 1, 2 (`None`: inherit).
     pub stdio: [Option<BorrowedFd<'a>>; 3],
     /// Paths to try, in order (one for a program with a slash, `$PATH` entries otherwise).
@@ -729,6 +732,25 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
     }
     if let Some(dir) = plan.cwd {
         at(Step::Cwd, rustix::process::chdir(dir))?;
+    }
+    if let Some(gid) = plan.gid {
+        // Supplementary groups go where the namespace allows it (not after "deny").
+        match rustix::thread::set_thread_groups(&[]) {
+            Ok(()) | Err(Errno::PERM) => {}
+            Err(e) => return Err((Step::Credentials, e)),
+        }
+        let g = rustix::process::Gid::from_raw(gid);
+        at(
+            Step::Credentials,
+            rustix::thread::set_thread_res_gid(g, g, g),
+        )?;
+    }
+    if let Some(uid) = plan.uid {
+        let u = rustix::process::Uid::from_raw(uid);
+        at(
+            Step::Credentials,
+            rustix::thread::set_thread_res_uid(u, u, u),
+        )?;
     }
     at(Step::Stdio, setup_stdio(plan))
 }
