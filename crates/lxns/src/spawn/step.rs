@@ -147,6 +147,6 @@ mod tests {
         for step in SpawnStep::ALL {
             assert_eq!(SpawnStep::from_wire(step as u32), Some(step));
         }
-        assert_eq!(SpawnStep::from_wire(25), None);
+        assert_eq!(SpawnStep::from_wire(26), None);
     }
 }
