@@ -137,7 +137,8 @@ fn limits_show_and_reject_non_numbers() {
 
 /// Usage errors exit 1 with util-linux's words for an unknown option (unshare, nsenter and
 /// lsns exit 1; clap's default was 2), an unknown netns command 255 as ip's; and `lxns
-/// enter` never runs an unknown option as the program (before: `cannot run "--env"`, 127).
+/// enter` never runs an unknown option as the program (before: `cannot run "--env"`, 127,
+/// when --env was unknown).
 #[test]
 fn usage_errors_exit_as_util_linux_and_ip_do() {
     let out = lxns(&["info"]);
@@ -155,10 +156,10 @@ fn usage_errors_exit_as_util_linux_and_ip_do() {
         );
     }
     let me = std::process::id().to_string();
-    let out = lxns(&["enter", "-t", &me, "-u", "--env", "true"]);
+    let out = lxns(&["enter", "-t", &me, "-u", "--frobnicate", "true"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("unrecognized option '--env'"), "{err}");
+    assert!(err.contains("unrecognized option '--frobnicate'"), "{err}");
     let out = lxns(&["netns", "frobnicate"]);
     assert_eq!(out.status.code(), Some(255));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Command \"frobnicate\" is unknown"));
