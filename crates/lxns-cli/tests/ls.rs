@@ -668,3 +668,59 @@ fn list_columns_prints_lsns_column_help() {
         .collect();
     assert_eq!(ours.lines().collect::<Vec<_>>(), theirs);
 }
+
+/// `--fds` finds a namespace kept only by an fd that was opened through a bind-mount path
+/// (its /proc/PID/fd link is a path, not `net:[…]`), and shows the holder's user, as
+/// current lsns does (before: missed; and USER blank for fd-only namespaces).
+#[test]
+fn fds_opened_through_a_bind_mount_path_are_found_with_their_holders_user() {
+    require_root!();
+    let _s = serial();
+    let dir = common::TempDir::new("fdpath");
+    let d = dir.path().display().to_string();
+    run(Command::new("mount").args(["-t", "tmpfs", "lxns-test-fdpath", &d]));
+    struct Unmount(String);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
+        }
+    }
+    let _u = Unmount(d.clone());
+    run(Command::new("mount").args(["--make-private", &d]));
+    let file = dir.path().join("n");
+    let ino = {
+        let ns = lxns::Namespace::new(lxns::Kind::Net).unwrap();
+        ns.persist(&file).unwrap();
+        ns.id().ino()
+    };
+    // nobody holds it open through the path; then only that fd keeps it.
+    let holder = common::ChildGuard(
+        Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "sh",
+                "-c",
+            ])
+            .arg("exec 7<\"$0\"; echo open; read x")
+            .arg(&file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut holder = holder;
+    let mut line = String::new();
+    BufReader::new(holder.0.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "open");
+    lxns::unpersist(&file).unwrap();
+    let doc = json(&run(&mut lxns(&["--fds", "-J", "-t", "net"])));
+    let row = flatten(&doc).remove(&ino);
+    let row = row.unwrap_or_else(|| panic!("net:[{ino}] kept by an fd is missing: {doc}"));
+    assert_eq!(row["nprocs"], 0);
+    assert_eq!(row["user"], "nobody", "{row}");
+    drop(holder);
+}

@@ -155,7 +155,8 @@ pub struct NsInfo {
     pub pid: Option<i32>,
     /// That process's parent pid (with [`ListOptions::ppid`]).
     pub ppid: Option<i32>,
-    /// That process's uid (the owner of `/proc/PID`).
+    /// That process's uid (the owner of `/proc/PID`); for a namespace no process is in but
+    /// an open fd keeps (with [`ListOptions::fds`]), the uid of the first process holding one.
     pub uid: Option<u32>,
     /// That process's command line (NULs as spaces), or its `comm` when the command line
     /// is empty: bytes, as the kernel keeps them.
@@ -293,6 +294,9 @@ struct ProcRecord {
     pid: i32,
     ns: [Option<u64>; 8],
     fds: Vec<(Kind, u64, i32)>,
+    /// The owner of `/proc/PID`, read when the process holds namespace fds: a namespace
+    /// only an fd keeps shows its holder's user, as lsns shows it.
+    fd_holder_uid: Option<u32>,
     threads: Vec<(Kind, u64, i32)>,
     /// Read only for processes that may be a namespace's lowest pid (the first of their
     /// scan chunk to be in some namespace).
@@ -352,6 +356,7 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
         map.entry((id.kind(), id.ino()))
             .or_insert_with(|| NsInfo::new(id))
     }
+    let mut holders: HashMap<NsId, u32> = HashMap::new();
     for rec in &records {
         for (i, ino) in rec.ns.iter().enumerate() {
             let (Some(ino), Some(kind)) = (ino, Kind::ALL.get(i)) else {
@@ -370,9 +375,11 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
             members.entry((*kind, *ino)).or_default().push(rec.pid);
         }
         for (kind, ino, fd) in &rec.fds {
-            entry(&mut map, NsId::new(*kind, dev, *ino))
-                .fds
-                .push((rec.pid, *fd));
+            let id = NsId::new(*kind, dev, *ino);
+            entry(&mut map, id).fds.push((rec.pid, *fd));
+            if let Some(uid) = rec.fd_holder_uid {
+                holders.entry(id).or_insert(uid);
+            }
         }
         for (kind, ino, tid) in &rec.threads {
             let info = entry(&mut map, NsId::new(*kind, dev, *ino));
@@ -382,6 +389,15 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
             {
                 info.threads.push(*tid);
             }
+        }
+    }
+    // A namespace no process is in but an fd keeps: its holder's user, as lsns shows it.
+    for (id, uid) in holders {
+        if let Some(info) = map
+            .get_mut(&(id.kind(), id.ino()))
+            .filter(|i| i.pid.is_none() && i.uid.is_none())
+        {
+            info.uid = Some(uid);
         }
     }
     if opts.mounts {
@@ -530,6 +546,9 @@ fn read_process(
     if opts.fds {
         scan_fds(&dir, opts.kinds, &mut fds, &mut name);
     }
+    let fd_holder_uid = (!fds.is_empty())
+        .then(|| rustix::fs::fstat(&dir).ok().map(|st| st.st_uid))
+        .flatten();
     let mut threads = Vec::new();
     if opts.threads {
         scan_threads(&dir, pid, &ns, opts.kinds, &mut threads);
@@ -538,6 +557,7 @@ fn read_process(
         pid,
         ns,
         fds,
+        fd_holder_uid,
         threads,
         details,
     })
@@ -569,18 +589,53 @@ fn numeric_entries(dir: &OwnedFd, name: &str) -> Vec<i32> {
     out
 }
 
-/// Namespaces held open by a process: `/proc/PID/fd/*` links that read `kind:[inode]`.
+/// Namespaces held open by a process: `/proc/PID/fd/*` links that read `kind:[inode]`, and
+/// links to a path (an fd opened through a bind mount such as `/run/netns/NAME`) whose file
+/// is on nsfs.
 fn scan_fds(dir: &OwnedFd, kinds: KindSet, out: &mut Vec<(Kind, u64, i32)>, path: &mut String) {
     use std::fmt::Write as _;
     for fd in numeric_entries(dir, "fd") {
         path.clear();
         let _ = write!(path, "fd/{fd}");
-        if let Some((kind, ino)) = read_ns_link(dir, path) {
+        let found = read_ns_link(dir, path).or_else(|| nsfs_behind_path(dir, path));
+        if let Some((kind, ino)) = found {
             if kinds.contains(kind) {
                 out.push((kind, ino, fd));
             }
         }
     }
+}
+
+/// The namespace behind `PID/fd/N` when its link is a path and the file is on nsfs.
+fn nsfs_behind_path(dir: &OwnedFd, fd_path: &str) -> Option<(Kind, u64)> {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2];
+    let (head, _) = rustix::fs::readlinkat_raw(dir, fd_path, &mut buf).ok()?;
+    if head.first() != Some(&b'/') {
+        return None;
+    }
+    let st = rustix::fs::statat(dir, fd_path, rustix::fs::AtFlags::empty()).ok()?;
+    if st.st_dev != nsfs_dev()? {
+        return None;
+    }
+    let fd = rustix::fs::openat(
+        dir,
+        fd_path,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .ok()?;
+    let kind = Kind::from_clone_flag(crate::sys::ns_get_nstype(&fd).ok()?)?;
+    Some((kind, st.st_ino))
+}
+
+/// The device number of nsfs (every namespace file has it).
+fn nsfs_dev() -> Option<u64> {
+    static DEV: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *DEV.get_or_init(|| {
+        rustix::fs::stat("/proc/self/ns/net")
+            .ok()
+            .map(|st| st.st_dev)
+    })
 }
 
 /// Namespaces of a process's threads that differ from the process's own.
