@@ -724,3 +724,27 @@ fn fds_opened_through_a_bind_mount_path_are_found_with_their_holders_user() {
     assert_eq!(row["user"], "nobody", "{row}");
     drop(holder);
 }
+
+/// `--fds` also sees a network namespace that only a socket references (the socket was
+/// made there by a thread that then left), through SIOCGSKNS, as lsns 2.40 does (before:
+/// never listed).
+#[test]
+fn a_netns_only_a_socket_references_is_listed_with_fds() {
+    require_root!();
+    let _s = serial();
+    let ns = lxns::Namespace::new(lxns::Kind::Net).unwrap();
+    let ino = ns.id().ino();
+    let socket = std::thread::spawn(move || {
+        ns.enter_current_thread().unwrap();
+        // The namespace's lo is down; an unbound UDP socket is enough to pin it.
+        std::net::UdpSocket::bind("0.0.0.0:0").unwrap()
+    })
+    .join()
+    .unwrap();
+    let doc = json(&run(&mut lxns(&["--fds", "-J", "-t", "net"])));
+    let row = flatten(&doc).remove(&ino);
+    let row = row.unwrap_or_else(|| panic!("net:[{ino}] held by a socket is missing: {doc}"));
+    assert_eq!(row["nprocs"], 0);
+    assert_eq!(row["user"], "root");
+    drop(socket);
+}

@@ -544,7 +544,8 @@ fn read_process(
     });
     let mut fds = Vec::new();
     if opts.fds {
-        scan_fds(&dir, opts.kinds, &mut fds, &mut name);
+        let own_net = ns.get(Kind::Net as usize).copied().flatten();
+        scan_fds(&dir, (pid, own_net), opts.kinds, &mut fds, &mut name);
     }
     let fd_holder_uid = (!fds.is_empty())
         .then(|| rustix::fs::fstat(&dir).ok().map(|st| st.st_uid))
@@ -592,18 +593,58 @@ fn numeric_entries(dir: &OwnedFd, name: &str) -> Vec<i32> {
 /// Namespaces held open by a process: `/proc/PID/fd/*` links that read `kind:[inode]`, and
 /// links to a path (an fd opened through a bind mount such as `/run/netns/NAME`) whose file
 /// is on nsfs.
-fn scan_fds(dir: &OwnedFd, kinds: KindSet, out: &mut Vec<(Kind, u64, i32)>, path: &mut String) {
+///
+/// With `sockets`, a socket's network namespace too (`SIOCGSKNS` on a copy of the socket
+/// from `pidfd_getfd`, Linux 5.6, which needs ptrace access): a namespace only sockets
+/// reference (a process that moved out after creating them) is then listed, as lsns 2.40
+/// lists it.
+fn scan_fds(
+    dir: &OwnedFd,
+    (pid, own_net): (i32, Option<u64>),
+    kinds: KindSet,
+    out: &mut Vec<(Kind, u64, i32)>,
+    path: &mut String,
+) {
     use std::fmt::Write as _;
+    let sockets = kinds.contains(Kind::Net);
+    let mut pidfd: Option<Option<OwnedFd>> = None;
     for fd in numeric_entries(dir, "fd") {
         path.clear();
         let _ = write!(path, "fd/{fd}");
-        let found = read_ns_link(dir, path).or_else(|| nsfs_behind_path(dir, path));
+        let mut found = read_ns_link(dir, path).or_else(|| nsfs_behind_path(dir, path));
+        if found.is_none() && sockets && is_socket_link(dir, path) {
+            let pidfd = pidfd.get_or_insert_with(|| {
+                let raw = rustix::process::Pid::from_raw(pid)?;
+                rustix::process::pidfd_open(raw, rustix::process::PidfdFlags::empty()).ok()
+            });
+            // Sockets of the process's own network namespace add nothing.
+            found = pidfd
+                .as_ref()
+                .and_then(|p| socket_namespace(p, fd))
+                .filter(|(_, ino)| Some(*ino) != own_net);
+        }
         if let Some((kind, ino)) = found {
             if kinds.contains(kind) {
                 out.push((kind, ino, fd));
             }
         }
     }
+}
+
+/// Whether `PID/fd/N` links to `socket:[…]`.
+fn is_socket_link(dir: &OwnedFd, fd_path: &str) -> bool {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 8];
+    rustix::fs::readlinkat_raw(dir, fd_path, &mut buf)
+        .is_ok_and(|(b, _)| b.starts_with(b"socket:["))
+}
+
+/// The network namespace of socket `fd` of the process behind `pidfd`.
+fn socket_namespace(pidfd: &OwnedFd, fd: i32) -> Option<(Kind, u64)> {
+    let socket =
+        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty()).ok()?;
+    let ns = crate::sys::socket_netns(&socket).ok()?;
+    let st = rustix::fs::fstat(&ns).ok()?;
+    Some((Kind::Net, st.st_ino))
 }
 
 /// The namespace behind `PID/fd/N` when its link is a path and the file is on nsfs.

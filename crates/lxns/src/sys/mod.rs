@@ -100,6 +100,14 @@ fn int_ioctl(fd: impl AsFd, opcode: Opcode, arg: usize) -> Result<i32> {
     unsafe { rustix::ioctl::ioctl(fd, ReturnsInt { opcode, arg }) }
 }
 
+/// `SIOCGSKNS` (`linux/sockios.h`, Linux 4.9): a socket's network namespace, as a new fd.
+const SIOCGSKNS: Opcode = 0x894C;
+
+/// `ioctl(socket, SIOCGSKNS)`: the network namespace the socket was created in.
+pub(crate) fn socket_netns(socket: impl AsFd) -> Result<OwnedFd> {
+    fd_ioctl(socket, SIOCGSKNS)
+}
+
 /// `ioctl(fd, NS_GET_USERNS)`: the owning user namespace.
 pub(crate) fn ns_get_userns(fd: impl AsFd) -> Result<OwnedFd> {
     fd_ioctl(fd, NS_GET_USERNS)
