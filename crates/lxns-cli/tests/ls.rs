@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 #[allow(unused_macros)]
@@ -747,4 +748,89 @@ fn a_netns_only_a_socket_references_is_listed_with_fds() {
     assert_eq!(row["nprocs"], 0);
     assert_eq!(row["user"], "root");
     drop(socket);
+}
+
+/// A user that exists only through NSS (libnss-extrausers, its files and nsswitch.conf bound
+/// in a private mount namespace, so the host is untouched): `lxns ls` shows the same USER as
+/// lsns, `lxns run --map-user=NAME` maps it, and `--map-auto` run as that user finds its
+/// subordinate ids (newuidmap resolves the name through NSS too).
+#[test]
+fn an_nss_only_user_is_named_and_mapped_as_lsns_and_unshare_do() {
+    require_root!();
+    let _s = serial();
+    if !Path::new("/usr/lib/libnss_extrausers.so.2").exists()
+        && !Path::new("/lib/x86_64-linux-gnu/libnss_extrausers.so.2").exists()
+    {
+        assert!(
+            !common::strict(),
+            "libnss-extrausers is needed, and skips fail in CI"
+        );
+        return;
+    }
+    let dir = common::TempDir::new("extrausers");
+    let d = dir.path();
+    let nsswitch = std::fs::read_to_string("/etc/nsswitch.conf").unwrap();
+    let nsswitch: String = nsswitch
+        .lines()
+        .map(|l| {
+            if l.starts_with("passwd:") || l.starts_with("group:") {
+                format!("{l} extrausers\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(d.join("nsswitch.conf"), nsswitch).unwrap();
+    std::fs::write(d.join("passwd"), "nssonly:x:4243:4243:NSS only:/:/bin/sh\n").unwrap();
+    std::fs::write(d.join("group"), "nssonly:x:4243:\n").unwrap();
+    for f in ["subuid", "subgid"] {
+        let mut text = std::fs::read_to_string(format!("/etc/{f}")).unwrap_or_default();
+        text.push_str("nssonly:300000:65536\n");
+        std::fs::write(d.join(f), text).unwrap();
+    }
+    let lxns_bin = env!("CARGO_BIN_EXE_lxns");
+    let script = format!(
+        "set -e
+         mount --bind {d}/nsswitch.conf /etc/nsswitch.conf
+         mkdir -p /var/lib/extrausers
+         mount --bind {d} /var/lib/extrausers
+         mount --bind {d}/subuid /etc/subuid
+         mount --bind {d}/subgid /etc/subgid
+         getent passwd nssonly >/dev/null
+         unshare --uts setpriv --reuid=4243 --regid=4243 --clear-groups sleep 120 &
+         P=$!
+         while [ \"$(stat -c %u /proc/$P)\" != 4243 ] || \
+               [ \"$(readlink /proc/$P/ns/uts)\" = \"$(readlink /proc/self/ns/uts)\" ]; do :; done
+         echo \"lsns $(lsns -p $P -t uts -n -o USER)\"
+         echo \"lxns $({lxns_bin} ls -p $P -t uts -n -o USER)\"
+         echo \"map-user $({lxns_bin} run --map-user=nssonly -- id -u)\"
+         cd /
+         echo \"map-auto $(setpriv --reuid=4243 --regid=4243 --clear-groups {lxns_bin} run --map-auto -- cat /proc/self/uid_map 2>&1 | tr -s ' ' | tr '\\n' ';')\"
+         echo \"unshare-map-auto $(setpriv --reuid=4243 --regid=4243 --clear-groups unshare --map-auto -- cat /proc/self/uid_map 2>&1 | tr -s ' ' | tr '\\n' ';')\"
+         kill $P",
+        d = d.display()
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k).map(str::trim))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(field("lsns "), "nssonly", "{text}");
+    assert_eq!(field("lxns "), field("lsns "), "{text}");
+    assert_eq!(field("map-user "), "4243", "{text}");
+    // Its 65536 subordinate ids from 0 inside, as unshare --map-auto maps them.
+    let maps = field("map-auto ");
+    assert!(maps.contains("0 300000 65536"), "{text}");
+    assert_eq!(maps, field("unshare-map-auto "), "{text}");
 }

@@ -248,15 +248,33 @@ pub(crate) fn first_valid_block(
 }
 
 /// The user name of `uid` from a passwd-format file.
+/// The name of `uid`: from `passwd`, else from NSS through `getent passwd UID` (a separate
+/// process, so that no NSS module is loaded into the caller; the static build cannot load
+/// them).
 fn name_of(uid: u32, passwd: &str) -> Option<String> {
-    let text = std::fs::read_to_string(passwd).ok()?;
     let uid = uid.to_string();
-    text.lines().find_map(|l| {
-        let mut f = l.split(':');
-        let name = f.next()?;
-        let _pw = f.next()?;
-        (f.next()? == uid).then(|| name.to_owned())
-    })
+    let find = |text: &str| {
+        text.lines().find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let _pw = f.next()?;
+            (f.next()? == uid).then(|| name.to_owned())
+        })
+    };
+    if let Some(name) = std::fs::read_to_string(passwd)
+        .ok()
+        .as_deref()
+        .and_then(find)
+    {
+        return Some(name);
+    }
+    let out = std::process::Command::new("getent")
+        .args(["passwd", &uid])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    find(&String::from_utf8_lossy(&out.stdout))
 }
 
 pub(crate) fn effective_ids() -> (u32, u32) {
