@@ -807,6 +807,8 @@ fn an_nss_only_user_is_named_and_mapped_as_lsns_and_unshare_do() {
          cd /
          echo \"map-auto $(setpriv --reuid=4243 --regid=4243 --clear-groups {lxns_bin} run --map-auto -- cat /proc/self/uid_map 2>&1 | tr -s ' ' | tr '\\n' ';')\"
          echo \"unshare-map-auto $(setpriv --reuid=4243 --regid=4243 --clear-groups unshare --map-auto -- cat /proc/self/uid_map 2>&1 | tr -s ' ' | tr '\\n' ';')\"
+         echo \"root-map-auto $(setpriv --reuid=4243 --regid=4243 --clear-groups {lxns_bin} run -r --map-auto -- cat /proc/self/uid_map 2>&1 | tr -s ' ' | tr '\\n' ';')\"
+         echo \"unshare-root-map-auto $(setpriv --reuid=4243 --regid=4243 --clear-groups unshare -r --map-auto -- cat /proc/self/uid_map 2>&1 | tr -s ' ' | tr '\\n' ';')\"
          kill $P",
         d = d.display()
     );
@@ -833,4 +835,12 @@ fn an_nss_only_user_is_named_and_mapped_as_lsns_and_unshare_do() {
     let maps = field("map-auto ");
     assert!(maps.contains("0 300000 65536"), "{text}");
     assert_eq!(maps, field("unshare-map-auto "), "{text}");
+    // With -r, root is the user and the subordinate ids follow from 1, as unshare maps them
+    // (before: an overlap error).
+    assert_eq!(
+        field("root-map-auto "),
+        field("unshare-root-map-auto "),
+        "{text}"
+    );
+    assert!(field("root-map-auto ").contains("0 4243 1"), "{text}");
 }

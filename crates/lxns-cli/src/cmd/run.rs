@@ -146,7 +146,14 @@ fn build_map(
     }
     for b in blocks {
         if b == "auto" {
-            ranges.push(lxns::subordinate_ids(which)?);
+            let mut sub = lxns::subordinate_ids(which)?;
+            // unshare -r --map-auto: root is the caller, the subordinate ids follow from 1
+            // (one fewer of them), instead of overlapping at 0.
+            if single.is_some_and(|(inside, _)| inside == 0) && sub.inside == 0 && sub.count > 1 {
+                sub.inside = 1;
+                sub.count -= 1;
+            }
+            ranges.push(sub);
         } else {
             ranges.push(IdRange::parse_cli(b)?);
         }
