@@ -386,7 +386,7 @@ fn env_passes_the_targets_environment() {
     }
 }
 
-/// `--user-parent` (nsenter 2.39): with `--user`, the parent of the target's user namespace;
+/// `--user-parent` (later nsenter): with `--user`, the parent of the target's user namespace;
 /// without it, the owner of another entered namespace. It was an unknown option before.
 #[test]
 fn user_parent_enters_the_parent_or_the_owner_user_namespace() {

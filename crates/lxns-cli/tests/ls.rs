@@ -652,7 +652,7 @@ fn several_nsfs_paths_are_laid_out_as_lsns_lays_them_out() {
     }
 }
 
-/// `-H/--list-columns` (util-linux 2.39) prints each column with lsns's description: the
+/// `-H/--list-columns` (later lsns) prints each column with lsns's description: the
 /// same lines as the "Available output columns" of `lsns --help`.
 #[test]
 fn list_columns_prints_lsns_column_help() {
@@ -727,7 +727,7 @@ fn fds_opened_through_a_bind_mount_path_are_found_with_their_holders_user() {
 }
 
 /// `--fds` also sees a network namespace that only a socket references (the socket was
-/// made there by a thread that then left), through SIOCGSKNS, as lsns 2.40 does (before:
+/// made there by a thread that then left), through SIOCGSKNS, as later lsns does (before:
 /// never listed).
 #[test]
 fn a_netns_only_a_socket_references_is_listed_with_fds() {

@@ -596,7 +596,7 @@ fn numeric_entries(dir: &OwnedFd, name: &str) -> Vec<i32> {
 ///
 /// With `sockets`, a socket's network namespace too (`SIOCGSKNS` on a copy of the socket
 /// from `pidfd_getfd`, Linux 5.6, which needs ptrace access): a namespace only sockets
-/// reference (a process that moved out after creating them) is then listed, as lsns 2.40
+/// reference (a process that moved out after creating them) is then listed, as later lsns
 /// lists it.
 fn scan_fds(
     dir: &OwnedFd,

@@ -73,7 +73,7 @@ pub struct Args {
     #[arg(short = 'F', long = "no-fork")]
     no_fork: bool,
     /// Enter the parent user namespace: the parent of the user namespace that --user names,
-    /// or else the owner of the first other namespace entered (util-linux 2.39).
+    /// or else the owner of the first other namespace entered (as later nsenter).
     #[arg(long = "user-parent")]
     user_parent: bool,
     /// Give the program the target's environment (read from /proc/PID/environ before

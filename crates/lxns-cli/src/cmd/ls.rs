@@ -55,7 +55,7 @@ pub struct Args {
     /// Several NSFS paths on one line, joined with ',' (else one per line, as lsns).
     #[arg(short = 'W', long)]
     nowrap: bool,
-    /// Print the available columns and what they hold, then exit (util-linux 2.39's -H).
+    /// Print the available columns and what they hold, then exit (later lsns's -H).
     #[arg(short = 'H', long = "list-columns")]
     list_columns: bool,
     /// Tree format: owner (default), parent or process.
@@ -69,7 +69,7 @@ pub struct Args {
     )]
     tree: Option<String>,
     /// Only namespaces no process is in (kept by a bind mount or an open fd); implies --fds
-    /// (util-linux 2.39's -P).
+    /// (later lsns's -P).
     #[arg(short = 'P', long)]
     persistent: bool,
     /// Also look at every open file descriptor of every process (one readlink per fd) for
