@@ -382,3 +382,23 @@ fn the_option_table_matches_the_tools_and_lxns() {
         }
     }
 }
+
+/// An error names its target once: `lxns: open namespace file for /nonexistent: …` (before:
+/// `lxns: /nonexistent: open namespace file for /nonexistent: …`), and deleting a name from
+/// a registry that does not exist is "no such file" for that name, as ip says.
+#[test]
+fn errors_name_their_target_once() {
+    let out = lxns(&["info", "/nonexistent"]);
+    let err = stderr(&out);
+    assert_eq!(err.matches("/nonexistent").count(), 1, "{err}");
+    let dir = common::TempDir::new("noregistry");
+    let reg = format!("--registry={}", dir.path().join("absent").display());
+    let out = lxns(&["netns", &reg, "delete", "lxns-no-such-name"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(err.matches("lxns-no-such-name").count(), 1, "{err}");
+    assert!(
+        err.contains("ENOENT") && !err.contains("registry for"),
+        "{err}"
+    );
+}

@@ -268,7 +268,15 @@ impl Registry {
     ///  - [`Error::Busy`] when another mount namespace pins the mount.
     pub fn delete(&self, name: impl AsRef<OsStr>) -> Result<()> {
         let path = self.path(name)?;
-        let _locked = self.lock_existing()?;
+        // No registry directory: no such name (as ip says), not a registry error.
+        let _locked = self.lock_existing().map_err(|e| match e {
+            Error::NotFound { .. } => Error::NotFound {
+                op: Op::Unpersist,
+                kind: Some(Kind::Net),
+                target: Target::Path(path.clone()),
+            },
+            other => other,
+        })?;
         match unpersist(&path) {
             // An empty file with nothing mounted: what a crash between create and mount
             // leaves (or an add in progress, whose name the caller asked to delete).

@@ -147,6 +147,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
         match open_rows(arg) {
             Ok(rows) => described.extend(rows.iter().map(describe)),
+            // The error names its path or pid already; say which argument only when not.
+            Err(e) if e.to_string().contains(arg.as_str()) => {
+                eprintln!("lxns: {e}");
+                failed = true;
+            }
             Err(e) => {
                 eprintln!("lxns: {arg}: {e}");
                 failed = true;

@@ -188,7 +188,13 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let mut failed = false;
             for name in names {
                 if let Err(e) = reg.delete(name) {
-                    eprintln!("lxns: {}: {e}", name.to_string_lossy());
+                    let name = name.to_string_lossy();
+                    // The error names the registry path already.
+                    if e.to_string().contains(name.as_ref()) {
+                        eprintln!("lxns: {e}");
+                    } else {
+                        eprintln!("lxns: {name}: {e}");
+                    }
                     failed = true;
                 }
             }
