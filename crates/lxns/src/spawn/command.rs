@@ -251,7 +251,7 @@ impl Command {
     /// id maps: a uid as the new user namespace numbers it), as `unshare -S` does.
     ///
     /// # Errors
-    /// Reported by [`spawn`](Command::spawn) as [`SpawnStep::Credentials`] (a uid with no
+    /// Reported by [`spawn`](Command::spawn) as [`SpawnStep::Credentials`](crate::SpawnStep::Credentials) (a uid with no
     /// mapping is `EINVAL`; without `CAP_SETUID` in the namespace, `EPERM`).
     pub fn uid(&mut self, uid: u32) -> &mut Command {
         self.uid = Some(uid);
