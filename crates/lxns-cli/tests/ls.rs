@@ -624,16 +624,7 @@ fn several_nsfs_paths_are_laid_out_as_lsns_lays_them_out() {
         return;
     }
     let dir = common::TempDir::new("nsfs2");
-    let d = dir.path().display().to_string();
-    run(Command::new("mount").args(["-t", "tmpfs", "lxns-test-nsfs", &d]));
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
-        }
-    }
-    let _u = Unmount(d.clone());
-    run(Command::new("mount").args(["--make-private", &d]));
+    let _u = private_tmpfs(dir.path());
     let target = common::target_with(&["--uts"]);
     let ns = lxns::Namespace::of_process(target.pid(), lxns::Kind::Uts).unwrap();
     for name in ["a", "b"] {
@@ -678,16 +669,7 @@ fn fds_opened_through_a_bind_mount_path_are_found_with_their_holders_user() {
     require_root!();
     let _s = serial();
     let dir = common::TempDir::new("fdpath");
-    let d = dir.path().display().to_string();
-    run(Command::new("mount").args(["-t", "tmpfs", "lxns-test-fdpath", &d]));
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
-        }
-    }
-    let _u = Unmount(d.clone());
-    run(Command::new("mount").args(["--make-private", &d]));
+    let _u = private_tmpfs(dir.path());
     let file = dir.path().join("n");
     let ino = {
         let ns = lxns::Namespace::new(lxns::Kind::Net).unwrap();
@@ -843,4 +825,22 @@ fn an_nss_only_user_is_named_and_mapped_as_lsns_and_unshare_do() {
         "{text}"
     );
     assert!(field("root-map-auto ").contains("0 4243 1"), "{text}");
+}
+
+/// Unmounts (recursively, lazily) on drop.
+struct Unmount(String);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").args(["-R", "-l", &self.0]).status();
+    }
+}
+
+/// A private tmpfs on `dir` (bind mounts made under it stay in it), unmounted on drop.
+fn private_tmpfs(dir: &Path) -> Unmount {
+    let d = dir.display().to_string();
+    run(Command::new("mount").args(["-t", "tmpfs", "lxns-test-private", &d]));
+    let guard = Unmount(d.clone());
+    run(Command::new("mount").args(["--make-private", &d]));
+    guard
 }
