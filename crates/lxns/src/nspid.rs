@@ -36,10 +36,9 @@ pub(crate) fn translate(ns: &Namespace, pid: i32, direction: Direction) -> Resul
                 let Some(candidate) = parse_pid(name.as_bytes()) else {
                     continue;
                 };
-                // A process that exits meanwhile is just not the one.
-                if let Ok(Some(inner)) = in_namespace(ns, level, candidate)
-                    && inner == pid
-                {
+                // A process that exits meanwhile is just not the one. (No let chain: the
+                // crate's MSRV is 1.86.)
+                if matches!(in_namespace(ns, level, candidate), Ok(Some(inner)) if inner == pid) {
                     return Ok(candidate);
                 }
             }
