@@ -527,12 +527,7 @@ fn a_non_utf8_command_line_is_shown_as_lsns_shows_it() {
     let guard = common::ChildGuard(child);
     let pid = guard.pid();
     // Wait until sh runs in its own uts namespace (unshare has exec'd it).
-    while !std::fs::read(format!("/proc/{pid}/cmdline"))
-        .unwrap_or_default()
-        .starts_with(b"sh\0-c\0")
-    {
-        std::thread::yield_now();
-    }
+    wait_for_cmdline(pid, b"sh\0-c\0");
     let p = pid.to_string();
     for locale in ["C", "C.UTF-8"] {
         for flags in [&["-o", "NS,COMMAND"][..], &["-r", "-o", "NS,COMMAND"]] {
@@ -595,12 +590,7 @@ fn users_missing_from_etc_passwd_are_asked_of_getent() {
         .unwrap();
     let guard = common::ChildGuard(child);
     let pid = guard.pid();
-    while !std::fs::read(format!("/proc/{pid}/cmdline"))
-        .unwrap_or_default()
-        .starts_with(b"sh\0")
-    {
-        std::thread::yield_now();
-    }
+    wait_for_cmdline(pid, b"sh\0");
     let out = run(
         lxns(&["-p", &pid.to_string(), "-t", "uts", "-n", "-o", "UID,USER"]).env("PATH", &path),
     );
@@ -843,4 +833,14 @@ fn private_tmpfs(dir: &Path) -> Unmount {
     let guard = Unmount(d.clone());
     run(Command::new("mount").args(["--make-private", &d]));
     guard
+}
+
+/// Waits until process `pid`'s command line starts with `prefix` (it has exec'd that far).
+fn wait_for_cmdline(pid: i32, prefix: &[u8]) {
+    while !std::fs::read(format!("/proc/{pid}/cmdline"))
+        .unwrap_or_default()
+        .starts_with(prefix)
+    {
+        std::thread::yield_now();
+    }
 }

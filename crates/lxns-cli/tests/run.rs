@@ -758,28 +758,18 @@ fn non_utf8_arguments_hostnames_and_paths_pass_through() {
     require_root!();
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let arg = std::ffi::OsString::from_vec(vec![b'a', 0xff, b'z']);
-    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
-        .args(["run", "-n", "--", "printf", "%s"])
-        .arg(&arg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_lxns"))
+            .args(["run", "-n", "--", "printf", "%s"])
+            .arg(&arg),
     );
     assert_eq!(out.stdout, arg.as_bytes());
     let host = std::ffi::OsString::from_vec(vec![b'h', 0xfe]);
-    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
-        .args(["run", "--hostname"])
-        .arg(&host)
-        .args(["--", "hostname"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_lxns"))
+            .args(["run", "--hostname"])
+            .arg(&host)
+            .args(["--", "hostname"]),
     );
     assert_eq!(out.stdout, [b'h', 0xfe, b'\n']);
     // --join net=PATH with a non-UTF-8 path (a symlink to our own net namespace file).
@@ -788,36 +778,26 @@ fn non_utf8_arguments_hostnames_and_paths_pass_through() {
     std::os::unix::fs::symlink("/proc/self/ns/net", &link).unwrap();
     let mut join = std::ffi::OsString::from("net=");
     join.push(&link);
-    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
-        .args(["run", "-u", "--join"])
-        .arg(&join)
-        .args(["--", "true"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_lxns"))
+            .args(["run", "-u", "--join"])
+            .arg(&join)
+            .args(["--", "true"]),
     );
     // And lxns enter passes bytes on too.
     let target = common::target_with(&["--uts"]);
-    let out = Command::new(env!("CARGO_BIN_EXE_lxns"))
-        .args([
-            "enter",
-            "-t",
-            &target.pid().to_string(),
-            "-u",
-            "--",
-            "printf",
-            "%s",
-        ])
-        .arg(&arg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(env!("CARGO_BIN_EXE_lxns"))
+            .args([
+                "enter",
+                "-t",
+                &target.pid().to_string(),
+                "-u",
+                "--",
+                "printf",
+                "%s",
+            ])
+            .arg(&arg),
     );
     assert_eq!(out.stdout, arg.as_bytes());
 }

@@ -611,31 +611,34 @@ fn scan_fds(
     for fd in numeric_entries(dir, "fd") {
         path.clear();
         let _ = write!(path, "fd/{fd}");
-        let mut found = read_ns_link(dir, path).or_else(|| nsfs_behind_path(dir, path));
-        if found.is_none() && sockets && is_socket_link(dir, path) {
+        // One readlink per fd decides which of the three it can be.
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 64];
+        let Ok((link, _)) = rustix::fs::readlinkat_raw(dir, path.as_str(), &mut buf) else {
+            continue;
+        };
+        let found = if let Some(ns) = parse_link(link) {
+            Some(ns)
+        } else if link.first() == Some(&b'/') {
+            nsfs_behind_path(dir, path)
+        } else if sockets && link.starts_with(b"socket:[") {
             let pidfd = pidfd.get_or_insert_with(|| {
                 let raw = rustix::process::Pid::from_raw(pid)?;
                 rustix::process::pidfd_open(raw, rustix::process::PidfdFlags::empty()).ok()
             });
             // Sockets of the process's own network namespace add nothing.
-            found = pidfd
+            pidfd
                 .as_ref()
                 .and_then(|p| socket_namespace(p, fd))
-                .filter(|(_, ino)| Some(*ino) != own_net);
-        }
+                .filter(|(_, ino)| Some(*ino) != own_net)
+        } else {
+            None
+        };
         if let Some((kind, ino)) = found {
             if kinds.contains(kind) {
                 out.push((kind, ino, fd));
             }
         }
     }
-}
-
-/// Whether `PID/fd/N` links to `socket:[…]`.
-fn is_socket_link(dir: &OwnedFd, fd_path: &str) -> bool {
-    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 8];
-    rustix::fs::readlinkat_raw(dir, fd_path, &mut buf)
-        .is_ok_and(|(b, _)| b.starts_with(b"socket:["))
 }
 
 /// The network namespace of socket `fd` of the process behind `pidfd`.
@@ -647,13 +650,8 @@ fn socket_namespace(pidfd: &OwnedFd, fd: i32) -> Option<(Kind, u64)> {
     Some((Kind::Net, st.st_ino))
 }
 
-/// The namespace behind `PID/fd/N` when its link is a path and the file is on nsfs.
+/// The namespace behind `PID/fd/N`, whose link is a path, when the file is on nsfs.
 fn nsfs_behind_path(dir: &OwnedFd, fd_path: &str) -> Option<(Kind, u64)> {
-    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2];
-    let (head, _) = rustix::fs::readlinkat_raw(dir, fd_path, &mut buf).ok()?;
-    if head.first() != Some(&b'/') {
-        return None;
-    }
     let st = rustix::fs::statat(dir, fd_path, rustix::fs::AtFlags::empty()).ok()?;
     if st.st_dev != nsfs_dev()? {
         return None;
