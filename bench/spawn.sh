@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # Spawning and entering, against the anchors, in one run with ratios:
-#  - ../shared/bench/01-spawn.sh (unshare, bwrap) and 02-enter.sh (nsenter), with `lxns run`
-#    and `lxns enter` as their ALT lines, plus bench/src/floor.c: the least any tool can do
-#    for the same job (its system calls only), the bound on any ratio;
+#  - `lxns run` beside unshare(1) and bwrap(1), and `lxns enter` beside nsenter(1), each
+#    starting /bin/true (hyperfine, whole commands), plus bench/src/floor.c: the least any tool
+#    can do for the same job (its system calls only), the bound on any ratio;
 #  - the library's spawn+wait of /bin/true in new user+net namespaces
 #    (examples/spawn_loop.rs) against a C clone3+exec+waitid loop (bench/src/clone3_loop.c).
 # If the x86_64-unknown-linux-musl target is installed, a musl build of lxns is timed too
 # (same code, no glibc start-up; see BENCHMARKS.md).
-# Usage (as root): bench/spawn.sh     [RUNS=200 WARMUP=20 ITERS=300 REPS=7 ANCHORS=…]
-# Leaves nothing behind: the anchors kill their targets; every process here is waited for.
+# Usage (as root): bench/spawn.sh     [RUNS=200 WARMUP=20 ITERS=300 REPS=7]
+# Leaves nothing behind: the enter target is stopped by its pids; every process is waited for.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
-need_anchors 01-spawn.sh
 command -v hyperfine >/dev/null || apt_install hyperfine
 command -v bwrap >/dev/null || apt_install bubblewrap || echo "bwrap could not be installed: its rows are missing" >&2
 export RUNS=${RUNS:-200} WARMUP=${WARMUP:-20}
@@ -26,27 +25,56 @@ as_installed "$L" "$F" ${M:+"$M"}
 OUT="$RESULTS_DIR/spawn.md"
 : >"$OUT"
 
-ALT="$L run -Urn -- /bin/true
-$L run -Urmpf --mount-proc -- /bin/true
-$L run -mnpiuf --mount-proc -- /bin/true
-$L run -n -- /bin/true
-$L run -u -- /bin/true
-$F urn /bin/true
-$F mnpiuf /bin/true"
-[ -n "$M" ] && ALT="$ALT
-$M run -Urn -- /bin/true
-$M run -mnpiuf --mount-proc -- /bin/true"
-echo "## section 01: 01-spawn.sh" | tee -a "$OUT"
-ALT="$ALT" bash "$ANCHORS/01-spawn.sh" | tee -a "$OUT"
+{
+  echo "## section 01: spawning /bin/true in new namespaces"
+  machine_line
+  table_head
+  hf "floor: /bin/true" "/bin/true"
+  hf "unshare user+net" "unshare -Urn /bin/true"
+  hf "unshare user+mnt+pid+fork+proc" "unshare -Urmpf --mount-proc /bin/true"
+  hf "unshare (root) mnt+net+pid+ipc+uts+fork+proc" "unshare -mnpiuf --mount-proc /bin/true"
+  hf "unshare (root) net only" "unshare -n /bin/true"
+  hf "unshare (root) uts only" "unshare -u /bin/true"
+  if command -v bwrap >/dev/null; then
+    hf "bwrap all ns (user,ipc,pid,net,uts,cgroup)" "bwrap --unshare-all --dev-bind / / /bin/true"
+    hf "bwrap user+net" "bwrap --unshare-user --unshare-net --dev-bind / / /bin/true"
+  fi
+  hf "lxns user+net" "$L run -Urn -- /bin/true"
+  hf "lxns user+mnt+pid+fork+proc" "$L run -Urmpf --mount-proc -- /bin/true"
+  hf "lxns (root) mnt+net+pid+ipc+uts+fork+proc" "$L run -mnpiuf --mount-proc -- /bin/true"
+  hf "lxns (root) net only" "$L run -n -- /bin/true"
+  hf "lxns (root) uts only" "$L run -u -- /bin/true"
+  hf "C floor user+net" "$F urn /bin/true"
+  hf "C floor mnt+net+pid+ipc+uts+fork+proc" "$F mnpiuf /bin/true"
+  if [ -n "$M" ]; then
+    hf "lxns musl user+net" "$M run -Urn -- /bin/true"
+    hf "lxns musl mnt+net+pid+ipc+uts+fork+proc" "$M run -mnpiuf --mount-proc -- /bin/true"
+  fi
+} | tee -a "$OUT"
 
-ALT="$L enter -t {pid} -a -- /bin/true
-$L enter -t {pid} -n -- /bin/true
-$L enter -t {pid} -m -- /bin/true
-$F setns-net {pid} /bin/true"
-[ -n "$M" ] && ALT="$ALT
-$M enter -t {pid} -n -- /bin/true"
-echo "## section 02: 02-enter.sh" | tee -a "$OUT"
-ALT="$ALT" bash "$ANCHORS/02-enter.sh" | tee -a "$OUT"
+# The target of the enter benchmarks: new mnt+net+pid+ipc+uts namespaces held by a sleep that
+# is pid 1 of its pid namespace (unshare -f's child, which --kill-child ends with unshare);
+# both are stopped by pid at the end.
+trap stop_started EXIT
+unshare -mnpiuf --kill-child --mount-proc sleep 3600 </dev/null >/dev/null 2>&1 &
+STARTED+=("$!")
+T=$(first_child "$!")
+STARTED+=("$T")
+in_other_ns "$T" net
+{
+  echo "## section 02: entering the namespaces of pid $T ($(readlink /proc/$T/ns/net))"
+  machine_line
+  table_head
+  hf "floor: /bin/true" "/bin/true"
+  hf "nsenter all ns (-a)" "nsenter -t $T -a /bin/true"
+  hf "nsenter net only (-n)" "nsenter -t $T -n /bin/true"
+  hf "nsenter mnt only (-m)" "nsenter -t $T -m /bin/true"
+  hf "lxns all ns (-a)" "$L enter -t $T -a -- /bin/true"
+  hf "lxns net only (-n)" "$L enter -t $T -n -- /bin/true"
+  hf "lxns mnt only (-m)" "$L enter -t $T -m -- /bin/true"
+  hf "C floor net" "$F setns-net $T /bin/true"
+  [ -z "$M" ] || hf "lxns musl net only (-n)" "$M enter -t $T -n -- /bin/true"
+} | tee -a "$OUT"
 
 echo "## section loop: spawn+wait of /bin/true in new user+net namespaces, $ITERS x $REPS" | tee -a "$OUT"
 "$BIN/clone3_loop" "$ITERS" "$REPS" | sed 's/^ITER /C /' | tee -a "$OUT"

@@ -4,7 +4,6 @@ use std::process::{Command, Output};
 
 #[allow(unused_macros)]
 #[macro_use]
-#[path = "../../lxns/tests/common/mod.rs"]
 mod common;
 
 fn lxns(args: &[&str]) -> Output {
@@ -292,7 +291,7 @@ fn man_pages_and_completions_are_generated_from_the_options() {
 #[test]
 fn the_option_table_matches_the_tools_and_lxns() {
     let table =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../OPTIONS.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/OPTIONS.md")).unwrap();
     let rows: Vec<Vec<String>> = table
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| tool") && !l.starts_with("|---"))

@@ -17,7 +17,6 @@ use std::process::{Command, Output, Stdio};
 
 #[allow(unused_macros)]
 #[macro_use]
-#[path = "../../lxns/tests/common/mod.rs"]
 mod common;
 
 use serde_json::Value;

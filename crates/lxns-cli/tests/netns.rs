@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[allow(unused_macros)]
 #[macro_use]
-#[path = "../../lxns/tests/common/mod.rs"]
 mod common;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);

@@ -7,7 +7,6 @@
 
 #[allow(unused_macros)]
 #[macro_use]
-#[path = "../../lxns/tests/common/mod.rs"]
 mod common;
 
 use std::io::{BufRead, BufReader, Write};

@@ -82,6 +82,7 @@ fn snapshot() -> Vec<(String, u64)> {
 
 /// Checks, when dropped, that neither the test process nor the calling thread changed any
 /// namespace (all 8 kinds plus the `*_for_children` links).
+#[derive(Debug)]
 pub struct NsGuard {
     before: Vec<(String, u64)>,
 }
@@ -89,6 +90,12 @@ pub struct NsGuard {
 impl NsGuard {
     pub fn new() -> NsGuard {
         NsGuard { before: snapshot() }
+    }
+}
+
+impl Default for NsGuard {
+    fn default() -> NsGuard {
+        NsGuard::new()
     }
 }
 
@@ -117,6 +124,7 @@ pub fn unique_name(what: &str) -> String {
 }
 
 /// A temporary directory removed (recursively) on drop.
+#[derive(Debug)]
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
@@ -138,6 +146,7 @@ impl Drop for TempDir {
 }
 
 /// A child process killed and reaped on drop.
+#[derive(Debug)]
 pub struct ChildGuard(pub Child);
 
 impl ChildGuard {
@@ -572,6 +581,7 @@ impl SyscallFilter {
 }
 
 /// A new cgroup v2 directory, removed on drop (after its processes have gone).
+#[derive(Debug)]
 pub struct CgroupDir {
     pub path: PathBuf,
     /// Its path relative to the cgroup2 root, as `/proc/PID/cgroup` shows it.
