@@ -1,8 +1,8 @@
 //! Micro-benchmarks of the core hot paths: opening handles, entering and returning,
 //! inspecting, creating. Run with `cargo bench -p lxns --bench core`.
 //!
-//! The enter/return figures compare with `../shared/bench/07-c-setns-loop.sh` (the C floor);
-//! `bench/core.sh` runs that script and our `setns_loop` example in one go and prints ratios.
+//! The enter/return figures compare with the C floor, `bench/src/setns_loop.c`;
+//! `bench/loops.sh` runs it and our `setns_loop` example in one go and prints ratios.
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};

@@ -1,5 +1,5 @@
-//! The enter/return loop of `../shared/bench/0[5-7]-*.sh`, done with lxns: the `ALT_LOOP`
-//! program of those scripts.
+//! The enter/return loop of `bench/loops.sh`, done with lxns (the C, Go and Python loops
+//! beside it print the same lines).
 //!
 //! Usage: `setns_loop PID ITERS REPS`. Prints one line per repetition and variant:
 //! `ITER <variant> <nanoseconds per iteration>`.
