@@ -55,8 +55,9 @@ vm_kernel() {
 
 vm_boot() {
   local vmlinuz=$1 script=$2 log=$3
-  # 2 vCPUs and 4 GiB, as on the host kind.
-  timeout 2700 "$vm_dir/venv/bin/vng" -r "$vmlinuz" --disable-kvm -p 2 -m 4G \
+  # 2 vCPUs and 4 GiB, as on the host kind. vng runs virtme-run by name, so the venv's bin
+  # must be on PATH (on a fresh machine nothing else provides it).
+  PATH="$vm_dir/venv/bin:$PATH" timeout 2700 "$vm_dir/venv/bin/vng" -r "$vmlinuz" --disable-kvm -p 2 -m 4G \
     --rwdir "$vm_root/target" --overlay-rwdir /root --cwd "$vm_root" \
     -- "bash $script" >"$log" 2>&1 </dev/null || true
 }
