@@ -19,6 +19,8 @@ vm_setup() {
   local missing=()
   command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
   command -v modprobe >/dev/null || missing+=(kmod)
+  # virtme-ng builds the guest's initramfs with busybox.
+  command -v busybox >/dev/null || missing+=(busybox-static)
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
