@@ -8,19 +8,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 as_installed "$L"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || apt_install time
-unshare -n sleep 600 </dev/null >/dev/null 2>&1 &
-TARGET=$!
 RUN_NETNS_EXISTED=0; [ -d /run/netns ] && RUN_NETNS_EXISTED=1
 NAME="lxns-mem-$$"
 cleanup() {
-  kill "$TARGET" 2>/dev/null || true; wait "$TARGET" 2>/dev/null || true
+  stop_started
   ip netns del "$NAME-ip" 2>/dev/null || true; "$L" netns del "$NAME-lxns" 2>/dev/null || true
   if [ "$RUN_NETNS_EXISTED" = 0 ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
     umount /run/netns 2>/dev/null || true; rmdir /run/netns 2>/dev/null || true
   fi
 }
 trap cleanup EXIT
-while [ "$(readlink /proc/$TARGET/ns/net 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do :; done
+net_holder
+TARGET=$HOLDER
 rss() { "$TIME" -f %M "$@" 2>&1 >/dev/null | tail -1; }
 echo "| command | peak RSS KiB | anchor | peak RSS KiB |"
 echo "|---|---|---|---|"
