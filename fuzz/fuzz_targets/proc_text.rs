@@ -1,6 +1,6 @@
 //! Kernel and system text lxns reads: mountinfo lines (octal escapes, any bytes), NSpid
-//! lines of /proc/PID/status, /etc/subuid blocks. None may panic; a subordinate block that is
-//! returned must be a valid id map.
+//! lines of /proc/PID/status, /etc/subuid blocks. None may panic; the subordinate blocks that are
+//! returned must make a valid id map.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,8 +16,8 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(text) = std::str::from_utf8(data) {
         for uid in [0, 1000, 65534] {
-            if let Ok(range) = lxns::fuzzing::subuid_block(text, uid, Some("user")) {
-                assert!(lxns::IdMap::from_ranges([range]).is_ok());
+            if let Ok(blocks) = lxns::fuzzing::subuid_blocks(text, uid, Some("user")) {
+                assert!(!blocks.is_empty() && lxns::IdMap::from_ranges(blocks).is_ok());
             }
         }
     }

@@ -960,3 +960,265 @@ fn setuid_and_setgid_run_the_program_as_them() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("set uid") && err.contains("EINVAL"), "{err}");
 }
+
+/// The `Cap*:` lines of a `/proc/self/status` text.
+fn cap_lines(status: &str) -> Vec<String> {
+    status
+        .lines()
+        .filter(|l| l.starts_with("Cap"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// `--keep-caps` (unshare 2.38): in a new user namespace without maps the program is the
+/// overflow uid, so exec drops every capability; with --keep-caps they are inheritable and
+/// ambient and survive — the kernel's view equals unshare's, in place and with a child.
+#[test]
+fn keep_caps_keeps_the_user_namespaces_capabilities_across_exec() {
+    require_root!();
+    let probe = ["grep", "^Cap", "/proc/self/status"];
+    let theirs = String::from_utf8(
+        run_ok(
+            Command::new("unshare")
+                .args(["-U", "--keep-caps"])
+                .args(probe),
+        )
+        .stdout,
+    )
+    .unwrap();
+    for extra in [&[][..], &["-f"]] {
+        let mut args = vec!["-U", "--keep-caps"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&probe);
+        let ours = stdout(&mut lxns_run(&args));
+        assert_eq!(cap_lines(&ours), cap_lines(&theirs), "{extra:?}");
+        let amb = cap_lines(&ours)
+            .into_iter()
+            .find(|l| l.starts_with("CapAmb"))
+            .unwrap();
+        assert_ne!(amb, "CapAmb: 0000000000000000", "{ours}");
+    }
+    // Without it, exec drops them (the option is what keeps them).
+    let plain = stdout(&mut lxns_run(&[
+        "-U",
+        "grep",
+        "^CapEff",
+        "/proc/self/status",
+    ]));
+    assert_eq!(plain.split_whitespace().nth(1), Some("0000000000000000"));
+}
+
+/// `--owner UID:GID` (later util-linux): the new user namespace is created as that user,
+/// who owns it (NS_GET_OWNER_UID); the maps are still ours to write.
+#[test]
+fn owner_creates_the_user_namespace_as_that_user() {
+    require_root!();
+    let (child, line) = start(&[
+        "--owner",
+        "65534:65534",
+        "--map-users=0:0:1",
+        "-n",
+        "sh",
+        "-c",
+        "echo $$; cat /proc/self/uid_map; read x",
+    ]);
+    let pid: i32 = line.parse().unwrap();
+    let user = lxns::Namespace::of_process(pid, lxns::Kind::User).unwrap();
+    assert_eq!(user.owner_uid().unwrap(), NOBODY);
+    assert_ne!(user, lxns::Namespace::current(lxns::Kind::User).unwrap());
+    drop(child);
+    // Bad input: util-linux's words.
+    let (code, err) = fails(&mut lxns_run(&["--owner", "65534", "true"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("failed to parse owner"), "{err}");
+}
+
+/// `--clear-env` and `--whitelist-env` (later util-linux): an empty environment, or only the
+/// named variables of ours (repeatable, comma-separated; unknown names are skipped).
+#[test]
+fn clear_env_and_whitelist_env_pass_only_what_was_asked() {
+    let out = stdout(lxns_run(&["--clear-env", "-f", "env"]).env("LXNS_T", "1"));
+    assert_eq!(out, "");
+    let out = stdout(
+        lxns_run(&[
+            "--whitelist-env",
+            "LXNS_A,LXNS_NOPE",
+            "--whitelist-env=LXNS_B",
+            "env",
+        ])
+        .env("LXNS_A", "a b")
+        .env("LXNS_B", "")
+        .env("LXNS_C", "c"),
+    );
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["LXNS_A=a b", "LXNS_B="]);
+}
+
+/// `--map-users=all`/`--map-groups=all` (later util-linux): every id of our user namespace
+/// onto itself; with -r, unshare's hole: 0 is the caller and 1… pass through.
+#[test]
+fn map_users_all_passes_every_id_through() {
+    require_root!();
+    let out = stdout(&mut lxns_run(&[
+        "-f",
+        "--map-users=all",
+        "--map-groups=all",
+        "cat",
+        "/proc/self/uid_map",
+        "/proc/self/gid_map",
+    ]));
+    let ours = std::fs::read_to_string("/proc/self/uid_map").unwrap();
+    assert_eq!(words(&out)[0], words(&ours)[0]);
+    let out = stdout(&mut lxns_run(&[
+        "-r",
+        "--map-users=all",
+        "cat",
+        "/proc/self/uid_map",
+    ]));
+    assert_eq!(words(&out), [["0", "0", "1"], ["1", "1", "4294967294"]]);
+}
+
+/// A binfmt_misc format whose magic is `#LXNS-<tag>`, run by /bin/cat, and a file with it.
+fn binfmt_probe(dir: &std::path::Path, tag: &str, flags: &str) -> (String, String) {
+    let file = dir.join(format!("{tag}.lx"));
+    std::fs::write(&file, format!("#LXNS-{tag}\nran by cat\n")).unwrap();
+    let mut perm = std::fs::metadata(&file).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&file, perm).unwrap();
+    (
+        format!(":lxns{tag}:M::#LXNS-{tag}::/bin/cat:{flags}"),
+        file.display().to_string(),
+    )
+}
+
+/// `--mount-binfmt` and `-l/--load-interp` (later util-linux, Linux 6.7+): the new user
+/// namespace's own binfmt_misc, the format registered there runs the file, and the host's
+/// binfmt_misc never sees it.
+#[test]
+fn load_interp_registers_a_format_in_the_namespaces_own_binfmt_misc() {
+    require_root!();
+    if !lxns::kernel::Version::current().at_least(6, 7) {
+        // Before 6.7 binfmt_misc is not per user namespace: the kernel refuses the mount.
+        let (code, err) = fails(&mut lxns_run(&["-r", "-p", "--mount-binfmt", "true"]));
+        assert_eq!(code, 1);
+        assert!(err.contains("binfmt_misc"), "{err}");
+        return;
+    }
+    let dir = TempDir::new("binfmt");
+    let (format, file) = binfmt_probe(dir.path(), "a", "");
+    let name = "/proc/sys/fs/binfmt_misc/lxnsa";
+    let out = stdout(&mut lxns_run(&[
+        "-r",
+        "-p",
+        "-l",
+        &format,
+        "sh",
+        "-c",
+        &format!("head -2 {name}; {file}"),
+    ]));
+    assert_eq!(
+        out,
+        format!("enabled\ninterpreter /bin/cat\n#LXNS-a\nran by cat\n")
+    );
+    assert!(!std::path::Path::new(name).exists());
+    // --mount-binfmt=DIR alone: a binfmt_misc there, empty but for its two files.
+    let at = dir.path().join("bf");
+    std::fs::create_dir(&at).unwrap();
+    let arg = format!("--mount-binfmt={}", at.display());
+    let out = stdout(&mut lxns_run(&["-r", &arg, "ls", at.to_str().unwrap()]));
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["register", "status"]
+    );
+    // A malformed format: the kernel's EINVAL, at the step that wrote it.
+    let (code, err) = fails(&mut lxns_run(&["-r", "-p", "-l", ":bad:", "true"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("register") && err.contains("EINVAL"), "{err}");
+}
+
+/// `-l` with the F flag and `--root`: registered before the pivot, so the kernel opens the
+/// interpreter in our tree — the new root has no /bin/cat, and the file still runs.
+#[test]
+fn a_fixed_format_with_root_opens_the_interpreter_in_the_callers_tree() {
+    require_root!();
+    if !lxns::kernel::Version::current().at_least(6, 7) {
+        return; // The refusal is checked above.
+    }
+    let _serial = serial();
+    let dir = TempDir::new("binfmt-root");
+    minimal_root(dir.path());
+    std::fs::create_dir_all(dir.path().join("proc")).unwrap();
+    let (format, _) = binfmt_probe(dir.path(), "f", "F");
+    assert!(!dir.path().join("bin/cat").exists());
+    let out = stdout(&mut lxns_run(&[
+        "-r",
+        "-p",
+        "-R",
+        dir.path().to_str().unwrap(),
+        "-l",
+        &format,
+        "/bin/sh",
+        "-c",
+        "/f.lx",
+    ]));
+    assert_eq!(out, "#LXNS-f\nran by cat\n");
+}
+
+/// `--map-auto` maps every subordinate block (unshare: the first only), one after another
+/// from 0; `--map-subids` maps the first onto itself; a user with no line in /etc/subuid is
+/// asked of getsubids(1) (an NSS subid provider answers there) — here a stand-in on PATH, as
+/// no libsubid provider is installed.
+#[test]
+fn subordinate_ids_come_in_all_blocks_and_through_getsubids() {
+    require_root!();
+    if !std::path::Path::new("/usr/bin/newuidmap").exists() {
+        skip!("newuidmap (the uidmap package) is not installed");
+    }
+    let _serial = serial();
+    let probe = ["cat", "/proc/self/uid_map", "/proc/self/gid_map"];
+    {
+        let _u = FileLine::add("/etc/subuid", "nobody:231072:65536\nnobody:400000:1000");
+        let _g = FileLine::add("/etc/subgid", "nobody:231072:65536\nnobody:400000:1000");
+        // Shadow's own reader sees both blocks: so do we.
+        let theirs = stdout(Command::new("getsubids").arg("nobody"));
+        assert_eq!(
+            words(&theirs),
+            [
+                ["0:", "nobody", "231072", "65536"],
+                ["1:", "nobody", "400000", "1000"]
+            ]
+        );
+        let mut args = vec!["--map-auto"];
+        args.extend_from_slice(&probe);
+        let out = stdout(as_nobody(&mut lxns_run(&args)));
+        let blocks = [["0", "231072", "65536"], ["65536", "400000", "1000"]];
+        assert_eq!(words(&out), [blocks, blocks].concat(), "{out}");
+        let mut args = vec!["--map-subids"];
+        args.extend_from_slice(&probe);
+        let out = stdout(as_nobody(&mut lxns_run(&args)));
+        assert_eq!(
+            words(&out),
+            [["231072", "231072", "65536"], ["231072", "231072", "65536"]]
+        );
+    }
+    let bin = TempDir::new("getsubids");
+    let stub = bin.path().join("getsubids");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\n[ \"$1\" = -g ] && shift && echo \"0: $1 500000 100\" && exit 0\n\
+         echo \"0: $1 300000 10\"; echo \"1: $1 310000 5\"\n",
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&stub).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&stub, perm).unwrap();
+    let path = format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", bin.path().display());
+    let mut args = vec!["--map-auto"];
+    args.extend_from_slice(&probe);
+    // newuidmap checks the subordinate ids itself and refuses what only the stand-in
+    // claims: the maps asked for are the stand-in's, as its error shows.
+    let (code, err) = fails(as_nobody(&mut lxns_run(&args)).env("PATH", &path));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("0 300000 10 10 310000 5"), "{err}");
+}

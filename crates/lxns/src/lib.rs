@@ -207,7 +207,8 @@ mod sys;
 pub use enter::{enter_all_current_thread, setns_current_thread, unshare_current_thread};
 pub use error::{Errno, Error, Op, Result, Target};
 pub use idmap::{
-    IdMap, IdRange, MapKind, MapWriter, Setgroups, subordinate_ids, write_id_map, write_setgroups,
+    IdMap, IdRange, MapKind, MapWriter, Setgroups, subordinate_id_blocks, subordinate_ids,
+    write_id_map, write_setgroups,
 };
 pub use inspect::{limit, parse_limit, set_limit};
 pub use join::JoinPlan;
@@ -232,9 +233,13 @@ pub mod fuzzing {
     pub fn nspid_line(status: &[u8]) -> Option<Vec<i32>> {
         crate::nspid::nspid_line(status)
     }
-    /// The first valid block of `uid`'s in subuid-format `text`.
-    pub fn subuid_block(text: &str, uid: u32, name: Option<&str>) -> crate::Result<crate::IdRange> {
-        crate::idmap::first_valid_block(text, "/etc/subuid", uid, name)
+    /// The valid blocks of `uid`'s in subuid-format `text`, laid out from 0.
+    pub fn subuid_blocks(
+        text: &str,
+        uid: u32,
+        name: Option<&str>,
+    ) -> crate::Result<Vec<crate::IdRange>> {
+        crate::idmap::valid_blocks(text, "/etc/subuid", uid, name)
     }
 }
 /// The signal type of [`Child::signal`], [`Command::kill_on_parent_death`] and

@@ -67,8 +67,11 @@ pub struct Args {
     /// Map the current group to GID (a number or name) inside (implies --user).
     #[arg(long = "map-group", value_name = "GID")]
     map_group: Option<String>,
-    /// Map a block of uids: outer,inner,count (or inner:outer:count), or `auto` for your
-    /// first /etc/subuid block at 0. Repeatable. Uses newuidmap when not root.
+    /// Map a block of uids: inner:outer:count (or the older outer,inner,count); `auto`: your
+    /// subordinate uids (/etc/subuid, else getsubids) from 0 — every block, one after
+    /// another, where unshare maps only the first; `subids`: the first block onto itself;
+    /// `all`: every uid of the parent namespace onto itself. Repeatable. Uses newuidmap when
+    /// not root.
     #[arg(long = "map-users", value_name = "MAP")]
     map_users: Vec<String>,
     /// Map a block of gids, as --map-users (newgidmap, /etc/subgid).
@@ -77,6 +80,32 @@ pub struct Args {
     /// --map-users=auto --map-groups=auto.
     #[arg(long = "map-auto")]
     map_auto: bool,
+    /// --map-users=subids --map-groups=subids.
+    #[arg(long = "map-subids")]
+    map_subids: bool,
+    /// Create the user namespace as UID:GID (numbers of ours), who then owns it; the maps
+    /// are still written by the caller (implies --user).
+    #[arg(long = "owner", value_name = "UID:GID")]
+    owner: Option<String>,
+    /// Keep the capabilities of the new user namespace across exec (ambient), for a program
+    /// that is not uid 0 there.
+    #[arg(long = "keep-caps")]
+    keep_caps: bool,
+    /// Mount binfmt_misc at DIR (default /proc/sys/fs/binfmt_misc, with a fresh /proc)
+    /// just before running; implies --mount and --user (Linux 6.7+ gives each user namespace
+    /// its own binfmt_misc).
+    #[arg(long = "mount-binfmt", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    mount_binfmt: Option<PathBuf>,
+    /// Register a binary format in the new binfmt_misc: :name:type:offset:magic:mask:interpreter:flags
+    /// (implies --mount-binfmt). With flag F and --root, the interpreter is opened in our tree.
+    #[arg(short = 'l', long = "load-interp", value_name = "FORMAT")]
+    load_interp: Option<OsString>,
+    /// Start the program with an empty environment.
+    #[arg(long = "clear-env")]
+    clear_env: bool,
+    /// Start the program with only these variables of ours (comma-separated; repeatable).
+    #[arg(long = "whitelist-env", value_name = "NAMES")]
+    whitelist_env: Vec<String>,
     /// Allow or deny setgroups(2) in the new user namespace.
     #[arg(long = "setgroups", value_name = "allow|deny")]
     setgroups: Option<String>,
@@ -135,6 +164,62 @@ fn resolve_id(spec: &str, db: crate::users::Db) -> Result<u32> {
     })
 }
 
+/// `--map-users=all`: every id of this process's user namespace, onto itself (its
+/// `/proc/self/uid_map` or `gid_map`, as unshare reads it).
+fn pass_through(which: MapKind) -> Result<Vec<IdRange>> {
+    let file = match which {
+        MapKind::Uid => "/proc/self/uid_map",
+        MapKind::Gid => "/proc/self/gid_map",
+    };
+    let text = std::fs::read_to_string(file).with_context(|| format!("read {file}"))?;
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace().map(str::parse::<u32>);
+            let (Some(Ok(start)), Some(Ok(_)), Some(Ok(count))) = (f.next(), f.next(), f.next())
+            else {
+                return None;
+            };
+            Some(IdRange {
+                inside: start,
+                outside: start,
+                count,
+            })
+        })
+        .collect())
+}
+
+/// unshare's "hole": a block that `single` (inside, outside) overlaps loses the pair at the
+/// single id's inside position and the one at its outside position, so the map stays valid
+/// (`-r --map-users=all` maps 0 to the caller and 1… onto themselves).
+fn punch(blocks: impl IntoIterator<Item = IdRange>, single: Option<(u32, u32)>) -> Vec<IdRange> {
+    let Some((inside, outside)) = single else {
+        return blocks.into_iter().collect();
+    };
+    let mut out = Vec::new();
+    for b in blocks {
+        let offset = |id: u32, start: u32| id.checked_sub(start).filter(|&k| k < b.count);
+        let mut cuts: Vec<u32> = [offset(inside, b.inside), offset(outside, b.outside)]
+            .into_iter()
+            .flatten()
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut from = 0u32;
+        for cut in cuts.into_iter().chain([b.count]) {
+            if cut > from {
+                out.push(IdRange {
+                    inside: b.inside + from,
+                    outside: b.outside + from,
+                    count: cut - from,
+                });
+            }
+            from = cut.saturating_add(1);
+        }
+    }
+    out
+}
+
 fn build_map(
     single: Option<(u32, u32)>,
     blocks: &[String],
@@ -145,17 +230,28 @@ fn build_map(
         ranges.push(IdRange::single(inside, outside));
     }
     for b in blocks {
-        if b == "auto" {
-            let mut sub = lxns::subordinate_ids(which)?;
-            // unshare -r --map-auto: root is the caller, the subordinate ids follow from 1
-            // (one fewer of them), instead of overlapping at 0.
-            if single.is_some_and(|(inside, _)| inside == 0) && sub.inside == 0 && sub.count > 1 {
-                sub.inside = 1;
-                sub.count -= 1;
+        match b.as_str() {
+            "auto" => {
+                let mut subs = lxns::subordinate_id_blocks(which)?;
+                // unshare -r --map-auto: root is the caller, the subordinate ids follow
+                // from 1 (one fewer of them), instead of overlapping at 0.
+                if let Some(first) = subs.first_mut().filter(|s| s.inside == 0 && s.count > 1) {
+                    if single.is_some_and(|(inside, _)| inside == 0) {
+                        first.inside = 1;
+                        first.count -= 1;
+                    }
+                }
+                ranges.extend(subs);
             }
-            ranges.push(sub);
-        } else {
-            ranges.push(IdRange::parse_cli(b)?);
+            "subids" => {
+                let sub = lxns::subordinate_ids(which)?;
+                ranges.push(IdRange {
+                    inside: sub.outside,
+                    ..sub
+                });
+            }
+            "all" => ranges.extend(punch(pass_through(which)?, single)),
+            _ => ranges.extend(punch([IdRange::parse_cli(b)?], single)),
         }
     }
     if ranges.is_empty() {
@@ -244,6 +340,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         users.push("auto".into());
         groups.push("auto".into());
     }
+    if args.map_subids {
+        users.push("subids".into());
+        groups.push("subids".into());
+    }
     let uid_map = build_map(single_user.map(|u| (u, euid)), &users, MapKind::Uid)?;
     let gid_map = build_map(single_group.map(|g| (g, egid)), &groups, MapKind::Gid)?;
     if uid_map.is_some() || gid_map.is_some() {
@@ -275,6 +375,35 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     if let Some(dir) = &args.mount_proc {
         command.mount_proc_at(dir);
+    }
+    if let Some(dir) = &args.mount_binfmt {
+        // unshare: without a directory, /proc/sys/fs/binfmt_misc under a fresh /proc.
+        if dir.as_os_str().is_empty() {
+            if args.mount_proc.is_none() {
+                command.mount_proc();
+            }
+            command.mount_binfmt_misc_at("/proc/sys/fs/binfmt_misc");
+        } else {
+            command.mount_binfmt_misc_at(dir);
+        }
+    }
+    if let Some(format) = &args.load_interp {
+        command.register_binfmt(format);
+    }
+    if let Some(owner) = &args.owner {
+        let (uid, gid) = parse_owner(owner)?;
+        command.user_namespace_owner(uid, gid);
+    }
+    if args.keep_caps {
+        command.keep_capabilities();
+    }
+    if args.clear_env || !args.whitelist_env.is_empty() {
+        command.env_clear();
+        for name in args.whitelist_env.iter().flat_map(|l| l.split(',')) {
+            if let Some(value) = std::env::var_os(name).filter(|_| !name.is_empty()) {
+                command.env(name, value);
+            }
+        }
     }
     if let Some(root) = &args.root {
         command.root(root);
@@ -337,6 +466,14 @@ fn spawn_failure(err: &lxns::Error) -> ExitCode {
         },
         _ => ExitCode::FAILURE,
     }
+}
+
+/// `--owner UID:GID`: two numbers, as unshare parses them.
+fn parse_owner(spec: &str) -> Result<(u32, u32)> {
+    let parsed = spec
+        .split_once(':')
+        .and_then(|(u, g)| Some((u.parse().ok()?, g.parse().ok()?)));
+    parsed.with_context(|| format!("failed to parse owner {spec:?}: expected UID:GID"))
 }
 
 /// `--kill-child=SIGNAL`: any name or number `kill -l` knows ([`lxns::parse_signal`]).

@@ -28,8 +28,8 @@ use crate::error::{Errno, Error, Op, Result, Target};
 mod write;
 
 #[cfg(fuzzing)]
-pub(crate) use write::first_valid_block;
-pub use write::{MapWriter, subordinate_ids};
+pub(crate) use write::valid_blocks;
+pub use write::{MapWriter, subordinate_id_blocks, subordinate_ids};
 pub(crate) use write::{Maps, effective_ids, maps_only, write_maps};
 
 /// The kernel's limit on lines in `uid_map`/`gid_map` (since Linux 4.15).

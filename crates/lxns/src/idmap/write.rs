@@ -165,18 +165,54 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> 
     })
 }
 
-/// The first block of subordinate ids the caller (by effective uid, or its user name) owns in
-/// `/etc/subuid` ([`MapKind::Uid`]) or `/etc/subgid` ([`MapKind::Gid`]), as a range with
-/// `inside` 0 — what `unshare --map-users=auto` maps.
+/// The first block of subordinate ids the caller (by effective uid, or its user name) owns,
+/// as a range with `inside` 0 — what `unshare --map-users=auto` maps. The first of
+/// [`subordinate_id_blocks`].
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] naming the file, with the line to add, when the caller has no
-/// valid entry.
+/// As [`subordinate_id_blocks`].
+///
+/// # Examples
+///
+/// ```no_run
+/// // Needs a line for the caller in /etc/subuid (or an NSS subid provider).
+/// let block = lxns::subordinate_ids(lxns::MapKind::Uid)?;
+/// assert_eq!(block.inside, 0);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 ///
 /// # References
 ///  - [subuid(5)](https://man7.org/linux/man-pages/man5/subuid.5.html),
 ///    [newuidmap(1)](https://man7.org/linux/man-pages/man1/newuidmap.1.html)
 pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
+    let mut blocks = subordinate_id_blocks(which)?;
+    Ok(blocks.remove(0))
+}
+
+/// Every block of subordinate ids the caller (by effective uid, or its user name) owns, in
+/// the order they are listed, laid out one after another from `inside` 0 — ready for one
+/// [`IdMap`]. Read from `/etc/subuid` ([`MapKind::Uid`]) or `/etc/subgid`
+/// ([`MapKind::Gid`]); when the file has no valid entry of the caller's, shadow's
+/// `getsubids(1)` is asked, which also answers from an NSS `subid:` provider (libsubid)
+/// — run as a separate process, so no NSS module is loaded into the caller.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming the file, with the line to add, when neither the file
+/// nor `getsubids` has a valid block of the caller's.
+///
+/// # Examples
+///
+/// ```no_run
+/// let blocks = lxns::subordinate_id_blocks(lxns::MapKind::Uid)?;
+/// let map = lxns::IdMap::from_ranges(blocks)?;
+/// # let _ = map;
+/// # Ok::<(), lxns::Error>(())
+/// ```
+///
+/// # References
+///  - [subuid(5)](https://man7.org/linux/man-pages/man5/subuid.5.html),
+///    [getsubids(1)](https://man7.org/linux/man-pages/man1/getsubids.1.html)
+pub fn subordinate_id_blocks(which: MapKind) -> Result<Vec<IdRange>> {
     let file = match which {
         MapKind::Uid => "/etc/subuid",
         MapKind::Gid => "/etc/subgid",
@@ -185,20 +221,76 @@ pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
     let euid = rustix::process::geteuid().as_raw();
     let name = name_of(euid, "/etc/passwd");
     let text = std::fs::read_to_string(file).unwrap_or_default();
-    first_valid_block(&text, file, euid, name.as_deref())
+    match valid_blocks(&text, file, euid, name.as_deref()) {
+        Ok(blocks) => Ok(blocks),
+        Err(e) => {
+            let asked = name
+                .as_deref()
+                .map(|n| getsubids(which, n))
+                .unwrap_or_default();
+            let text: String = asked
+                .iter()
+                .map(|(start, count)| format!("{euid}:{start}:{count}\n"))
+                .collect();
+            valid_blocks(&text, file, euid, None).map_err(|_| e)
+        }
+    }
 }
 
-/// The first valid block of `uid`'s (or `name`'s) in subuid-format `text`. Invalid entries
-/// of the user's (count 0, past the largest id, not numbers) are passed over, as shadow's
-/// own readers do, and named in the error when no valid one follows.
+/// `getsubids [-g] NAME`'s blocks (`N: NAME START COUNT` lines); none when it is missing or
+/// fails.
+fn getsubids(which: MapKind, name: &str) -> Vec<(u32, u32)> {
+    let mut c = std::process::Command::new("getsubids");
+    if which == MapKind::Gid {
+        c.arg("-g");
+    }
+    let Ok(out) = c
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    if !out.status.success() {
+        return Vec::new();
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            let (_index, owner) = (f.next()?, f.next()?);
+            (owner == name).then_some(())?;
+            Some((f.next()?.parse().ok()?, f.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The first valid block of `uid`'s (or `name`'s) in subuid-format `text` (`inside` 0).
+#[cfg(test)]
 pub(crate) fn first_valid_block(
     text: &str,
     file: &str,
     uid: u32,
     name: Option<&str>,
 ) -> Result<IdRange> {
+    valid_blocks(text, file, uid, name).map(|mut b| b.remove(0))
+}
+
+/// Every valid block of `uid`'s (or `name`'s) in subuid-format `text`, laid out from
+/// `inside` 0 in order; at least one. Invalid entries of the user's (count 0, past the
+/// largest id, not numbers, overlapping an earlier one) are passed over, as shadow's own
+/// readers do, and named in the error when no valid one is found.
+pub(crate) fn valid_blocks(
+    text: &str,
+    file: &str,
+    uid: u32,
+    name: Option<&str>,
+) -> Result<Vec<IdRange>> {
     let owner_id = uid.to_string();
     let mut skipped = Vec::new();
+    let mut blocks: Vec<IdRange> = Vec::new();
+    let mut next_inside: u32 = 0;
     for (number, line) in text.lines().enumerate() {
         let mut f = line.split(':');
         let (Some(owner), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
@@ -220,14 +312,26 @@ pub(crate) fn first_valid_block(
             continue;
         };
         let range = IdRange {
-            inside: 0,
+            inside: next_inside,
             outside,
             count,
         };
-        match IdMap::from_ranges([range]) {
-            Ok(_) => return Ok(range),
+        let mut candidate = blocks.clone();
+        candidate.push(range);
+        match IdMap::from_ranges(candidate) {
+            Ok(_) => {
+                blocks.push(range);
+                // A block ending at the top of the id space leaves no room for more.
+                match next_inside.checked_add(count) {
+                    Some(n) => next_inside = n,
+                    None => break,
+                }
+            }
             Err(e) => skipped.push(format!("line {}: {e}", number + 1)),
         }
+    }
+    if !blocks.is_empty() {
+        return Ok(blocks);
     }
     let skipped = if skipped.is_empty() {
         String::new()
@@ -300,5 +404,17 @@ mod tests {
         // Strict fields: no spaces, no sign.
         assert!(first_valid_block("alice: 5:10\n", "f", 1000, Some("alice")).is_err());
         assert!(first_valid_block("alice:+5:10\n", "f", 1000, Some("alice")).is_err());
+    }
+
+    #[test]
+    fn every_block_is_laid_out_from_zero_in_order() {
+        let text = "alice:100000:65536\nbob:1:1\n1000:300000:1000\nalice:100000:5\n";
+        let blocks = valid_blocks(text, "/etc/subuid", 1000, Some("alice")).unwrap();
+        let got: Vec<_> = blocks
+            .iter()
+            .map(|r| (r.inside, r.outside, r.count))
+            .collect();
+        // The last line overlaps the first outside and is passed over.
+        assert_eq!(got, [(0, 100_000, 65_536), (65_536, 300_000, 1000)]);
     }
 }

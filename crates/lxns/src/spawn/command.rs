@@ -154,8 +154,15 @@ pub struct Command {
     pub(super) parent_death: Option<Signal>,
     pub(super) cgroup: Option<PathBuf>,
     pub(super) persist: Vec<(Kind, PathBuf)>,
+    pub(super) keep_caps: bool,
+    pub(super) binfmt_mount: Option<PathBuf>,
+    pub(super) binfmt_register: Option<OsString>,
+    pub(super) owner: Option<(u32, u32)>,
     pub(super) error: Option<Error>,
 }
+
+/// Where `binfmt_misc` is mounted by default (`_PATH_PROC_BINFMT_MISC` of util-linux).
+pub(super) const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";
 
 impl Command {
     /// A command running `program`, found in `$PATH` when it has no slash (the child's
@@ -186,6 +193,10 @@ impl Command {
             parent_death: None,
             cgroup: None,
             persist: Vec::new(),
+            keep_caps: false,
+            binfmt_mount: None,
+            binfmt_register: None,
+            owner: None,
             error: None,
         }
     }
@@ -446,6 +457,80 @@ impl Command {
     pub fn mount_proc_at(&mut self, target: impl AsRef<Path>) -> &mut Command {
         self.unshare = self.unshare | Kind::Mnt;
         self.proc_mount = Some(target.as_ref().to_owned());
+        self
+    }
+
+    /// Mounts a `binfmt_misc` file system at `target` just before running the program (after
+    /// [`mount_proc`](Command::mount_proc), where `target` usually lies:
+    /// `/proc/sys/fs/binfmt_misc`, as `unshare --mount-binfmt` does); adds [`Kind::Mnt`] and
+    /// [`Kind::User`]. Since Linux 6.7 each user namespace has its own `binfmt_misc`
+    /// instance, so formats registered there are the sandbox's alone. See
+    /// [binfmt-misc](https://docs.kernel.org/admin-guide/binfmt-misc.html).
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::MountBinfmt`] with the kernel's errno (`ENODEV` where the
+    /// kernel has no `binfmt_misc`, `EPERM` before Linux 6.7 in a user namespace).
+    pub fn mount_binfmt_misc_at(&mut self, target: impl AsRef<Path>) -> &mut Command {
+        self.unshare = self.unshare | Kind::Mnt | Kind::User;
+        self.binfmt_mount = Some(target.as_ref().to_owned());
+        self
+    }
+
+    /// Registers a binary format in the new `binfmt_misc` (the string
+    /// `:name:type:offset:magic:mask:interpreter:flags` of binfmt-misc.rst, written to its
+    /// `register` file), as `unshare --load-interp`. Mounts `binfmt_misc` at
+    /// `/proc/sys/fs/binfmt_misc` (and proc at `/proc`) unless
+    /// [`mount_binfmt_misc_at`](Command::mount_binfmt_misc_at) chose a place. With the `F`
+    /// flag and a [`root`](Command::root), the format is registered before the pivot, so the
+    /// kernel opens the interpreter from the caller's file system, then `binfmt_misc` is
+    /// mounted again inside the new root.
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::RegisterBinfmt`] with the kernel's errno (`EINVAL` for a
+    /// malformed string, `EEXIST` for a name already registered, `ENOENT` for a missing
+    /// interpreter with `F`).
+    pub fn register_binfmt(&mut self, spec: impl AsRef<OsStr>) -> &mut Command {
+        if self.binfmt_mount.is_none() {
+            if self.proc_mount.is_none() {
+                self.mount_proc();
+            }
+            self.mount_binfmt_misc_at(BINFMT_MISC);
+        }
+        self.binfmt_register = Some(spec.as_ref().to_owned());
+        self
+    }
+
+    /// Keeps the capabilities the program has in its new user namespace across `execve`,
+    /// as `unshare --keep-caps`: the permitted set is made inheritable and raised into the
+    /// ambient set (see capabilities(7)), so a program that is not uid 0 there (no id maps,
+    /// [`uid`](Command::uid), [`map_current_user`](Command::map_current_user)) still has
+    /// them. Applied after [`uid`](Command::uid)/[`gid`](Command::gid).
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::KeepCapabilities`] with the errno of `capset(2)` or
+    /// `prctl(2)`.
+    pub fn keep_capabilities(&mut self) -> &mut Command {
+        self.keep_caps = true;
+        self
+    }
+
+    /// Creates the new user namespace as `uid`:`gid` (of the caller's user namespace), so
+    /// that user owns it: it has every capability inside and may `setns(2)` into it, as
+    /// `unshare --owner` does for a privileged caller acting for an unprivileged user. Adds
+    /// [`Kind::User`]. The spawn goes through an intermediate process that becomes
+    /// `uid`:`gid` (supplementary groups dropped) before creating the namespaces; the id
+    /// maps are still written by the caller, so the caller's own ids may be mapped.
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Owner`] with the errno of `setgroups`/`setresgid`/`setresuid`
+    /// (`EPERM` unless the caller has `CAP_SETUID` and `CAP_SETGID`).
+    pub fn user_namespace_owner(&mut self, uid: u32, gid: u32) -> &mut Command {
+        self.unshare.insert(Kind::User);
+        self.owner = Some((uid, gid));
         self
     }
 

@@ -26,6 +26,8 @@ impl Command {
         let joins_pid = self.joins.kinds().contains(Kind::Pid);
         if self.unshare.contains(Kind::Pid) || joins_pid {
             Some("a pid namespace holds only the children of who creates or joins it: spawn")
+        } else if self.owner.is_some() {
+            Some("the owner of a new user namespace is set by an intermediate process: spawn")
         } else if self.cgroup.is_some() {
             Some("CLONE_INTO_CGROUP places a new process: spawn")
         } else if self.persist.iter().any(|(k, _)| *k == Kind::Time) {

@@ -104,7 +104,9 @@ pub(super) fn spawn(cmd: &mut Command) -> Result<Child> {
     let joined = steps
         .iter()
         .fold(crate::KindSet::EMPTY, |acc, s| acc | s.kinds);
-    let two_stage = !steps.is_empty() && (joined.contains(Kind::Pid) || !cmd.unshare.is_empty());
+    // An owner for the new user namespace is set by an intermediate process too.
+    let two_stage = (!steps.is_empty() && (joined.contains(Kind::Pid) || !cmd.unshare.is_empty()))
+        || cmd.owner.is_some();
     let channels = Channels::open(two_stage, plan::needs_go(cmd, &prep))?;
     let first = clone(cmd, &prep, &steps, &channels)?;
     // The child has its own copies of its ends now; ours must go so that end-of-file works.
@@ -195,6 +197,7 @@ fn clone(
         parent_death: cmd
             .parent_death
             .zip(prep.parent_pidfd.as_ref().map(AsFd::as_fd)),
+        owner: cmd.owner,
         setup: prep.setup(&vectors, super::signals::exec_mask(caller_mask)),
     };
     let created = sys::spawn(&plan);

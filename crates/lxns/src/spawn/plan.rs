@@ -34,9 +34,16 @@ pub(super) struct Prepared {
     domainname: Option<Vec<u8>>,
     root: Option<CString>,
     proc_mount: Option<CString>,
+    binfmt_mount: Option<CString>,
+    /// `register` beside `binfmt_mount`, and the format to write.
+    binfmt_register: Option<(CString, Vec<u8>)>,
+    /// For a fixed format with a new root: the mount point and its `register`, before the
+    /// pivot.
+    binfmt_early: Option<(CString, CString)>,
     cwd: Option<CString>,
     uid: Option<u32>,
     gid: Option<u32>,
+    keep_caps: bool,
     propagation: Option<MountPropagationFlags>,
     time_offsets: Option<Vec<u8>>,
     /// The cgroup directory (`CLONE_INTO_CGROUP`), with [`CloneApi::Clone3`].
@@ -102,9 +109,19 @@ impl Prepared {
             propagation: self.propagation,
             root: self.root.as_deref(),
             proc_mount: self.proc_mount.as_deref(),
+            binfmt_mount: self.binfmt_mount.as_deref(),
+            binfmt_register: self
+                .binfmt_register
+                .as_ref()
+                .map(|(path, spec)| (path.as_c_str(), spec.as_slice())),
+            binfmt_early: self
+                .binfmt_early
+                .as_ref()
+                .map(|(dir, register)| (dir.as_c_str(), register.as_c_str())),
             cwd: self.cwd.as_deref(),
             uid: self.uid,
             gid: self.gid,
+            keep_caps: self.keep_caps,
             stdio: [fd(0), fd(1), fd(2)],
             exec_paths: &v.exec_paths,
             argv: &v.argv,
@@ -151,6 +168,7 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         })
         .transpose()?;
     let (child_stdio, parent_stdio) = stdio(cmd)?;
+    let (binfmt_register, binfmt_early) = binfmt(cmd)?;
     // clone(2) cannot create a time namespace: the child makes it itself.
     let own_time = api == CloneApi::Clone && cmd.unshare.contains(Kind::Time);
     Ok(Prepared {
@@ -162,9 +180,13 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         domainname: cmd.domainname.as_ref().map(|s| s.as_bytes().to_vec()),
         root: path_c(&cmd.root, "the root directory")?,
         proc_mount: path_c(&cmd.proc_mount, "the proc mount point")?,
+        binfmt_mount: path_c(&cmd.binfmt_mount, "the binfmt_misc mount point")?,
+        binfmt_register,
+        binfmt_early,
         cwd: path_c(&cmd.cwd, "the working directory")?,
         uid: cmd.uid,
         gid: cmd.gid,
+        keep_caps: cmd.keep_caps,
         propagation: propagation_flags(cmd),
         time_offsets: time_text(cmd.time).or_else(|| own_time.then(Vec::new)),
         cgroup,
@@ -173,6 +195,47 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         child_stdio,
         parent_stdio,
     })
+}
+
+/// `register` of the `binfmt_misc` mount and the format to write there; for a fixed (`F`)
+/// format with a new root, also the mount point and `register` to use before the pivot.
+#[allow(clippy::type_complexity)]
+fn binfmt(cmd: &Command) -> Result<(Option<(CString, Vec<u8>)>, Option<(CString, CString)>)> {
+    let Some(spec) = &cmd.binfmt_register else {
+        return Ok((None, None));
+    };
+    let spec = spec.as_bytes();
+    let register = |dir: &Path| {
+        let mut path = dir.as_os_str().as_bytes().to_vec();
+        path.extend_from_slice(b"/register");
+        cstring(&path, "the binfmt_misc register file")
+    };
+    let dir = cmd
+        .binfmt_mount
+        .as_deref()
+        .unwrap_or(Path::new(super::command::BINFMT_MISC));
+    let early = if cmd.root.is_some() && binfmt_is_fixed(spec) {
+        let at = Path::new(super::command::BINFMT_MISC);
+        Some((
+            cstring(at.as_os_str().as_bytes(), "the binfmt_misc mount point")?,
+            register(at)?,
+        ))
+    } else {
+        None
+    };
+    Ok((Some((register(dir)?, spec.to_vec())), early))
+}
+
+/// Whether a binfmt_misc format (`:name:type:offset:magic:mask:interpreter:flags`, the first
+/// byte being the separator) has the `F` (fix binary) flag: the kernel then opens the
+/// interpreter when the format is registered.
+pub(super) fn binfmt_is_fixed(spec: &[u8]) -> bool {
+    let Some((&sep, rest)) = spec.split_first() else {
+        return false;
+    };
+    rest.split(|&b| b == sep)
+        .nth(6)
+        .is_some_and(|flags| flags.contains(&b'F'))
 }
 
 /// The same kind both joined and created (pid excepted: joining one and creating a nested

@@ -67,10 +67,23 @@ pub enum SpawnStep {
     /// Setting the uid and gid the program runs as ([`Command::uid`](crate::Command::uid),
     /// [`Command::gid`](crate::Command::gid)): setgroups, setresgid, setresuid.
     Credentials = 25,
+    /// Mounting `binfmt_misc` ([`Command::mount_binfmt_misc_at`](crate::Command::mount_binfmt_misc_at)).
+    MountBinfmt = 26,
+    /// Writing a binary format to `binfmt_misc`'s `register` file
+    /// ([`Command::register_binfmt`](crate::Command::register_binfmt)).
+    RegisterBinfmt = 27,
+    /// Raising the permitted capabilities into the ambient set
+    /// ([`Command::keep_capabilities`](crate::Command::keep_capabilities)): `capset`,
+    /// `prctl(PR_CAP_AMBIENT_RAISE)`.
+    KeepCapabilities = 28,
+    /// Becoming the owner of the new user namespace before creating it
+    /// ([`Command::user_namespace_owner`](crate::Command::user_namespace_owner)): setgroups,
+    /// setresgid, setresuid in the intermediate process.
+    Owner = 29,
 }
 
 impl SpawnStep {
-    const ALL: [SpawnStep; 26] = [
+    const ALL: [SpawnStep; 30] = [
         SpawnStep::Prepare,
         SpawnStep::Clone,
         SpawnStep::Join,
@@ -97,6 +110,10 @@ impl SpawnStep {
         SpawnStep::Cgroup,
         SpawnStep::CgroupNamespace,
         SpawnStep::Credentials,
+        SpawnStep::MountBinfmt,
+        SpawnStep::RegisterBinfmt,
+        SpawnStep::KeepCapabilities,
+        SpawnStep::Owner,
     ];
 
     /// The step with wire number `v`.
@@ -134,6 +151,12 @@ impl std::fmt::Display for SpawnStep {
             SpawnStep::Cgroup => "write cgroup.procs",
             SpawnStep::CgroupNamespace => "create cgroup namespace",
             SpawnStep::Credentials => "set uid and gid (setgroups, setresgid, setresuid)",
+            SpawnStep::MountBinfmt => "mount binfmt_misc",
+            SpawnStep::RegisterBinfmt => "register a binary format (binfmt_misc register)",
+            SpawnStep::KeepCapabilities => "raise capabilities into the ambient set",
+            SpawnStep::Owner => {
+                "become the user namespace's owner (setgroups, setresgid, setresuid)"
+            }
         })
     }
 }
@@ -147,6 +170,6 @@ mod tests {
         for step in SpawnStep::ALL {
             assert_eq!(SpawnStep::from_wire(step as u32), Some(step));
         }
-        assert_eq!(SpawnStep::from_wire(26), None);
+        assert_eq!(SpawnStep::from_wire(30), None);
     }
 }

@@ -32,6 +32,7 @@ use std::io::IoSlice;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
+use rustix::fs::{Mode, OFlags};
 use rustix::io::{Errno, Result};
 use rustix::mount::{MountFlags, MountPropagationFlags, UnmountFlags};
 use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
@@ -333,10 +334,19 @@ pub(crate) struct Setup<'a> {
     pub root: Option<&'a CStr>,
     /// Where to mount a fresh proc (resolved after pivot_root).
     pub proc_mount: Option<&'a CStr>,
+    /// Where to mount `binfmt_misc` (after proc).
+    pub binfmt_mount: Option<&'a CStr>,
+    /// The `register` file and the format to write into it.
+    pub binfmt_register: Option<(&'a CStr, &'a [u8])>,
+    /// A fixed (`F`) format with a new root: mount `binfmt_misc` here and register before the
+    /// pivot, so that the kernel opens the interpreter in the caller's tree.
+    pub binfmt_early: Option<(&'a CStr, &'a CStr)>,
     pub cwd: Option<&'a CStr>,
     /// Credentials the program runs as (set after everything else but stdio).
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+    /// Raise the permitted capabilities into the ambient set after the credentials.
+    pub keep_caps: bool,
     /// Descriptors for 0, 1, 2 (`None`: inherit).
     pub stdio: [Option<BorrowedFd<'a>>; 3],
     /// Paths to try, in order (one for a program with a slash, `$PATH` entries otherwise).
@@ -379,6 +389,9 @@ pub(crate) struct ChildPlan<'a> {
     pub joins: &'a [Join<'a>],
     /// `PR_SET_PDEATHSIG` signal, and a pidfd of the parent to close the race with its death.
     pub parent_death: Option<(rustix::process::Signal, BorrowedFd<'a>)>,
+    /// uid and gid the intermediate becomes before creating the final process, so that
+    /// they own its new user namespace (two-stage only).
+    pub owner: Option<(u32, u32)>,
     pub setup: Setup<'a>,
 }
 
@@ -573,6 +586,11 @@ fn child_main(plan: &ChildPlan<'_>) -> ! {
     if let Err((i, e)) = join_all(plan.joins) {
         stage_fail(Step::Join, e, index(i), 0);
     }
+    if let Some((uid, gid)) = plan.owner {
+        if let Err(e) = set_credentials(uid, gid) {
+            stage_fail(Step::Owner, e, 0, 0);
+        }
+    }
     match clone_process(plan.api, CLONE_PARENT | plan.clone_flags(), plan.cgroup) {
         Ok(None) => {
             // SAFETY: this process's copy of the intermediate's stage socket; the final
@@ -715,20 +733,24 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
             rustix::mount::mount_change(c"/", flags | MountPropagationFlags::REC),
         )?;
     }
-    if let Some(root) = plan.root {
-        pivot_into(root)?;
+    if let Some((mount, register)) = plan.binfmt_early {
+        at(Step::MountBinfmt, mount_binfmt(mount))?;
+        if let Some((_, spec)) = plan.binfmt_register {
+            at(Step::RegisterBinfmt, write_file(register, spec))?;
+        }
     }
-    if let Some(target) = plan.proc_mount {
-        at(
-            Step::MountProc,
-            rustix::mount::mount(
-                c"proc",
-                target,
-                c"proc",
-                MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
-                None,
-            ),
-        )?;
+    if let Some(root) = plan.root {
+        pivot_into(root, plan.proc_mount, plan.binfmt_mount)?;
+    } else {
+        if let Some(target) = plan.proc_mount {
+            at(Step::MountProc, mount_proc(target))?;
+        }
+        if let Some(target) = plan.binfmt_mount {
+            at(Step::MountBinfmt, mount_binfmt(target))?;
+        }
+    }
+    if let (Some((register, spec)), None) = (plan.binfmt_register, plan.binfmt_early) {
+        at(Step::RegisterBinfmt, write_file(register, spec))?;
     }
     if let Some(dir) = plan.cwd {
         at(Step::Cwd, rustix::process::chdir(dir))?;
@@ -752,17 +774,109 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
             rustix::thread::set_thread_res_uid(u, u, u),
         )?;
     }
+    if plan.keep_caps {
+        at(Step::KeepCapabilities, keep_capabilities())?;
+    }
     at(Step::Stdio, setup_stdio(plan))
+}
+
+/// `mount -t proc proc TARGET` (nosuid, nodev, noexec).
+fn mount_proc(target: &CStr) -> Result<()> {
+    rustix::mount::mount(
+        c"proc",
+        target,
+        c"proc",
+        MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+        None,
+    )
+}
+
+/// `path` without its leading slashes (`.` for `/`): the same place, from the new root as the
+/// working directory. No allocation.
+fn relative(path: &CStr) -> &CStr {
+    let bytes = path.to_bytes_with_nul();
+    let skip = bytes.iter().take_while(|&&b| b == b'/').count();
+    match bytes.get(skip..).map(CStr::from_bytes_with_nul) {
+        Some(Ok(rest)) if !rest.is_empty() => rest,
+        _ => c".",
+    }
+}
+
+/// `mount -t binfmt_misc binfmt_misc TARGET` (nosuid, nodev, noexec, as unshare mounts it).
+fn mount_binfmt(target: &CStr) -> Result<()> {
+    rustix::mount::mount(
+        c"binfmt_misc",
+        target,
+        c"binfmt_misc",
+        MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+        None,
+    )
+}
+
+/// Writes `bytes` to the existing file `path` in one `write(2)` (binfmt_misc's `register`
+/// takes a whole format per write).
+fn write_file(path: &CStr, bytes: &[u8]) -> Result<()> {
+    let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+    loop {
+        match rustix::io::write(&fd, bytes) {
+            Ok(n) if n == bytes.len() => return Ok(()),
+            Ok(_) => return Err(Errno::IO),
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Drops supplementary groups and becomes `uid`:`gid` (real, effective and saved).
+fn set_credentials(uid: u32, gid: u32) -> Result<()> {
+    rustix::thread::set_thread_groups(&[])?;
+    let g = rustix::process::Gid::from_raw(gid);
+    rustix::thread::set_thread_res_gid(g, g, g)?;
+    let u = rustix::process::Uid::from_raw(uid);
+    rustix::thread::set_thread_res_uid(u, u, u)
+}
+
+/// `unshare --keep-caps`/`nsenter --keep-caps`: the permitted capabilities become
+/// inheritable and ambient, so that they survive `execve` for a program that is not uid 0
+/// (capabilities(7)). Async-signal-safe (system calls only).
+pub(crate) fn keep_capabilities() -> Result<()> {
+    use rustix::thread::CapabilitySet;
+    let mut sets = rustix::thread::capabilities(None)?;
+    sets.inheritable = sets.permitted;
+    rustix::thread::set_capabilities(None, sets)?;
+    for bit in 0..64 {
+        let cap = CapabilitySet::from_bits_retain(1 << bit);
+        if sets.permitted.contains(cap) {
+            rustix::thread::configure_capability_in_ambient_set(cap, true)?;
+        }
+    }
+    Ok(())
 }
 
 /// pivot_root needs a mount point: bind the directory onto itself. Then the "."/"." dance:
 /// the old root ends up stacked under the new one and is detached.
-fn pivot_into(root: &CStr) -> std::result::Result<(), Failure> {
+///
+/// A fresh proc and binfmt_misc (`proc`, `binfmt`: paths inside the new root) are mounted
+/// before the pivot, from inside the new root: in a user namespace the kernel mounts proc only
+/// while another proc is fully visible in the mount namespace (`mount_too_revealing`), which
+/// the old root's is until it is detached; and a binfmt_misc registered before the pivot
+/// (`F` formats) lives only as long as one of its mounts does.
+fn pivot_into(
+    root: &CStr,
+    proc: Option<&CStr>,
+    binfmt: Option<&CStr>,
+) -> std::result::Result<(), Failure> {
     at(
         Step::RootBind,
         rustix::mount::mount_bind_recursive(root, root),
     )?;
     at(Step::RootChdir, rustix::process::chdir(root))?;
+    if let Some(target) = proc {
+        at(Step::MountProc, mount_proc(relative(target)))?;
+    }
+    if let Some(target) = binfmt {
+        at(Step::MountBinfmt, mount_binfmt(relative(target)))?;
+    }
     at(Step::PivotRoot, rustix::process::pivot_root(c".", c"."))?;
     at(
         Step::DetachOldRoot,
@@ -775,7 +889,6 @@ fn pivot_into(root: &CStr) -> std::result::Result<(), Failure> {
 /// process: offsets can be written only before any process is in it, so it is created for
 /// children, given its offsets, then entered.
 fn set_time_offsets(offsets: &[u8]) -> std::result::Result<(), Failure> {
-    use rustix::fs::{Mode, OFlags};
     at(Step::TimeNamespace, super::unshare(Kind::Time.clone_flag()))?;
     if !offsets.is_empty() {
         let file = at(
