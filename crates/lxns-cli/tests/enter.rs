@@ -422,3 +422,136 @@ fn user_parent_enters_the_parent_or_the_owner_user_namespace() {
     ]));
     assert_eq!(got.trim(), ours);
 }
+
+/// `-N/--net-socket FD` (later nsenter): the network namespace a socket of the target was
+/// created in, even one the target is not in. The target is this test process: it holds a
+/// socket made in a fresh network namespace on a helper thread.
+#[test]
+fn net_socket_enters_the_namespace_the_socket_was_made_in() {
+    require_root!();
+    let fresh = lxns::Namespace::new(lxns::Kind::Net).unwrap();
+    let socket = lxns::run(&[&fresh], || std::net::UdpSocket::bind("127.0.0.1:0"))
+        .unwrap()
+        .unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&socket).to_string();
+    let me = std::process::id().to_string();
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &me,
+        "-N",
+        &fd,
+        "readlink",
+        "/proc/self/ns/net",
+    ]));
+    assert_eq!(got.trim(), format!("net:[{}]", fresh.id().ino()));
+    assert_ne!(fresh, lxns::Namespace::current(lxns::Kind::Net).unwrap());
+    // Not a socket, no such fd, no target: clear errors, util-linux's exit status.
+    let not_socket = std::fs::File::open("/dev/null").unwrap();
+    let nfd = std::os::fd::AsRawFd::as_raw_fd(&not_socket).to_string();
+    for (args, want) in [
+        (vec!["-t", &me, "-N", &nfd, "true"], "ENOTTY"),
+        (vec!["-t", &me, "-N", "99999", "true"], "fd 99999"),
+        (vec!["-N", "3", "true"], "--target"),
+    ] {
+        let out = lxns_enter(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// The cgroup v2 line of a /proc/PID/cgroup text (a hybrid host lists v1 lines too).
+fn v2_line(text: &str) -> &str {
+    text.lines().find(|l| l.starts_with("0::")).unwrap_or("")
+}
+
+/// `-c/--join-cgroup` (later nsenter): the program runs in the target's cgroup (v2).
+#[test]
+fn join_cgroup_runs_the_program_in_the_targets_cgroup() {
+    require_root!();
+    let Some(cgroup) = common::CgroupDir::new() else {
+        skip!("no cgroup2 mount");
+    };
+    let target = common::sleeper();
+    std::fs::write(cgroup.path.join("cgroup.procs"), target.pid().to_string()).unwrap();
+    let pid = target.pid().to_string();
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-c",
+        "cat",
+        "/proc/self/cgroup",
+    ]));
+    assert_eq!(v2_line(&got), format!("0::{}", cgroup.name));
+    // Into a pid namespace too (the forked program inherits it).
+    let target2 = common::target_with(&["--pid", "--fork"]);
+    let init = init_of(&target2);
+    std::fs::write(cgroup.path.join("cgroup.procs"), init.to_string()).unwrap();
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &init.to_string(),
+        "-p",
+        "-c",
+        "cat",
+        "/proc/self/cgroup",
+    ]));
+    assert_eq!(v2_line(&got), format!("0::{}", cgroup.name));
+    drop(target2);
+    drop(target);
+}
+
+/// `-S follow`/`-G follow` (later nsenter): the target's uid and gid; `--keep-caps` (later
+/// nsenter): a program that is not uid 0 in the entered user namespace keeps its
+/// capabilities (ambient), and without it has none; `-Z` (nsenter 2.38): with SELinux
+/// disabled, as here, nothing to do — the program runs, as nsenter runs it.
+#[test]
+fn follow_ids_keep_caps_and_follow_context() {
+    require_root!();
+    let nobody = common::target_as(&["--user"], Some(common::NOBODY));
+    let pid = nobody.pid().to_string();
+    let got = stdout(&mut lxns_enter(&[
+        "-t",
+        &pid,
+        "-S",
+        "follow",
+        "-G",
+        "follow",
+        "sh",
+        "-c",
+        "id -u; id -g",
+    ]));
+    assert_eq!(
+        got.split_whitespace().collect::<Vec<_>>(),
+        ["65534", "65534"]
+    );
+    // A user namespace without maps: we keep uid 0 outside, which is no uid inside, so exec
+    // drops the capabilities setns gave — unless --keep-caps.
+    let unmapped = common::target_with(&["--user"]);
+    let pid = unmapped.pid().to_string();
+    let caps = |extra: &[&str]| {
+        let mut args = vec!["-t", pid.as_str(), "-U", "--preserve-credentials"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["grep", "^CapAmb", "/proc/self/status"]);
+        stdout(&mut lxns_enter(&args))
+    };
+    assert_eq!(
+        caps(&[]).split_whitespace().nth(1),
+        Some("0000000000000000")
+    );
+    let kept = caps(&["--keep-caps"]);
+    assert_ne!(
+        kept.split_whitespace().nth(1),
+        Some("0000000000000000"),
+        "{kept}"
+    );
+    let other = common::target_with(&["--net"]);
+    let net = other.pid().to_string();
+    let ours = lxns_enter(&["-Z", "-t", &net, "-n", "true"])
+        .status()
+        .unwrap();
+    let theirs = Command::new("nsenter")
+        .args(["-Z", "-t", &net, "-n", "true"])
+        .status()
+        .unwrap();
+    assert_eq!((ours.code(), theirs.code()), (Some(0), Some(0)));
+}

@@ -517,3 +517,31 @@ mod tests {
         }
     }
 }
+
+/// Keeps the **calling thread's** capabilities across `execve` (`nsenter --keep-caps`,
+/// [`Command::keep_capabilities`](crate::Command::keep_capabilities) for a spawned program):
+/// its permitted set becomes inheritable (`capset(2)`) and each permitted capability is
+/// raised into the ambient set (`prctl(PR_CAP_AMBIENT_RAISE)`), so a program run as a uid
+/// other than 0 in a user namespace keeps what the namespace grants. Call it after changing
+/// uid and gid; see capabilities(7).
+///
+/// # Errors
+/// [`Error::Os`] with the errno of `capset` or `prctl` (`EPERM` for a capability the bounding
+/// set lacks).
+///
+/// # Examples
+///
+/// ```
+/// lxns::keep_capabilities_current_thread()?;
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub fn keep_capabilities_current_thread() -> Result<()> {
+    sys::spawn::keep_capabilities().map_err(|e| {
+        Error::os(
+            Op::Spawn(crate::SpawnStep::KeepCapabilities),
+            Some(Kind::User),
+            Target::CurrentThread,
+            e.into(),
+        )
+    })
+}

@@ -204,7 +204,10 @@ mod spawn;
 #[allow(unsafe_code)] // The one module with unsafe code: see its `# Safety` section.
 mod sys;
 
-pub use enter::{enter_all_current_thread, setns_current_thread, unshare_current_thread};
+pub use enter::{
+    enter_all_current_thread, keep_capabilities_current_thread, setns_current_thread,
+    unshare_current_thread,
+};
 pub use error::{Errno, Error, Op, Result, Target};
 pub use idmap::{
     IdMap, IdRange, MapKind, MapWriter, Setgroups, subordinate_id_blocks, subordinate_ids,

@@ -109,6 +109,57 @@ impl Process {
         Self::namespace_of_pidfd(self.fd.as_fd(), Some(self.pid), kind, false)
     }
 
+    /// The network namespace that the process's socket `fd` was created in (`nsenter -N`):
+    /// a copy of the socket through `pidfd_getfd(2)` (Linux 5.6, ptrace access to the
+    /// process), then `ioctl(SIOCGSKNS)` (Linux 4.9). A process can keep sockets of a
+    /// namespace it has left, which is then reachable only this way.
+    ///
+    /// # Errors
+    ///  - [`Error::ProcessGone`] once the process has exited.
+    ///  - [`Error::PermissionDenied`] without ptrace access to the process.
+    ///  - [`Error::NotFound`] (`EBADF`) when the process has no fd `fd`.
+    ///  - [`Error::Os`] with `ENOTTY` when fd `fd` is no socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let me = lxns::Process::current()?;
+    /// let net = me.socket_namespace(socket.as_raw_fd())?;
+    /// assert_eq!(net, lxns::Namespace::current(lxns::Kind::Net)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn socket_namespace(&self, fd: i32) -> Result<Namespace> {
+        let op = Op::OpenProcessNamespace;
+        let kind = Some(Kind::Net);
+        let target = Target::Fd(fd);
+        let socket =
+            rustix::process::pidfd_getfd(&self.fd, fd, rustix::process::PidfdGetfdFlags::empty())
+                .map_err(|e| match e {
+                RErrno::SRCH => Error::ProcessGone {
+                    op,
+                    kind,
+                    pid: self.pid,
+                },
+                e @ (RErrno::PERM | RErrno::ACCESS) => Error::PermissionDenied {
+                    op,
+                    kind,
+                    target: Target::Pid(self.pid),
+                    errno: e.into(),
+                    owner: None,
+                },
+                RErrno::BADF => Error::NotFound {
+                    op,
+                    kind,
+                    target: Target::Text(format!("fd {fd} of process {}", self.pid)),
+                },
+                other => Error::os(op, kind, Target::Pid(self.pid), other.into()),
+            })?;
+        let ns = sys::socket_netns(&socket).map_err(|e| Error::os(op, kind, target, e.into()))?;
+        Namespace::from_trusted_fd(ns, Kind::Net, op, Target::Pid(self.pid))
+    }
+
     /// The namespace of `kind` the process's next children get (`pid_for_children`,
     /// `time_for_children`); for other kinds the same as [`namespace`](Process::namespace).
     ///

@@ -51,12 +51,28 @@ pub struct Args {
     /// Enter the time namespace.
     #[arg(short = 'T', long = "time", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     time: Option<OsString>,
-    /// The uid to run as in the entered namespaces.
-    #[arg(short = 'S', long = "setuid", value_name = "UID")]
-    setuid: Option<u32>,
-    /// The gid to run as in the entered namespaces (supplementary groups are dropped).
-    #[arg(short = 'G', long = "setgid", value_name = "GID")]
-    setgid: Option<u32>,
+    /// The uid to run as in the entered namespaces (`follow`: the target's).
+    #[arg(short = 'S', long = "setuid", value_name = "UID", value_parser = parse_id)]
+    setuid: Option<Id>,
+    /// The gid to run as in the entered namespaces, supplementary groups dropped
+    /// (`follow`: the target's).
+    #[arg(short = 'G', long = "setgid", value_name = "GID", value_parser = parse_id)]
+    setgid: Option<Id>,
+    /// Enter the network namespace of the target's socket FD (needs --target; ptrace
+    /// access to it, Linux 5.6+).
+    #[arg(short = 'N', long = "net-socket", value_name = "FD", requires = "target", value_parser = clap::value_parser!(i32).range(0..))]
+    net_socket: Option<i32>,
+    /// Keep the capabilities of the entered user namespace across exec (ambient), for a
+    /// program that is not uid 0 there.
+    #[arg(long = "keep-caps")]
+    keep_caps: bool,
+    /// Join the target's cgroup (cgroup v2: its cgroup.procs, opened before entering).
+    #[arg(short = 'c', long = "join-cgroup", requires = "target")]
+    join_cgroup: bool,
+    /// Run the program in the target's SELinux context (its /proc/PID/attr/current, set as
+    /// our exec context); nothing to do where SELinux is disabled, as in nsenter.
+    #[arg(short = 'Z', long = "follow-context")]
+    follow_context: bool,
     /// Keep uid and gid when entering a user namespace.
     #[arg(long = "preserve-credentials")]
     preserve_credentials: bool,
@@ -86,6 +102,73 @@ pub struct Args {
     /// `ls -l`.
     #[arg(trailing_var_arg = true, value_name = "PROGRAM")]
     command: Vec<OsString>,
+}
+
+/// A `-S`/`-G` value: a number, or `follow` (the target's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Id {
+    Number(u32),
+    Follow,
+}
+
+fn parse_id(spec: &str) -> std::result::Result<Id, String> {
+    if spec == "follow" {
+        return Ok(Id::Follow);
+    }
+    spec.parse()
+        .map(Id::Number)
+        .map_err(|_| format!("failed to parse id {spec:?}: a number or follow"))
+}
+
+/// The uid and gid of process `pid` (the owner of its /proc directory, as nsenter reads
+/// them for `follow`).
+fn target_ids(pid: i32) -> Result<(u32, u32)> {
+    let st = rustix::fs::stat(format!("/proc/{pid}").as_str())
+        .with_context(|| format!("can not get process stat of {pid}"))?;
+    Ok((st.st_uid, st.st_gid))
+}
+
+/// The target's cgroup v2 `cgroup.procs`, opened for appending before we enter anything (its
+/// path is ours to resolve). The cgroup2 mount is found in our mountinfo, so a hybrid host's
+/// `/sys/fs/cgroup/unified` serves too (nsenter looks only at `/sys/fs/cgroup`).
+fn open_cgroup_procs(pid: i32) -> Result<std::fs::File> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").context("read mountinfo")?;
+    let root = mountinfo
+        .lines()
+        .filter_map(|l| {
+            let (fields, fs) = l.split_once(" - ")?;
+            let mut f = fields.split(' ');
+            let (root, at) = (f.nth(3)?, f.next()?);
+            (fs.starts_with("cgroup2 ") && root == "/").then(|| at.to_owned())
+        })
+        .next()
+        .context("--join-cgroup is only supported in cgroup v2 (no cgroup2 mount found)")?;
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .with_context(|| format!("failed to get cgroup path of {pid}"))?;
+    let path = text
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .with_context(|| format!("failed to get cgroup path of {pid}: no cgroup v2 line"))?;
+    let procs = format!("{}{path}/cgroup.procs", root.trim_end_matches('/'));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&procs)
+        .with_context(|| format!("failed to open {procs}"))
+}
+
+/// nsenter -Z: the target's SELinux context, to become our exec context; `None` where
+/// SELinux is disabled (no selinuxfs), where nsenter does nothing either.
+fn selinux_context(pid: Option<i32>) -> Result<Option<Vec<u8>>> {
+    if !std::path::Path::new("/sys/fs/selinux/enforce").exists() {
+        return Ok(None);
+    }
+    let pid = pid.context("no target PID specified for --follow-context")?;
+    let mut context = std::fs::read(format!("/proc/{pid}/attr/current"))
+        .with_context(|| format!("failed to get {pid} SELinux context"))?;
+    while context.last() == Some(&0) || context.last() == Some(&b'\n') {
+        context.pop();
+    }
+    Ok(Some(context))
 }
 
 impl Args {
@@ -204,6 +287,39 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if args.user_parent {
         user_parent(&mut from_target, &mut from_files, process.as_ref())?;
     }
+    // nsenter -N: the socket's network namespace replaces any other for net.
+    if let (Some(fd), Some(p)) = (args.net_socket, &process) {
+        from_target.remove(Kind::Net);
+        from_files.retain(|ns| ns.kind() != Kind::Net);
+        from_files.push(
+            p.socket_namespace(fd)
+                .with_context(|| format!("enter the network namespace of socket fd {fd}"))?,
+        );
+    }
+    let context = if args.follow_context {
+        selinux_context(args.target)?
+    } else {
+        None
+    };
+    let cgroup_procs = match args.target.filter(|_| args.join_cgroup) {
+        Some(pid) => Some(open_cgroup_procs(pid)?),
+        None => None,
+    };
+    let follow = match args.target {
+        Some(pid) if args.setuid == Some(Id::Follow) || args.setgid == Some(Id::Follow) => {
+            Some(target_ids(pid)?)
+        }
+        Some(_) | None => None,
+    };
+    let resolve = |id: Option<Id>, pick: fn((u32, u32)) -> u32| -> Result<Option<u32>> {
+        match id {
+            None => Ok(None),
+            Some(Id::Number(n)) => Ok(Some(n)),
+            Some(Id::Follow) => follow.map(pick).map(Some).context("follow needs --target"),
+        }
+    };
+    let setuid = resolve(args.setuid, |(u, _)| u)?;
+    let setgid = resolve(args.setgid, |(_, g)| g)?;
     // nsenter runs the program with `-t PID` alone (entering nothing); without a target
     // there is nothing to say where to run.
     if from_target.is_empty()
@@ -258,12 +374,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
     // Credentials: nsenter becomes 0:0 in an entered user namespace unless told otherwise.
     let (uid, gid) = if entering_user && !args.preserve_credentials {
-        (
-            Some(args.setuid.unwrap_or(0)),
-            Some(args.setgid.unwrap_or(0)),
-        )
+        (Some(setuid.unwrap_or(0)), Some(setgid.unwrap_or(0)))
     } else {
-        (args.setuid, args.setgid)
+        (setuid, setgid)
     };
     if let Some(gid) = gid {
         // A user namespace whose setgroups is "deny" (unshare -r writes it) refuses this;
@@ -280,6 +393,24 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some(uid) = uid {
         let u = rustix::process::Uid::from_raw(uid);
         rustix::thread::set_thread_res_uid(u, u, u).with_context(|| format!("setuid {uid}"))?;
+    }
+    if args.keep_caps && entering_user {
+        lxns::keep_capabilities_current_thread()?;
+    }
+    if let Some(mut procs) = cgroup_procs {
+        use std::io::Write as _;
+        let pid = rustix::process::getpid().as_raw_nonzero().get();
+        procs
+            .write_all(pid.to_string().as_bytes())
+            .context("write cgroup.procs failed")?;
+    }
+    if let Some(context) = &context {
+        std::fs::write("/proc/thread-self/attr/exec", context).with_context(|| {
+            format!(
+                "failed to set exec context to {:?}",
+                String::from_utf8_lossy(context)
+            )
+        })?;
     }
 
     if let Some(root) = &root {
