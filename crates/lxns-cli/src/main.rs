@@ -3,6 +3,7 @@
 
 mod cmd;
 mod docs;
+mod filter;
 mod getopt;
 mod output;
 mod users;

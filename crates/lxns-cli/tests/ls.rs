@@ -843,3 +843,185 @@ fn wait_for_cmdline(pid: i32, prefix: &[u8]) {
         std::thread::yield_now();
     }
 }
+
+/// `unshare -Ur -n --pid --fork --kill-child sh -c 'sleep & sleep & …'`: four processes in a
+/// new network namespace (unshare, its sh, two sleeps), in new user and pid namespaces.
+/// Returns the guard and the sh's pid.
+fn family() -> (common::ChildGuard, i32) {
+    let mut child = common::ChildGuard(
+        Command::new("unshare")
+            .args(["-Ur", "-n", "--pid", "--fork", "--kill-child", "sh", "-c"])
+            .arg("sleep 3600 & sleep 3600 & echo ready; wait")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let pid = child.pid();
+    let sh: i32 = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (child, sh)
+}
+
+/// lxns's and lsns's output for `args` are the same bytes (five tries: other processes may
+/// come and go between the two runs), in the C and a UTF-8 locale.
+fn same_as_lsns(args: &[&str]) {
+    for locale in ["C", "C.UTF-8"] {
+        let mut last = (Vec::new(), Vec::new());
+        let same = (0..5).any(|_| {
+            let a = run(lxns(args).env("LC_ALL", locale)).stdout;
+            let b = run(lsns(args).env("LC_ALL", locale)).stdout;
+            let same = a == b;
+            last = (a, b);
+            same
+        });
+        assert!(
+            same,
+            "lxns ls {args:?} (LC_ALL={locale}) differs from lsns:\n--- lxns\n{}\n--- lsns\n{}",
+            String::from_utf8_lossy(&last.0),
+            String::from_utf8_lossy(&last.1)
+        );
+    }
+}
+
+/// `lsns NAMESPACE`: the processes in that namespace (PID, PPID, USER, COMMAND, a process
+/// tree unless -l), byte for byte; a missing or malformed one is lsns's error.
+#[test]
+fn a_namespace_argument_lists_its_processes_as_lsns_does() {
+    require_root!();
+    let _s = serial();
+    assert!(have_lsns(), "lsns (util-linux) is needed");
+    let (_family, sh) = family();
+    let net = common::pid_ns(sh, lxns::Kind::Net).to_string();
+    for args in [
+        &[][..],
+        &["-l"],
+        &["-J"],
+        &["-r"],
+        &["-o", "NS,TYPE,PATH,NPROCS,PID,PPID,UID,COMMAND"],
+    ] {
+        let mut a = args.to_vec();
+        a.push(&net);
+        same_as_lsns(&a);
+    }
+    let rows = String::from_utf8(run(&mut lxns(&["-n", "-l", "-o", "PID", &net])).stdout).unwrap();
+    assert_eq!(rows.lines().count(), 4, "{rows}");
+    for (args, want) in [
+        (vec!["12345"], "not found namespace: 12345"),
+        (vec!["abc"], "invalid namespace argument: 'abc'"),
+        (vec!["-p", "1", "4026531840"], "cannot be used with"),
+    ] {
+        let out = lxns(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// `lsns -p PID -T`: the owner (or parent) tree of the process's namespaces starts at the
+/// namespaces above them — our user namespace (here the init one) is the root line — placed as lsns places
+/// them (an ancestor just before its first descendant).
+#[test]
+fn task_with_a_tree_shows_the_namespaces_above_as_lsns_does() {
+    require_root!();
+    let _s = serial();
+    assert!(have_lsns(), "lsns (util-linux) is needed");
+    let (_family, sh) = family();
+    let pid = sh.to_string();
+    for tree in [
+        &["-T"][..],
+        &["-T=parent"],
+        &["-J", "-T"],
+        &["-J", "-T=parent"],
+        &["-r", "-T=parent"],
+    ] {
+        let mut a = tree.to_vec();
+        a.extend(["-p", &pid]);
+        same_as_lsns(&a);
+    }
+    let init_user = common::ns_inode("/proc/self/ns/user").to_string();
+    let out = String::from_utf8(run(&mut lxns(&["-T", "-p", &pid, "-o", "NS"])).stdout).unwrap();
+    assert_eq!(
+        out.lines().nth(1).map(str::trim),
+        Some(init_user.as_str()),
+        "{out}"
+    );
+}
+
+/// `-Q/--filter` (later lsns; libsmartcols' expressions): the rows the expression is true
+/// for, the same rows the plain listing has, whatever columns are shown.
+#[test]
+fn filter_keeps_the_rows_the_expression_is_true_for() {
+    require_root!();
+    let _s = serial();
+    let (_family, sh) = family();
+    let net = common::pid_ns(sh, lxns::Kind::Net);
+    let rows = |args: &[&str]| -> Vec<Vec<String>> {
+        let out = String::from_utf8(run(&mut lxns(args)).stdout).unwrap();
+        out.lines()
+            .map(|l| l.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    };
+    let all = rows(&["-n", "-l", "-o", "NS,TYPE,NPROCS"]);
+    let expect = |keep: &dyn Fn(&[String]) -> bool| -> Vec<Vec<String>> {
+        all.iter().filter(|r| keep(r)).cloned().collect()
+    };
+    let got = rows(&["-n", "-l", "-o", "NS,TYPE,NPROCS", "-Q", r#"TYPE == "net""#]);
+    assert_eq!(got, expect(&|r| r[1] == "net"));
+    let got = rows(&[
+        "-n",
+        "-l",
+        "-o",
+        "NS,TYPE,NPROCS",
+        "--filter",
+        "TYPE eq 'net' AND NPROCS >= 4",
+    ]);
+    assert_eq!(
+        got,
+        expect(&|r| r[1] == "net" && r[2].parse::<u64>().unwrap() >= 4)
+    );
+    assert!(got.iter().any(|r| r[0] == net.to_string()), "{got:?}");
+    // A column not shown, a regular expression, negation.
+    let got = rows(&[
+        "-n",
+        "-l",
+        "-o",
+        "NS",
+        "-Q",
+        r#"COMMAND =~ "^unshare -Ur" && TYPE == "net""#,
+    ]);
+    assert_eq!(got, [[net.to_string()]]);
+    let got = rows(&[
+        "-n",
+        "-l",
+        "-o",
+        "NS,TYPE,NPROCS",
+        "-Q",
+        r#"!(TYPE != "net")"#,
+    ]);
+    assert_eq!(got, expect(&|r| r[1] == "net"));
+    // Bad expressions: named, exit 1.
+    for (expr, want) in [
+        ("BOGUS", "unknown column"),
+        ("TYPE == \"x", "unterminated"),
+        ("(", "end of expression"),
+    ] {
+        let out = lxns(&["-Q", expr]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{expr}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("failed to parse filter") && err.contains(want),
+            "{expr}: {err}"
+        );
+    }
+}

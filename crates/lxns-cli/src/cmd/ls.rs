@@ -79,6 +79,14 @@ pub struct Args {
     /// Also look at threads.
     #[arg(long)]
     threads: bool,
+    /// Only rows for which EXPR is true: libsmartcols' filter language (scols-filter(5)),
+    /// e.g. 'TYPE == "net" && NPROCS > 1', 'COMMAND =~ "^sleep"', '!NSFS' (later lsns's -Q).
+    #[arg(short = 'Q', long = "filter", value_name = "EXPR")]
+    filter: Option<String>,
+    /// A namespace (its inode number): list the processes in it instead (columns PID, PPID,
+    /// USER, COMMAND; a process tree unless -l), as lsns does.
+    #[arg(value_name = "NAMESPACE", conflicts_with = "pid")]
+    namespace: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -328,6 +336,8 @@ fn raw_escape(s: &[u8]) -> String {
 fn columns(args: &Args, kinds_given: &KindSet) -> Result<Vec<Col>> {
     let mut cols = if args.output_all {
         ALL_COLS.to_vec()
+    } else if args.namespace.is_some() {
+        vec![Col::Pid, Col::Ppid, Col::User, Col::Command]
     } else {
         let mut d = vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User];
         if kinds_given.contains(Kind::Net) {
@@ -394,8 +404,26 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         (Some(other), false) => bail!("unknown tree relation: {other} (owner, parent or process)"),
     };
     let cols = columns(args, &kinds_given)?;
-    let has = |c: Col| cols.contains(&c);
-    let mut opts = ListOptions::new()
+    let filter = args
+        .filter
+        .as_deref()
+        .map(|text| {
+            crate::filter::Filter::parse(text, &|name| Col::parse(name).is_ok())
+                .map_err(|e| anyhow::anyhow!("failed to parse filter {text:?}: {e}"))
+        })
+        .transpose()?;
+    let namespace = args
+        .namespace
+        .as_deref()
+        .map(|n| {
+            n.parse::<u64>()
+                .map_err(|_| anyhow::anyhow!("invalid namespace argument: '{n}'"))
+        })
+        .transpose()?;
+    // A filter may name any column: gather them all.
+    let every = filter.is_some();
+    let has = |c: Col| every || cols.contains(&c);
+    let opts = ListOptions::new()
         .kinds(kinds)
         .threads(args.threads)
         .fds(args.fds || args.persistent)
@@ -405,18 +433,39 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .hierarchy(
             has(Col::Pns) || has(Col::Ons) || matches!(tree, Some(Tree::Owner | Tree::Parent)),
         );
-    if let Some(pid) = args.pid {
-        opts = opts.pid(pid);
+    // lsns -p with an owner or parent tree also shows the namespaces above the process's
+    // (the init user namespace as the root line): list everything, keep those.
+    let ancestry = matches!(tree, Some(Tree::Owner | Tree::Parent)) && args.pid.is_some();
+    let mut mine: Option<std::collections::HashSet<u64>> = None;
+    let mut listing = match args.pid {
+        Some(pid) if ancestry => {
+            let theirs = lxns::list(&opts.clone().pid(pid))?;
+            let full = lxns::list(&opts)?;
+            mine = Some(theirs.namespaces.iter().map(|n| n.id.ino()).collect());
+            with_ancestors(full, &theirs, tree == Some(Tree::Owner))
+        }
+        Some(pid) => lxns::list(&opts.pid(pid))?,
+        None => lxns::list(&opts)?,
+    };
+    if let Some(ino) = namespace {
+        listing = processes_of(listing, ino, has(Col::Command))?;
     }
-    let listing = lxns::list(&opts)?;
+    let users = Users::load(&listing);
     let keep: Vec<usize> = listing
         .namespaces
         .iter()
         .enumerate()
         .filter(|(_, n)| !args.persistent || n.nprocs == 0)
+        .filter(|(_, n)| {
+            filter.as_ref().is_none_or(|f| {
+                f.matches(&|name| match Col::parse(name) {
+                    Ok(col) => filter_value(cell(col, n, &users, ",", true)),
+                    Err(_) => crate::filter::Value::Empty,
+                })
+            })
+        })
         .map(|(i, _)| i)
         .collect();
-    let users = Users::load(&listing);
     // lsns joins several NSFS paths with a newline: in JSON, and in a table, where the cell
     // then spans several lines; on one line (-W, -r) with ','.
     let sep = if args.json || !(args.nowrap || args.raw) {
@@ -432,7 +481,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         tree
     };
-    let rows = order(&listing, &keep, tree);
+    let rows = order(&listing, &keep, tree, mine.as_ref());
     // lsns draws the process tree in COMMAND (or the first column without it), the others
     // in NS.
     let tree_col = match tree {
@@ -498,8 +547,113 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The namespaces of `mine` and, up the owner (or parent) relation, the namespaces above
+/// them, from `full`, in its order.
+fn with_ancestors(full: Listing, mine: &Listing, owner: bool) -> Listing {
+    let by_ino: HashMap<u64, &NsInfo> = full.namespaces.iter().map(|n| (n.id.ino(), n)).collect();
+    let mut wanted: std::collections::HashSet<u64> =
+        mine.namespaces.iter().map(|n| n.id.ino()).collect();
+    for n in &mine.namespaces {
+        let mut up = if owner { n.owner } else { n.parent };
+        // Up to one already wanted (its own walk covers the rest); bounded, so that a cycle
+        // (data changing under us) cannot loop.
+        for _ in 0..64 {
+            let Some(a) = up.and_then(|ino| by_ino.get(&ino)) else {
+                break;
+            };
+            if !wanted.insert(a.id.ino()) {
+                break;
+            }
+            up = if owner { a.owner } else { a.parent };
+        }
+    }
+    let mut out = full;
+    out.namespaces.retain(|n| wanted.contains(&n.id.ino()));
+    out
+}
+
+/// A cell as the filter sees it.
+fn filter_value(c: Cell<'_>) -> crate::filter::Value {
+    use crate::filter::Value;
+    match c {
+        Cell::Num(n) => u64::try_from(n).map_or_else(|_| Value::Text(n.to_string()), Value::Int),
+        Cell::Text(t) => Value::Text(t.into_owned()),
+        Cell::Null => Value::Empty,
+    }
+}
+
+/// `lsns NAMESPACE`: one row per process in the namespace with inode `ino` (the namespace's
+/// row, with that process's PID, PPID, UID and COMMAND), in pid order.
+fn processes_of(listing: Listing, ino: u64, command: bool) -> Result<Listing> {
+    let Some(ns) = listing
+        .namespaces
+        .iter()
+        .find(|n| n.id.ino() == ino)
+        .cloned()
+    else {
+        bail!("not found namespace: {ino}");
+    };
+    let mut rows = Vec::new();
+    for &pid in listing.members(ns.id.kind(), ino) {
+        let Some((ppid, uid)) = process_ids(pid) else {
+            continue; // Gone since the scan.
+        };
+        let mut row = ns.clone();
+        row.pid = Some(pid);
+        row.ppid = Some(ppid);
+        row.uid = Some(uid);
+        if command {
+            row.command = process_command(pid);
+        }
+        rows.push(row);
+    }
+    let mut out = Listing::default();
+    out.namespaces = rows;
+    Ok(out)
+}
+
+/// The parent pid (`/proc/PID/stat`, after the command's closing parenthesis) and uid (the
+/// owner of `/proc/PID`) of `pid`.
+fn process_ids(pid: i32) -> Option<(i32, u32)> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.iter().rposition(|&b| b == b')')?;
+    let rest = std::str::from_utf8(stat.get(after + 1..)?).ok()?;
+    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+    let uid = rustix::fs::stat(format!("/proc/{pid}").as_str())
+        .ok()?
+        .st_uid;
+    Some((ppid, uid))
+}
+
+/// The command line (NULs as spaces), or `comm` when it is empty, as lsns shows it.
+fn process_command(pid: i32) -> Option<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    let mut line = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    while line.last() == Some(&0) {
+        line.pop();
+    }
+    if line.is_empty() {
+        line = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+        while line.last() == Some(&b'\n') {
+            line.pop();
+        }
+    } else {
+        for b in &mut line {
+            if *b == 0 {
+                *b = b' ';
+            }
+        }
+    }
+    Some(std::ffi::OsString::from_vec(line))
+}
+
 /// The rows to print, in order, with their tree prefix.
-fn order(listing: &Listing, keep: &[usize], tree: Option<Tree>) -> Vec<(usize, String)> {
+fn order(
+    listing: &Listing,
+    keep: &[usize],
+    tree: Option<Tree>,
+    mine: Option<&std::collections::HashSet<u64>>,
+) -> Vec<(usize, String)> {
     let Some(tree) = tree else {
         return keep.iter().map(|i| (*i, String::new())).collect();
     };
@@ -589,8 +743,38 @@ fn order(listing: &Listing, keep: &[usize], tree: Option<Tree>) -> Vec<(usize, S
         seen: std::collections::HashSet::new(),
     };
     // lsns puts user namespaces first among the roots of the owner and parent trees.
+    let user_last = |i: &usize| ns.get(*i).is_none_or(|n| n.id.kind() != Kind::User);
     if tree != Tree::Process {
-        roots.sort_by_key(|i| ns.get(*i).is_none_or(|n| n.id.kind() != Kind::User));
+        roots.sort_by_key(user_last);
+    }
+    // lsns -p: a namespace shown only as the ancestor of the process's comes where its first
+    // descendant among the process's would (lsns shows a parent just before its child).
+    if let Some(mine) = mine.filter(|_| tree != Tree::Process) {
+        let mut firsts: Vec<usize> = keep
+            .iter()
+            .copied()
+            .filter(|i| ns.get(*i).is_some_and(|n| mine.contains(&n.id.ino())))
+            .collect();
+        firsts.sort_by_key(user_last);
+        let position: HashMap<usize, usize> =
+            firsts.iter().enumerate().map(|(p, i)| (*i, p)).collect();
+        fn rank(
+            i: usize,
+            position: &HashMap<usize, usize>,
+            children: &HashMap<usize, Vec<usize>>,
+            depth: usize,
+        ) -> usize {
+            let own = position.get(&i).copied().unwrap_or(usize::MAX);
+            if depth > 64 {
+                return own;
+            }
+            children.get(&i).map_or(own, |kids| {
+                kids.iter()
+                    .map(|k| rank(*k, position, children, depth + 1))
+                    .fold(own, usize::min)
+            })
+        }
+        roots.sort_by_key(|r| rank(*r, &position, &children, 0));
     }
     for r in roots {
         w.walk(r, "", None);
