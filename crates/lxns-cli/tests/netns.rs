@@ -305,6 +305,14 @@ fn sigkill_while_adding_and_deleting_leaves_nothing_inconsistent() {
         let _ = child.wait();
     }
     assert!(killed > 0);
+    // A kill between creating a name file and mounting onto it leaves an empty file, which
+    // the registry leaves alone for STALE_AFTER (it may be an ip netns add in progress):
+    // let that time pass for every file (the test must not wait 10 s).
+    for entry in std::fs::read_dir(&reg.0).into_iter().flatten().flatten() {
+        if !lxns::is_persisted(entry.path()) {
+            age(&entry.path());
+        }
+    }
     // The next list repairs what a kill left, and says so on stderr.
     let out = ok(lxns().args(["netns", &arg, "list"]));
     for line in String::from_utf8_lossy(&out.stderr).lines() {
@@ -701,4 +709,122 @@ fn bare_netns_lists_and_ip_abbreviations_work() {
     ok(lxns().args(["netns", &reg.arg(), "e", &n, "true"]));
     ok(lxns().args(["netns", &reg.arg(), "d", &n]));
     assert!(!text(&ok(lxns().args(["netns", &reg.arg()]))).contains(&n));
+}
+
+/// Runs `script` with `sh` in a private mount namespace whose `/run` is a fresh tmpfs, so
+/// that `ip netns` and `lxns netns` share a `/run/netns` no other process sees (the host's
+/// is untouched; everything goes with the namespace). `$LXNS` is lxns. Returns stdout and
+/// stderr, with the exit status checked to be 0.
+fn in_private_run(script: &str) -> (String, String) {
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "set -e; mount -t tmpfs lxns-test-run /run; {script}"
+        ))
+        .env("LXNS", env!("CARGO_BIN_EXE_lxns"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (o, e) = (
+        text(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "{script}\n--- stdout\n{o}\n--- stderr\n{e}"
+    );
+    (o, e)
+}
+
+/// `ip netns set NAME NETNSID` and `ip netns list-id`: ids set by either tool are what the
+/// other lists, byte for byte; a second id for the same namespace is the kernel's EEXIST
+/// (ip's exit 2), a malformed id ip's 255, a missing name 1.
+#[test]
+fn set_and_list_id_match_ip() {
+    require_root!();
+    assert!(have_ip(), "ip (iproute2) is needed");
+    let (out, err) = in_private_run(
+        r#"$LXNS netns add a; ip netns add b; ip netns add c
+        $LXNS netns set a 7; ip netns set b auto; $LXNS netns set c auto
+        $LXNS netns list-id > /run/ours; ip netns list-id > /run/theirs
+        cmp /run/ours /run/theirs; cat /run/ours; echo ---
+        $LXNS netns list-id nsid 7
+        rc() { "$@" && echo "rc 0" || echo "rc $?"; }
+        rc $LXNS netns set a 9; rc $LXNS netns set a x; rc $LXNS netns set zz 3
+        ip netns list > /run/theirs; $LXNS netns list > /run/ours; sort /run/theirs | cmp - /run/ours
+        $LXNS netns del a b c"#,
+    );
+    let (ids, rest) = out.split_once("---\n").unwrap();
+    let lines: Vec<&str> = ids.lines().collect();
+    assert_eq!(lines.len(), 3, "{ids}");
+    assert!(lines.contains(&"nsid 7 (iproute2 netns name: a)"), "{ids}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("(iproute2 netns name: b)")),
+        "{ids}"
+    );
+    let rest: Vec<&str> = rest.lines().collect();
+    assert_eq!(
+        rest,
+        ["nsid 7 (iproute2 netns name: a)", "rc 2", "rc 255", "rc 1"],
+        "{err}"
+    );
+    assert!(
+        err.contains("EEXIST") && err.contains("Invalid \"netnsid\" value"),
+        "{err}"
+    );
+}
+
+/// `ip -all netns exec` and `ip -all netns delete` (`-all` or `--all`): the command in every
+/// namespace after ip's `netns: NAME` line (the same bytes as ip prints), then every name
+/// gone; unlike ip, a failed command makes the exit status 1.
+#[test]
+fn all_exec_and_all_delete_act_on_every_name_as_ip_does() {
+    require_root!();
+    assert!(have_ip(), "ip (iproute2) is needed");
+    let (out, _) = in_private_run(
+        r#"ip netns add a; $LXNS netns add b
+        ip -all netns exec readlink /proc/self/ns/net > /run/theirs
+        $LXNS netns -all exec readlink /proc/self/ns/net > /run/ours
+        cmp /run/theirs /run/ours; cat /run/ours
+        $LXNS netns --all exec sh -c 'exit 3' > /dev/null && echo "rc 0" || echo "rc $?"
+        $LXNS netns -all delete; ls -A /run/netns | wc -l"#,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 8, "{out}");
+    // Directory order, as ip's (the cmp above): both names, each once.
+    let mut headers = [lines[1], lines[4]];
+    headers.sort_unstable();
+    assert_eq!(headers, ["netns: a", "netns: b"], "{out}");
+    assert_eq!((lines[0], lines[3]), ("", ""), "{out}");
+    assert!(
+        lines[2].starts_with("net:[") && lines[5].starts_with("net:["),
+        "{out}"
+    );
+    assert_ne!(lines[2], lines[5], "two namespaces: {out}");
+    assert_eq!(&lines[6..], ["rc 1", "0"], "{out}");
+}
+
+/// `ip netns monitor`: an `add NAME` and a `delete NAME` line for each name ip or lxns
+/// adds and deletes, flushed as they happen. The monitor is known to watch once its
+/// inotify fd has a watch (its fdinfo says so), not after a sleep.
+#[test]
+fn monitor_prints_adds_and_deletes_as_ip_does() {
+    require_root!();
+    assert!(have_ip(), "ip (iproute2) is needed");
+    let (out, _) = in_private_run(
+        r#"mkdir -p /run/netns; $LXNS netns monitor > /run/ours & m=$!
+        until grep -qs '^inotify wd:' /proc/$m/fdinfo/*; do :; done
+        ip netns monitor > /run/theirs & i=$!
+        until grep -qs '^inotify wd:' /proc/$i/fdinfo/*; do :; done
+        ip netns add c; $LXNS netns add d; ip netns del c; $LXNS netns del d
+        until [ "$(wc -l < /run/ours)" -ge 4 ]; do :; done
+        kill $m $i; wait $m $i || true; cat /run/ours"#,
+    );
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["add c", "add d", "delete c", "delete d"],
+        "{out}"
+    );
 }

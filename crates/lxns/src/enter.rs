@@ -506,18 +506,6 @@ pub(crate) fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn link_types_match_the_table() {
-        for kind in Kind::ALL {
-            assert_eq!(link_type(kind) as u32, kind.clone_flag(), "{kind}");
-        }
-    }
-}
-
 /// Keeps the **calling thread's** capabilities across `execve` (`nsenter --keep-caps`,
 /// [`Command::keep_capabilities`](crate::Command::keep_capabilities) for a spawned program):
 /// its permitted set becomes inheritable (`capset(2)`) and each permitted capability is
@@ -544,4 +532,16 @@ pub fn keep_capabilities_current_thread() -> Result<()> {
             e.into(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_types_match_the_table() {
+        for kind in Kind::ALL {
+            assert_eq!(link_type(kind) as u32, kind.clone_flag(), "{kind}");
+        }
+    }
 }

@@ -165,6 +165,9 @@ pub enum Op {
     Spawn(crate::SpawnStep),
     /// Checking the running kernel's version ([`kernel::require`](crate::kernel::require)).
     CheckKernel,
+    /// Reading or assigning netnsids over rtnetlink (`RTM_GETNSID`, `RTM_NEWNSID`;
+    /// [`netns::set_nsid`](crate::netns::set_nsid), [`netns::nsids`](crate::netns::nsids)).
+    NetNsId,
 }
 
 impl fmt::Display for Op {
@@ -196,6 +199,7 @@ impl fmt::Display for Op {
             Op::WriteIdMap => "write id map",
             Op::Spawn(step) => return write!(f, "spawn: {step}"),
             Op::CheckKernel => "check kernel version",
+            Op::NetNsId => "netnsid (rtnetlink RTM_GETNSID/RTM_NEWNSID)",
         })
     }
 }

@@ -813,41 +813,57 @@ fn unescape_octal(bytes: &[u8]) -> std::ffi::OsString {
 // ---------------------------------------------------------------------------------------
 // NETNSID through rtnetlink (RTM_GETNSID), batched.
 
-const RTM_NEWNSID: u16 = 88;
-const RTM_GETNSID: u16 = 90;
-const NLMSG_ERROR: u16 = 2;
-const NLM_F_REQUEST: u16 = 1;
-const NETNSA_NSID: u16 = 1;
+pub(crate) const RTM_NEWNSID: u16 = 88;
+pub(crate) const RTM_GETNSID: u16 = 90;
+pub(crate) const NLMSG_ERROR: u16 = 2;
+pub(crate) const NLMSG_DONE: u16 = 3;
+pub(crate) const NLM_F_REQUEST: u16 = 1;
+pub(crate) const NLM_F_ACK: u16 = 4;
+pub(crate) const NLM_F_DUMP: u16 = 0x300;
+pub(crate) const NETNSA_NSID: u16 = 1;
 const NETNSA_PID: u16 = 2;
-const NETNSA_FD: u16 = 3;
+pub(crate) const NETNSA_FD: u16 = 3;
 /// Requests per datagram: small enough that the replies fit the socket's receive buffer.
 const NETNSID_BATCH: usize = 64;
 
 /// A `RTM_GETNSID` request for the namespace of `pid` or behind `fd` (`attr`), with `seq`.
 fn getnsid_request(out: &mut Vec<u8>, seq: u32, attr: u16, value: i32) {
-    // nlmsghdr (16) + rtgenmsg padded (4) + rtattr (4) + i32 (4)
-    let len: u32 = 28;
-    out.extend_from_slice(&len.to_ne_bytes());
-    out.extend_from_slice(&RTM_GETNSID.to_ne_bytes());
-    out.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
+    nsid_message(out, RTM_GETNSID, NLM_F_REQUEST, seq, &[(attr, value)]);
+}
+
+/// An rtnetlink nsid message: nlmsghdr (16), rtgenmsg padded (4), then an i32 attribute
+/// (rtattr 4 + 4) per `attrs`.
+pub(crate) fn nsid_message(
+    out: &mut Vec<u8>,
+    kind: u16,
+    flags: u16,
+    seq: u32,
+    attrs: &[(u16, i32)],
+) {
+    let len = 20 + 8 * attrs.len();
+    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_ne_bytes());
+    out.extend_from_slice(&kind.to_ne_bytes());
+    out.extend_from_slice(&flags.to_ne_bytes());
     out.extend_from_slice(&seq.to_ne_bytes());
     out.extend_from_slice(&0u32.to_ne_bytes());
     out.extend_from_slice(&[0, 0, 0, 0]); // rtgen_family = AF_UNSPEC, padding
-    out.extend_from_slice(&8u16.to_ne_bytes());
-    out.extend_from_slice(&attr.to_ne_bytes());
-    out.extend_from_slice(&value.to_ne_bytes());
+    for (attr, value) in attrs {
+        out.extend_from_slice(&8u16.to_ne_bytes());
+        out.extend_from_slice(&attr.to_ne_bytes());
+        out.extend_from_slice(&value.to_ne_bytes());
+    }
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// Parses the replies in one datagram: `(seq, nsid)`, nsid -1 for "not assigned".
-fn parse_nsid_replies(buf: &[u8], out: &mut Vec<(u32, Option<i32>)>) {
+pub(crate) fn parse_nsid_replies(buf: &[u8], out: &mut Vec<(u32, Option<i32>)>) {
     let mut at = 0usize;
     while let (Some(len), Some(kind), Some(seq)) =
         (u32_at(buf, at), u16_at(buf, at + 4), u32_at(buf, at + 8))

@@ -526,6 +526,209 @@ fn repair_locked(locked: &Locked, dir: &Path) -> Vec<OsString> {
 }
 
 /// The id the caller's network namespace gives `ns` (`RTM_GETNSID` with `NETNSA_FD`).
+/// A NETLINK_ROUTE socket, close-on-exec.
+fn rtnetlink() -> Result<OwnedFd> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    rustix::net::socket_with(
+        AddressFamily::NETLINK,
+        SocketType::RAW,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(|e| Error::os(Op::NetNsId, Some(Kind::Net), Target::None, e.into()))
+}
+
+/// Assigns `nsid` (or, with `None`, the next free one: `ip netns set NAME auto`) to the
+/// network namespace `ns` as the **caller's** network namespace numbers its peers
+/// (`RTM_NEWNSID`, Linux 4.0; see `ip-netns(8)`). A namespace keeps its id until it is
+/// freed; the id is what `ip link` shows as `link-netnsid`.
+///
+/// # Errors
+/// [`Error::Os`] with [`Op::NetNsId`] and the kernel's errno: `EEXIST` when the namespace
+/// (or the id) is already assigned, `EINVAL` for a negative id or a namespace that is not a
+/// peer (the caller's own), `EPERM` without `CAP_NET_ADMIN`.
+///
+/// # Examples
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// let peer = lxns::Namespace::new(lxns::Kind::Net)?;
+/// lxns::netns::set_nsid(&peer, None)?;
+/// let id = lxns::netns::nsid(&peer)?;
+/// assert!(matches!(id, lxns::NetNsId::Assigned(n) if n >= 0));
+/// assert!(lxns::netns::nsids()?.contains(&match id { lxns::NetNsId::Assigned(n) => n, _ => -1 }));
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub fn set_nsid(ns: &Namespace, nsid: Option<u32>) -> Result<()> {
+    let target = Target::Namespace(ns.id());
+    if ns.kind() != Kind::Net {
+        return Err(Error::WrongKind {
+            op: Op::NetNsId,
+            expected: Kind::Net,
+            found: ns.kind(),
+            target,
+        });
+    }
+    let id = match nsid {
+        None => -1,
+        Some(n) => i32::try_from(n).map_err(|_| Error::InvalidArgument {
+            op: Op::NetNsId,
+            target: Target::Text(n.to_string()),
+            reason: format!("a netnsid is at most {}", i32::MAX),
+        })?,
+    };
+    let sock = rtnetlink()?;
+    let mut req = Vec::with_capacity(36);
+    crate::list::nsid_message(
+        &mut req,
+        crate::list::RTM_NEWNSID,
+        crate::list::NLM_F_REQUEST | crate::list::NLM_F_ACK,
+        1,
+        &[
+            (crate::list::NETNSA_FD, ns.as_fd().as_raw_fd()),
+            (crate::list::NETNSA_NSID, id),
+        ],
+    );
+    let os = |e: RErrno| Error::os(Op::NetNsId, Some(Kind::Net), target.clone(), e.into());
+    rustix::net::send(&sock, &req, rustix::net::SendFlags::empty()).map_err(os)?;
+    let mut buf = [0u8; 1024];
+    loop {
+        let (_, n) = match rustix::net::recv(&sock, &mut buf[..], rustix::net::RecvFlags::empty()) {
+            Ok(r) => r,
+            Err(RErrno::INTR) => continue,
+            Err(e) => return Err(os(e)),
+        };
+        let data = buf.get(..n).unwrap_or(&[]);
+        // The ack: NLMSG_ERROR with error 0, or the negated errno.
+        if crate::list::u16_at(data, 4) == Some(crate::list::NLMSG_ERROR) {
+            let code = data
+                .get(16..20)
+                .and_then(|b| b.try_into().ok())
+                .map_or(-5, i32::from_ne_bytes);
+            return match code {
+                0 => Ok(()),
+                c => Err(os(RErrno::from_raw_os_error(c.saturating_neg()))),
+            };
+        }
+        if n == 0 {
+            return Err(os(RErrno::IO));
+        }
+    }
+}
+
+/// The id the caller's network namespace gives `ns` (`RTM_GETNSID`): what `ip netns list`
+/// shows as `(id: N)`.
+///
+/// # Errors
+/// [`Error::Os`] with [`Op::NetNsId`] when rtnetlink cannot be asked; [`Error::WrongKind`]
+/// for a namespace that is not a network namespace.
+///
+/// # Examples
+///
+/// ```
+/// let own = lxns::Namespace::current(lxns::Kind::Net)?;
+/// // A namespace is not its own peer: it has no id of its own (or the kernel's -1).
+/// let _ = lxns::netns::nsid(&own)?;
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub fn nsid(ns: &Namespace) -> Result<NetNsId> {
+    if ns.kind() != Kind::Net {
+        return Err(Error::WrongKind {
+            op: Op::NetNsId,
+            expected: Kind::Net,
+            found: ns.kind(),
+            target: Target::Namespace(ns.id()),
+        });
+    }
+    netnsid_of(ns).ok_or_else(|| {
+        Error::os(
+            Op::NetNsId,
+            Some(Kind::Net),
+            Target::Namespace(ns.id()),
+            RErrno::IO.into(),
+        )
+    })
+}
+
+/// Every netnsid assigned in the caller's network namespace, ascending (an `RTM_GETNSID`
+/// dump: `ip netns list-id`). Map one to a name by comparing with [`nsid`] of each
+/// [`Registry::list`] entry ([`Entry::nsid`]).
+///
+/// # Errors
+/// [`Error::Os`] with [`Op::NetNsId`] and the errno of the netlink socket.
+///
+/// # Examples
+///
+/// ```
+/// for id in lxns::netns::nsids()? {
+///     println!("nsid {id}");
+/// }
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub fn nsids() -> Result<Vec<i32>> {
+    let sock = rtnetlink()?;
+    let os = |e: RErrno| Error::os(Op::NetNsId, Some(Kind::Net), Target::None, e.into());
+    let mut req = Vec::with_capacity(20);
+    crate::list::nsid_message(
+        &mut req,
+        crate::list::RTM_GETNSID,
+        crate::list::NLM_F_REQUEST | crate::list::NLM_F_DUMP,
+        1,
+        &[],
+    );
+    rustix::net::send(&sock, &req, rustix::net::SendFlags::empty()).map_err(os)?;
+    let mut ids = Vec::new();
+    let mut buf = vec![0u8; 32 * 1024];
+    loop {
+        let (_, n) = match rustix::net::recv(&sock, &mut buf[..], rustix::net::RecvFlags::empty()) {
+            Ok(r) => r,
+            Err(RErrno::INTR) => continue,
+            Err(e) => return Err(os(e)),
+        };
+        let data = buf.get(..n).unwrap_or(&[]);
+        if n == 0 {
+            return Err(os(RErrno::IO));
+        }
+        // Walk the datagram: NLMSG_DONE ends the dump, an error ends it with its errno.
+        let mut at = 0usize;
+        while let (Some(len), Some(kind)) = (
+            crate::list::u32_at(data, at),
+            crate::list::u16_at(data, at + 4),
+        ) {
+            let len = len as usize;
+            if len < 16 || at + len > data.len() {
+                break;
+            }
+            match kind {
+                crate::list::NLMSG_DONE => {
+                    ids.sort_unstable();
+                    return Ok(ids);
+                }
+                crate::list::NLMSG_ERROR => {
+                    let code = data
+                        .get(at + 16..at + 20)
+                        .and_then(|b| b.try_into().ok())
+                        .map_or(-5, i32::from_ne_bytes);
+                    return Err(os(RErrno::from_raw_os_error(code.saturating_neg())));
+                }
+                _ => {
+                    let mut one = Vec::new();
+                    crate::list::parse_nsid_replies(
+                        data.get(at..at + len).unwrap_or(&[]),
+                        &mut one,
+                    );
+                    ids.extend(
+                        one.into_iter()
+                            .filter_map(|(_, id)| id)
+                            .filter(|id| *id >= 0),
+                    );
+                }
+            }
+            at += (len + 3) & !3;
+        }
+    }
+}
+
 fn netnsid_of(ns: &Namespace) -> Option<NetNsId> {
     crate::list::netnsid_for_fd(ns.as_fd().as_raw_fd())
 }

@@ -16,6 +16,9 @@ pub struct Args {
     /// Use this registry directory instead of /run/netns.
     #[arg(long, value_name = "DIR", global = true)]
     registry: Option<std::path::PathBuf>,
+    /// delete and exec act on every registered name (ip's global -all; `-all` is taken too).
+    #[arg(long = "all", global = true)]
+    all: bool,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -30,12 +33,23 @@ enum Cmd {
         #[arg(value_parser = super::pid)]
         pid: i32,
     },
-    /// Unregister NAMEs (unmount and remove); the namespaces live on while in use.
+    /// Unregister NAMEs (unmount and remove); the namespaces live on while in use. With
+    /// --all, every name.
     #[command(alias = "del")]
-    Delete {
-        #[arg(required = true)]
-        names: Vec<OsString>,
+    Delete { names: Vec<OsString> },
+    /// Assign netnsid NETNSID (a number, or auto for the next free one) to NAME, as our
+    /// network namespace numbers it (ip netns set).
+    Set { name: OsString, nsid: String },
+    /// Print every netnsid assigned in our network namespace, with the name it has
+    /// (ip netns list-id); `nsid N` prints only that one.
+    ListId {
+        /// `nsid N`: only that id (ip's syntax).
+        #[arg(num_args = 0..)]
+        filter: Vec<String>,
     },
+    /// Print `add NAME` and `delete NAME` as names are added to and removed from the
+    /// registry, until killed (ip netns monitor).
+    Monitor,
     /// List registered names (with their netnsid, as ip netns list).
     #[command(alias = "show", alias = "ls")]
     List {
@@ -44,9 +58,11 @@ enum Cmd {
         json: bool,
     },
     /// Run CMD inside NAME: a new mount namespace with a fresh /sys and /etc/netns/NAME/*.
+    /// With --all, CMD runs in every registered namespace in turn (no NAME), each after a
+    /// `netns: NAME` line, as ip -all netns exec.
     Exec {
         name: OsString,
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<OsString>,
     },
     /// Print the names under which PID's network namespace is registered.
@@ -65,23 +81,32 @@ enum Cmd {
 /// exec, `lst` list). `argv` is the whole command line (`lxns netns …`); the word after
 /// `netns` and its options is expanded in place, and `list` is added when there is none.
 pub fn expand_command(mut argv: Vec<OsString>) -> Vec<OsString> {
+    // ip's order (ipnetns.c do_netns), then lxns's own.
     const ORDER: &[(&str, &str)] = &[
         ("list", "list"),
         ("show", "list"),
         ("lst", "list"),
+        ("list-id", "list-id"),
+        ("help", "help"),
         ("add", "add"),
+        ("set", "set"),
         ("delete", "delete"),
-        ("pids", "pids"),
         ("identify", "identify"),
+        ("pids", "pids"),
         ("exec", "exec"),
+        ("monitor", "monitor"),
         ("attach", "attach"),
         ("repair", "repair"),
-        ("help", "help"),
     ];
     let mut i = 2;
     while let Some(word) = argv.get(i) {
         let b = word.as_bytes();
-        if b == b"--registry" {
+        if b == b"-all" {
+            if let Some(slot) = argv.get_mut(i) {
+                *slot = "--all".into();
+            }
+            i += 1;
+        } else if b == b"--registry" {
             i += 2;
         } else if b.starts_with(b"-") {
             i += 1;
@@ -150,6 +175,7 @@ impl Args {
         };
         Some(Args {
             registry: None,
+            all: false,
             command,
         })
     }
@@ -185,8 +211,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
         Cmd::Attach { name, pid } => reg.attach(name, *pid)?,
         Cmd::Delete { names } => {
+            let names: Vec<OsString> = if args.all {
+                if !names.is_empty() {
+                    bail!("netns delete --all takes no names");
+                }
+                reg.list()?.into_iter().map(|e| e.name).collect()
+            } else if names.is_empty() {
+                eprintln!("No netns name specified");
+                return Ok(ExitCode::FAILURE);
+            } else {
+                names.clone()
+            };
             let mut failed = false;
-            for name in names {
+            for name in &names {
                 if let Err(e) = reg.delete(name) {
                     let name = name.to_string_lossy();
                     // The error names the registry path already.
@@ -231,7 +268,43 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 }
             }
         }
+        Cmd::Exec { name, command } if args.all => {
+            let mut all = vec![name.clone()];
+            all.extend(command.iter().cloned());
+            return exec_all(&reg, &all, &mut out);
+        }
         Cmd::Exec { name, command } => return exec(&reg, name, command),
+        Cmd::Set { name, nsid } => return set(&reg, name, nsid),
+        Cmd::ListId { filter } => {
+            let only = match filter.as_slice() {
+                [] => None,
+                [word, n] if word == "nsid" => Some(n.parse::<i32>().map_err(|_| {
+                    anyhow::anyhow!("argument {n:?} is wrong: Invalid \"nsid\" value")
+                })?),
+                _ => bail!("list-id takes only `nsid N` (target-nsid is not supported)"),
+            };
+            let names: Vec<(i32, OsString)> = reg
+                .list()?
+                .into_iter()
+                .filter_map(|e| match e.nsid {
+                    Some(NetNsId::Assigned(id)) => Some((id, e.name)),
+                    _ => None,
+                })
+                .collect();
+            for id in lxns::netns::nsids()? {
+                if only.is_some_and(|o| o != id) {
+                    continue;
+                }
+                write!(out, "nsid {id} ")?;
+                if let Some((_, name)) = names.iter().find(|(n, _)| *n == id) {
+                    out.write_all(b"(iproute2 netns name: ")?;
+                    out.write_all(name.as_bytes())?;
+                    out.write_all(b")")?;
+                }
+                writeln!(out)?;
+            }
+        }
+        Cmd::Monitor => return monitor(&reg, &mut out),
         Cmd::Identify { pid } => {
             let pid = match pid {
                 Some(p) => *p,
@@ -257,6 +330,125 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ip netns set NAME NETNSID`: 255 for a malformed id (ip's own errors), 1 for a name that
+/// cannot be opened, 2 for the kernel's refusal (ip's "RTNETLINK answers").
+fn set(reg: &Registry, name: &OsStr, nsid: &str) -> Result<ExitCode> {
+    let id = if nsid == "auto" {
+        None
+    } else {
+        match nsid.parse::<u32>() {
+            Ok(n) if i32::try_from(n).is_ok() => Some(n),
+            _ => {
+                eprintln!("Error: argument {nsid:?} is wrong: Invalid \"netnsid\" value");
+                return Ok(ExitCode::from(255));
+            }
+        }
+    };
+    let ns = match reg.open(name) {
+        Ok(ns) => ns,
+        Err(e) => {
+            eprintln!("lxns: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match lxns::netns::set_nsid(&ns, id) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            let why = match e.errno().and_then(|n| n.name()) {
+                Some("EEXIST") => {
+                    ": the namespace (or the id) already has one; it is kept \
+                                   until the namespace is freed"
+                }
+                _ => "",
+            };
+            eprintln!("lxns: {e}{why}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// `ip netns monitor`: `add NAME` / `delete NAME` per name created in or removed from the
+/// registry (inotify `IN_CREATE`/`IN_DELETE`), flushed line by line, until killed. The
+/// directory is created first when missing, as ip creates it.
+fn monitor(reg: &Registry, out: &mut impl Write) -> Result<ExitCode> {
+    use rustix::fs::inotify;
+    let dir = reg.dir();
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    }
+    let fd = inotify::init(inotify::CreateFlags::CLOEXEC).context("inotify_init failed")?;
+    inotify::add_watch(
+        &fd,
+        dir,
+        inotify::WatchFlags::CREATE | inotify::WatchFlags::DELETE,
+    )
+    .with_context(|| format!("inotify_add_watch failed on {}", dir.display()))?;
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
+    let mut events = inotify::Reader::new(&fd, &mut buf);
+    loop {
+        let event = match events.next() {
+            Ok(ev) => ev,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e).context("read failed"),
+        };
+        let Some(name) = event.file_name() else {
+            continue;
+        };
+        let flags = event.events();
+        if flags.contains(inotify::ReadFlags::CREATE) {
+            out.write_all(b"add ")?;
+            out.write_all(name.to_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        if flags.contains(inotify::ReadFlags::DELETE) {
+            out.write_all(b"delete ")?;
+            out.write_all(name.to_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+    }
+}
+
+/// `ip -all netns exec CMD`: CMD in each registered namespace in turn, each run after a
+/// `\nnetns: NAME` line, as a child (each in its own mount namespace). Exits 0 like ip when
+/// every command ran; unlike ip, 1 when one failed or could not run, so that a script sees
+/// it (ip exits 0 either way).
+fn exec_all(reg: &Registry, command: &[OsString], out: &mut impl Write) -> Result<ExitCode> {
+    let Some((program, rest)) = command.split_first() else {
+        bail!("netns exec needs a command");
+    };
+    let mut failed = false;
+    // ip's order: the directory's (readdir), not sorted.
+    let names: Vec<OsString> = match std::fs::read_dir(reg.dir()) {
+        Ok(rd) => rd.flatten().map(|e| e.file_name()).collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("read {}", reg.dir().display())),
+    };
+    for name in names {
+        out.write_all(b"\nnetns: ")?;
+        out.write_all(name.as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        let me = std::env::current_exe().context("find lxns itself")?;
+        let mut c = std::process::Command::new(me);
+        c.arg("netns")
+            .arg("--registry")
+            .arg(reg.dir())
+            .arg("exec")
+            .arg(&name)
+            .arg("--")
+            .arg(program)
+            .args(rest);
+        let status = c.status().context("run lxns netns exec")?;
+        failed |= !status.success();
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Sets this (single-threaded) process up like `ip netns exec` and replaces it with the

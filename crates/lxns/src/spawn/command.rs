@@ -469,7 +469,7 @@ impl Command {
     ///
     /// # Errors
     ///
-    /// At spawn: [`SpawnStep::MountBinfmt`] with the kernel's errno (`ENODEV` where the
+    /// At spawn: [`SpawnStep::MountBinfmt`](crate::SpawnStep::MountBinfmt) with the kernel's errno (`ENODEV` where the
     /// kernel has no `binfmt_misc`, `EPERM` before Linux 6.7 in a user namespace).
     pub fn mount_binfmt_misc_at(&mut self, target: impl AsRef<Path>) -> &mut Command {
         self.unshare = self.unshare | Kind::Mnt | Kind::User;
@@ -488,7 +488,7 @@ impl Command {
     ///
     /// # Errors
     ///
-    /// At spawn: [`SpawnStep::RegisterBinfmt`] with the kernel's errno (`EINVAL` for a
+    /// At spawn: [`SpawnStep::RegisterBinfmt`](crate::SpawnStep::RegisterBinfmt) with the kernel's errno (`EINVAL` for a
     /// malformed string, `EEXIST` for a name already registered, `ENOENT` for a missing
     /// interpreter with `F`).
     pub fn register_binfmt(&mut self, spec: impl AsRef<OsStr>) -> &mut Command {
@@ -510,7 +510,7 @@ impl Command {
     ///
     /// # Errors
     ///
-    /// At spawn: [`SpawnStep::KeepCapabilities`] with the errno of `capset(2)` or
+    /// At spawn: [`SpawnStep::KeepCapabilities`](crate::SpawnStep::KeepCapabilities) with the errno of `capset(2)` or
     /// `prctl(2)`.
     pub fn keep_capabilities(&mut self) -> &mut Command {
         self.keep_caps = true;
@@ -526,7 +526,7 @@ impl Command {
     ///
     /// # Errors
     ///
-    /// At spawn: [`SpawnStep::Owner`] with the errno of `setgroups`/`setresgid`/`setresuid`
+    /// At spawn: [`SpawnStep::Owner`](crate::SpawnStep::Owner) with the errno of `setgroups`/`setresgid`/`setresuid`
     /// (`EPERM` unless the caller has `CAP_SETUID` and `CAP_SETGID`).
     pub fn user_namespace_owner(&mut self, uid: u32, gid: u32) -> &mut Command {
         self.unshare.insert(Kind::User);
