@@ -128,6 +128,8 @@ fn full_parse(argv: &[OsString]) -> Command {
                     .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
                 match written {
                     Ok(()) => 0,
+                    // util-linux's close_stdout: a closed pipe (`--help | head`) is no error.
+                    Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => 0,
                     Err(err) => {
                         eprintln!("lxns: write error: {err}");
                         1

@@ -401,3 +401,30 @@ fn errors_name_their_target_once() {
         "{err}"
     );
 }
+
+/// `lxns … --help | head -1`: a reader that stops early is no write error (util-linux's
+/// close_stdout passes over EPIPE), while a full disk is one.
+#[test]
+fn help_into_a_closed_pipe_is_no_error_but_a_full_disk_is() {
+    use std::process::Stdio;
+    for sub in [&["--help"][..], &["info", "--help"], &["run", "--help"]] {
+        // A pipe whose reader is gone before lxns writes: every write is EPIPE.
+        let (reader, writer) = rustix::pipe::pipe().unwrap();
+        drop(reader);
+        let got = Command::new(env!("CARGO_BIN_EXE_lxns"))
+            .args(sub)
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert!(got.status.success(), "{sub:?}: {}", stderr(&got));
+        assert_eq!(stderr(&got), "", "{sub:?}");
+    }
+    let full = Command::new(env!("CARGO_BIN_EXE_lxns"))
+        .arg("--help")
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(1));
+    assert!(stderr(&full).contains("write error"));
+}

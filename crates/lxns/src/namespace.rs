@@ -207,6 +207,83 @@ impl Namespace {
         Self::validate(fd, Some(kind), Target::Fd(-1), Op::Validate)
     }
 
+    /// Opens the namespace whose 64-bit id ([`ns_id`](Namespace::ns_id), `NS_GET_ID`) is
+    /// `id` — `nsenter --net=:ID` — through an nsfs file handle (`open_by_handle_at(2)`,
+    /// Linux 6.18+), checked to be a `kind` namespace when one is given. The id is unique
+    /// for the boot and never reused, so unlike a pid or an inode it cannot name another
+    /// namespace later.
+    ///
+    /// # Errors
+    ///  - [`Error::Unsupported`] before Linux 6.18 (no nsfs file handles).
+    ///  - [`Error::NotFound`] when no namespace has that id (any more).
+    ///  - [`Error::PermissionDenied`] without the privilege over it that the kernel asks
+    ///    (`CAP_SYS_ADMIN` in its owning user namespace, or being in it).
+    ///  - [`Error::WrongKind`] when it is not a `kind` namespace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lxns::{Kind, Namespace};
+    /// let net = Namespace::current(Kind::Net)?;
+    /// if lxns::kernel::Version::current().at_least(6, 18) {
+    ///     let again = Namespace::open_by_id(net.ns_id()?, Some(Kind::Net))?;
+    ///     assert_eq!(again, net);
+    /// }
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    pub fn open_by_id(id: u64, kind: Option<Kind>) -> Result<Namespace> {
+        let op = Op::OpenPath;
+        let target = Target::Text(format!(":{id}"));
+        let ours = Namespace::current(kind.unwrap_or(Kind::Mnt))?;
+        let ns_type = kind.map_or(0, Kind::clone_flag);
+        let fd = match sys::open_ns_by_id(ours.fd.as_fd(), id, ns_type) {
+            // Linux 6.18 opens a handle only with its inode too: find the namespace among
+            // those a listing reaches (processes, bind mounts, open fds) instead.
+            Err(RErrno::STALE) => return Self::find_by_id(id, kind, target),
+            other => other,
+        };
+        let fd = fd.map_err(|e| match e {
+            RErrno::OPNOTSUPP | RErrno::INVAL | RErrno::NOSYS => Error::Unsupported {
+                op,
+                kind,
+                what: "opening a namespace by its id (nsfs file handles, Linux 6.18)".into(),
+                errno: Some(e.into()),
+            },
+            RErrno::NOENT | RErrno::STALE | RErrno::SRCH => Error::NotFound {
+                op,
+                kind,
+                target: target.clone(),
+            },
+            e @ (RErrno::PERM | RErrno::ACCESS) => Error::PermissionDenied {
+                op,
+                kind,
+                target: target.clone(),
+                errno: e.into(),
+                owner: None,
+            },
+            other => Error::os(op, kind, target.clone(), other.into()),
+        })?;
+        Self::validate(fd, kind, target, op)
+    }
+
+    /// The namespace with id `id` among those [`list`](crate::list) finds.
+    fn find_by_id(id: u64, kind: Option<Kind>, target: Target) -> Result<Namespace> {
+        let kinds = kind.map_or(crate::KindSet::ALL, crate::KindSet::from);
+        let listing = crate::list(&crate::ListOptions::new().kinds(kinds).fds(true))?;
+        for info in &listing.namespaces {
+            if let Ok(ns) = info.open() {
+                if ns.ns_id().ok() == Some(id) {
+                    return Ok(ns);
+                }
+            }
+        }
+        Err(Error::NotFound {
+            op: Op::OpenPath,
+            kind,
+            target,
+        })
+    }
+
     /// Wraps an fd already known to be an nsfs fd of `kind` (from a pidfd or nsfs ioctl):
     /// only its identity is read.
     pub(crate) fn from_trusted_fd(

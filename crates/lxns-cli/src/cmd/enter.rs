@@ -27,8 +27,9 @@ pub struct Args {
     /// Enter all namespaces of the target (those it shares with us are left out).
     #[arg(short = 'a', long = "all")]
     all: bool,
-    /// Enter the mount namespace.
-    #[arg(short = 'm', long = "mount", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    /// Enter the mount namespace (=FILE, or =:ID, the kernel's namespace id, Linux 6.18+;
+    /// the same for every kind).
+    #[arg(short = 'm', long = "mount", value_name = "FILE|:ID", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     mount: Option<OsString>,
     /// Enter the UTS namespace.
     #[arg(short = 'u', long = "uts", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
@@ -102,6 +103,22 @@ pub struct Args {
     /// `ls -l`.
     #[arg(trailing_var_arg = true, value_name = "PROGRAM")]
     command: Vec<OsString>,
+}
+
+/// A namespace option's value: `:ID` (later nsenter: the kernel's 64-bit namespace id,
+/// `NS_GET_ID`, Linux 6.18+), else a namespace file.
+fn open_spec(spec: &OsStr, kind: Kind) -> Result<Namespace> {
+    use std::os::unix::ffi::OsStrExt;
+    match spec.as_bytes().strip_prefix(b":") {
+        Some(id) => {
+            let id: u64 = std::str::from_utf8(id)
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .with_context(|| format!("failed to parse nsid: {}", spec.to_string_lossy()))?;
+            Ok(Namespace::open_by_id(id, Some(kind))?)
+        }
+        None => Ok(Namespace::open_as(spec, kind)?),
+    }
 }
 
 /// A `-S`/`-G` value: a number, or `follow` (the target's).
@@ -276,7 +293,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     for (kind, spec) in args.requested() {
         match spec {
             Some(path) if path.is_empty() => from_target.insert(kind),
-            Some(path) => from_files.push(Namespace::open_as(path, kind)?),
+            Some(path) => from_files.push(open_spec(path, kind)?),
             None if args.all => from_target.insert(kind),
             None => {}
         }

@@ -9,7 +9,7 @@
 //! under `#![deny(unsafe_code)]`.
 
 use std::ffi::c_void;
-use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 pub(crate) mod spawn;
 
@@ -142,6 +142,66 @@ pub(crate) fn ns_get_id(fd: impl AsFd) -> Result<u64> {
     // SAFETY: `fd` is borrowed for the call; `Getter` hands the kernel an aligned
     // `MaybeUninit<u64>` that it reads back only on success.
     unsafe { rustix::ioctl::ioctl(fd, getter) }
+}
+
+/// A `struct file_handle` with room for nsfs's `struct nsfs_file_handle` (`{ u64 ns_id; u32
+/// ns_type; u32 ns_inum; }`, Linux 6.18+), laid out as the kernel reads it.
+#[repr(C)]
+struct NsfsHandle {
+    handle_bytes: u32,
+    handle_type: i32,
+    ns_id: u64,
+    ns_type: u32,
+    ns_inum: u32,
+}
+
+/// Opens the namespace whose 64-bit id ([`ns_get_id`]) is `id`: `open_by_handle_at(2)` with an
+/// nsfs file handle, whose type is learnt from `nsfs` (any namespace fd) with
+/// `name_to_handle_at(AT_EMPTY_PATH | AT_HANDLE_FID)`; `ns_type` is a `CLONE_NEW*` flag, or 0
+/// for any. Linux 6.18+ (`EOPNOTSUPP` before; 6.18 itself needs the inode too: `ESTALE`).
+pub(crate) fn open_ns_by_id(nsfs: BorrowedFd<'_>, id: u64, ns_type: u32) -> Result<OwnedFd> {
+    let mut handle = NsfsHandle {
+        handle_bytes: 16,
+        handle_type: 0,
+        ns_id: 0,
+        ns_type: 0,
+        ns_inum: 0,
+    };
+    let mut mount_id: libc::c_int = 0;
+    // SAFETY: `handle` is a `struct file_handle` header followed by 16 bytes, the size given
+    // in `handle_bytes`, so the kernel writes within it; `mount_id` is a live int; the empty
+    // path with AT_EMPTY_PATH names `nsfs` itself, a descriptor borrowed for the call.
+    let r = unsafe {
+        libc::name_to_handle_at(
+            nsfs.as_raw_fd(),
+            c"".as_ptr(),
+            std::ptr::from_mut(&mut handle).cast::<libc::file_handle>(),
+            &mut mount_id,
+            libc::AT_EMPTY_PATH | libc::AT_HANDLE_FID,
+        )
+    };
+    if r != 0 {
+        return Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO));
+    }
+    handle.ns_id = id;
+    handle.ns_type = ns_type;
+    handle.ns_inum = 0;
+    // SAFETY: `handle` is the valid file handle the kernel just filled, with its id, type
+    // and inode changed (a zero type or inode is "any" where the kernel allows it, 6.19+;
+    // 6.18 answers ESTALE unless both match); the call returns a new
+    // descriptor (close-on-exec) or -1, and `nsfs` is borrowed for it.
+    let fd = unsafe {
+        libc::open_by_handle_at(
+            nsfs.as_raw_fd(),
+            std::ptr::from_mut(&mut handle).cast::<libc::file_handle>(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO));
+    }
+    // SAFETY: open_by_handle_at returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// `ioctl(pidns, NS_GET_PID_FROM_PIDNS, pid)`: `pid` as numbered in `pidns`, translated into
