@@ -214,7 +214,15 @@ fn main() -> ExitCode {
             if output::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            // One line for the whole chain, then the lxns error's hint, if it has one.
             eprintln!("lxns: {err:#}");
+            if let Some(hint) = err
+                .chain()
+                .find_map(|c| c.downcast_ref::<lxns::Error>())
+                .and_then(lxns::Error::hint)
+            {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -566,9 +566,15 @@ fn a_namespace_is_entered_by_its_id() {
     let net = lxns::Namespace::of_process(target.pid(), lxns::Kind::Net).unwrap();
     if !lxns::kernel::Version::current().at_least(6, 18) {
         let e = net.ns_id().unwrap_err();
-        assert!(matches!(e, lxns::Error::Unsupported { .. }), "{e}");
+        assert!(
+            matches!(e.reason(), lxns::Reason::Unsupported { .. }),
+            "{e}"
+        );
         let err = lxns::Namespace::open_by_id(3, Some(lxns::Kind::Net)).unwrap_err();
-        assert!(matches!(err, lxns::Error::Unsupported { .. }), "{err}");
+        assert!(
+            matches!(err.reason(), lxns::Reason::Unsupported { .. }),
+            "{err}"
+        );
         return;
     }
     let id = net.ns_id().unwrap();
@@ -591,8 +597,11 @@ fn a_namespace_is_entered_by_its_id() {
     );
     // The wrong kind, an id no namespace has, a malformed one: named errors, exit 1.
     for (arg, want) in [
-        (format!("--uts=:{id}"), "ENOENT"),
-        ("--net=:18446744073709551615".to_owned(), "ENOENT"),
+        (format!("--uts=:{id}"), "no such file or namespace"),
+        (
+            "--net=:18446744073709551615".to_owned(),
+            "no such file or namespace",
+        ),
         ("--net=:x".to_owned(), "failed to parse nsid"),
     ] {
         let out = lxns_enter(&[&arg, "true"]).output().unwrap();

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `GetCurrentNS()` | [`current_netns`]`()` |
 //! | `GetNS(path)` | [`get_netns`]`(path)` |
-//! | `IsNSorErr(path)`: `NSPathNotExistErr` / `NSPathNotNSErr` | [`is_netns`]: [`Error::NotFound`] / [`Error::NotNamespace`] ([`Error::WrongKind`] for another kind) |
+//! | `IsNSorErr(path)`: `NSPathNotExistErr` / `NSPathNotNSErr` | [`is_netns`]: [`Reason::NotFound`](crate::Reason::NotFound) / [`Reason::NotNamespace`](crate::Reason::NotNamespace) ([`Reason::WrongKind`](crate::Reason::WrongKind) for another kind) |
 //! | `TempNetNS()` + `Close()` | [`temp_netns`]`()`, dropped |
 //! | `netns.Do(func(hostNS) error)` | [`Namespace::run`]`(closure)` (capture a [`current_netns`] handle for the host) |
 //! | `WithNetNSPath(path, f)` | [`with_netns_path`]`(path, f)` |
@@ -32,9 +32,9 @@ pub fn current_netns() -> Result<Namespace> {
 /// Opens a network namespace by path (`/run/netns/NAME`, `/proc/PID/ns/net`, a bind mount).
 ///
 /// # Errors
-///  - [`Error::NotFound`] when the path does not exist (CNI's `NSPathNotExistErr`).
-///  - [`Error::NotNamespace`] when it is not a namespace file (CNI's `NSPathNotNSErr`).
-///  - [`Error::WrongKind`] when it is a namespace of another kind.
+///  - [`Reason::NotFound`](crate::Reason::NotFound) when the path does not exist (CNI's `NSPathNotExistErr`).
+///  - [`Reason::NotNamespace`](crate::Reason::NotNamespace) when it is not a namespace file (CNI's `NSPathNotNSErr`).
+///  - [`Reason::WrongKind`](crate::Reason::WrongKind) when it is a namespace of another kind.
 #[doc(alias = "GetNS")]
 pub fn get_netns(path: impl AsRef<Path>) -> Result<Namespace> {
     Namespace::open_as(path, Kind::Net)
@@ -53,7 +53,7 @@ pub fn is_netns(path: impl AsRef<Path>) -> Result<()> {
 /// it) is gone. No thread of the caller enters it.
 ///
 /// # Errors
-/// As for [`Namespace::new`]: [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
+/// As for [`Namespace::new`]: [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without `CAP_SYS_ADMIN`.
 #[doc(alias = "TempNetNS")]
 pub fn temp_netns() -> Result<Namespace> {
     Namespace::new(Kind::Net)

@@ -12,7 +12,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno as RErrno;
 use rustix::thread::ThreadNameSpaceType;
 
-use crate::error::{Errno, Error, Op, Result, Target};
+use crate::error::{Errno, Error, Op, Reason, Result, Target};
 use crate::kind::{Kind, KindSet};
 use crate::namespace::Namespace;
 use crate::process::Process;
@@ -59,11 +59,11 @@ impl Namespace {
     /// ```
     ///
     /// # Errors
-    ///  - [`Error::PermissionDenied`] (`EPERM`) without `CAP_SYS_ADMIN` in the namespace's
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) (`EPERM`) without `CAP_SYS_ADMIN` in the namespace's
     ///    owning user namespace (named in the error) and in the caller's.
-    ///  - [`Error::MultiThreaded`] (`EINVAL`) for a user namespace when the process has
+    ///  - [`Reason::MultiThreaded`](crate::Reason::MultiThreaded) (`EINVAL`) for a user namespace when the process has
     ///    more than one thread, and (`EUSERS`) for a time namespace likewise.
-    ///  - [`Error::InvalidArgument`] (`EINVAL`) for the user namespace the caller is
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) (`EINVAL`) for the user namespace the caller is
     ///    already in.
     ///
     /// # References
@@ -94,20 +94,20 @@ impl Namespace {
     /// anything changes; use [`unshare_current_thread`] and create the child.
     ///
     /// # Errors
-    /// As for [`unshare_current_thread`]; [`Error::InvalidArgument`] for [`Kind::Pid`],
+    /// As for [`unshare_current_thread`]; [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for [`Kind::Pid`],
     /// refused before anything changes (a new pid namespace has no handle before its first
     /// process: use [`unshare_current_thread`], then create the child).
     #[doc(alias = "unshare")]
     pub fn unshare_current_thread(kind: Kind) -> Result<Namespace> {
         if kind == Kind::Pid {
-            return Err(Error::InvalidArgument {
-                op: Op::Unshare,
-                target: Target::CurrentThread,
-                reason: "a new pid namespace has no handle before its first process; call \
+            return Err(Error::invalid_argument(
+                Op::Unshare,
+                Target::CurrentThread,
+                "a new pid namespace has no handle before its first process; call \
                          lxns::unshare_current_thread(Kind::Pid) and create the child, or \
                          spawn with Command::unshare(Kind::Pid)"
                     .into(),
-            });
+            ));
         }
         unshare_current_thread(kind)?;
         Namespace::current_for_children(kind)
@@ -129,16 +129,16 @@ impl Namespace {
     /// ```
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] for [`Kind::User`] (the kernel refuses a user
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for [`Kind::User`] (the kernel refuses a user
     ///    namespace to a multithreaded process, and the helper thread makes the process
     ///    multithreaded) and [`Kind::Pid`] (it has no handle before its first process).
     ///  - As for [`unshare_current_thread`] otherwise.
     pub fn new(kind: Kind) -> Result<Namespace> {
         if matches!(kind, Kind::User | Kind::Pid) {
-            return Err(Error::InvalidArgument {
-                op: Op::Unshare,
-                target: Target::None,
-                reason: format!(
+            return Err(Error::invalid_argument(
+                Op::Unshare,
+                Target::None,
+                format!(
                     "a new {kind} namespace cannot be made on a helper thread: {}; create it \
                      with a new process instead",
                     if kind == Kind::User {
@@ -147,7 +147,7 @@ impl Namespace {
                         "a pid namespace has no handle before its first process"
                     }
                 ),
-            });
+            ));
         }
         on_helper_thread(move || Namespace::unshare_current_thread(kind))
     }
@@ -161,11 +161,13 @@ pub(crate) fn on_helper_thread<T: Send + 'static>(
     let handle = std::thread::Builder::new()
         .name("lxns-helper".into())
         .spawn(move || (crate::run::ThreadExit::current(), f()))
-        .map_err(|e| Error::Os {
-            op: Op::SpawnThread,
-            kind: None,
-            target: Target::None,
-            errno: Errno::from_io(&e).unwrap_or(Errno::from_raw(11)),
+        .map_err(|e| {
+            Error::os(
+                Op::SpawnThread,
+                None,
+                Target::None,
+                Errno::from_io(&e).unwrap_or(Errno::from_raw(11)),
+            )
         })?;
     match handle.join() {
         Ok((exit, r)) => {
@@ -185,7 +187,7 @@ pub(crate) fn on_helper_thread<T: Send + 'static>(
 /// report a bad fd before anything is attempted.
 ///
 /// # Errors
-///  - [`Error::NotNamespace`] with `EINVAL` when `fd` is not a namespace (a regular file, a
+///  - [`Reason::NotNamespace`](crate::Reason::NotNamespace) with `EINVAL` when `fd` is not a namespace (a regular file, a
 ///    socket, …) or not of `kind`; the errno stays readable with
 ///    [`Error::raw_os_error`].
 ///  - Otherwise as for [`Namespace::enter_current_thread`].
@@ -210,20 +212,28 @@ pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()
                 Errno::from_io(&e).unwrap_or(Errno::from_raw(24)),
             )
         })?) {
-            Err(Error::NotNamespace { found, .. }) => Err(Error::NotNamespace {
-                op: Op::Setns,
-                target,
-                found,
-                errno: Some(Errno::from_raw(22)),
-            }),
+            Err(e) if matches!(e.reason(), Reason::NotNamespace { .. }) => {
+                let found = match e.reason() {
+                    Reason::NotNamespace { found } => found.clone(),
+                    _ => String::new(),
+                };
+                Err(Error::not_namespace(
+                    Op::Setns,
+                    target,
+                    found,
+                    Some(Errno::from_raw(22)),
+                ))
+            }
             Err(other) => Err(other),
             Ok(ns) => match kind {
-                Some(expected) if expected != ns.kind() => Err(Error::WrongKind {
-                    op: Op::Setns,
+                // setns(2) answered EINVAL: keep it, with the kind that explains it.
+                Some(expected) if expected != ns.kind() => Err(Error::wrong_kind(
+                    Op::Setns,
                     target,
                     expected,
-                    found: ns.kind(),
-                }),
+                    ns.kind(),
+                    Some(Errno::from_raw(22)),
+                )),
                 _ => Err(setns_error(RErrno::INVAL, Some(&ns), ns.kind(), target)),
             },
         },
@@ -254,11 +264,11 @@ pub fn setns_current_thread(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<()
 /// ```
 ///
 /// # Errors
-///  - [`Error::MultiThreaded`] (`EINVAL`) when `kinds` contains `User` and the process has
+///  - [`Reason::MultiThreaded`](crate::Reason::MultiThreaded) (`EINVAL`) when `kinds` contains `User` and the process has
 ///    more than one thread.
-///  - [`Error::PermissionDenied`] (`EPERM`) without `CAP_SYS_ADMIN` (and no `User` in the
+///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) (`EPERM`) without `CAP_SYS_ADMIN` (and no `User` in the
 ///    set), or when user namespaces are disabled for unprivileged users.
-///  - [`Error::LimitReached`] (`ENOSPC`) at `/proc/sys/user/max_<kind>_namespaces` or the
+///  - [`Reason::LimitReached`](crate::Reason::LimitReached) (`ENOSPC`) at `/proc/sys/user/max_<kind>_namespaces` or the
 ///    nesting limit.
 ///
 /// # References
@@ -273,12 +283,9 @@ pub fn unshare_current_thread(kinds: impl Into<KindSet>) -> Result<()> {
 
 fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
     match e {
-        RErrno::INVAL if kinds.contains(Kind::User) && thread_count() > 1 => Error::MultiThreaded {
-            op: Op::Unshare,
-            kind: Kind::User,
-            errno: e.into(),
-            threads: thread_count(),
-        },
+        RErrno::INVAL if kinds.contains(Kind::User) && thread_count() > 1 => {
+            Error::multi_threaded(Op::Unshare, Kind::User, e.into(), thread_count())
+        }
         e => creation_error(Op::Unshare, e, kinds, Target::CurrentThread),
     }
 }
@@ -289,17 +296,17 @@ fn unshare_error(e: RErrno, kinds: KindSet) -> Error {
 pub(crate) fn creation_error(op: Op, e: RErrno, kinds: KindSet, target: Target) -> Error {
     let first = kinds.iter().next();
     match e {
-        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
+        RErrno::PERM | RErrno::ACCESS => Error::permission_denied(
             op,
-            kind: if kinds.contains(Kind::User) {
+            if kinds.contains(Kind::User) {
                 Some(Kind::User)
             } else {
                 first
             },
             target,
-            errno: e.into(),
-            owner: Namespace::current(Kind::User).ok().map(|n| n.id()),
-        },
+            e.into(),
+            Namespace::current(Kind::User).ok().map(|n| n.id()),
+        ),
         RErrno::NOSPC | RErrno::USERS => {
             // Name the kind whose limit is lowest: with several kinds the kernel does not
             // say which one ran out.
@@ -307,18 +314,14 @@ pub(crate) fn creation_error(op: Op, e: RErrno, kinds: KindSet, target: Target) 
                 .iter()
                 .min_by_key(|k| crate::inspect::limit(*k).unwrap_or(u64::MAX))
                 .unwrap_or(Kind::User);
-            Error::LimitReached {
-                op,
-                kind,
-                limit: crate::inspect::limit(kind).ok(),
-            }
+            Error::limit_reached(op, kind, crate::inspect::limit(kind).ok())
         }
-        RErrno::INVAL if !kinds.is_empty() => Error::Unsupported {
+        RErrno::INVAL if !kinds.is_empty() => Error::unsupported(
             op,
-            kind: first,
-            what: format!("creating {kinds} namespaces (missing from this kernel's build?)"),
-            errno: Some(e.into()),
-        },
+            first,
+            format!("creating {kinds} namespaces (missing from this kernel's build?)"),
+            Some(e.into()),
+        ),
         other => Error::os(op, first, target, other.into()),
     }
 }
@@ -358,13 +361,13 @@ impl Process {
     /// attributes first, as for [`Namespace::enter_current_thread`].
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] (`EINVAL`) when `kinds` includes the user namespace and
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) (`EINVAL`) when `kinds` includes the user namespace and
     ///    the process is already in the caller's; use
     ///    [`enter_all_current_thread`](Process::enter_all_current_thread), which leaves out
     ///    the kinds already shared.
-    ///  - [`Error::MultiThreaded`], [`Error::PermissionDenied`] as for
-    ///    [`Namespace::enter_current_thread`]; [`Error::ProcessGone`] (`ESRCH`).
-    ///  - [`Error::Os`] with `EINVAL` for an empty `kinds`: the kernel's answer, not a
+    ///  - [`Reason::MultiThreaded`](crate::Reason::MultiThreaded), [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) as for
+    ///    [`Namespace::enter_current_thread`]; [`Reason::ProcessGone`](crate::Reason::ProcessGone) (`ESRCH`).
+    ///  - [`Reason::Os`](crate::Reason::Os) with `EINVAL` for an empty `kinds`: the kernel's answer, not a
     ///    silent success.
     ///
     /// # References
@@ -384,11 +387,7 @@ impl Process {
         let flags = ThreadNameSpaceType::from_bits_retain(kinds.bits());
         match rustix::thread::move_into_thread_name_spaces(self.as_fd(), flags) {
             Ok(()) => Ok(()),
-            Err(RErrno::SRCH) => Err(Error::ProcessGone {
-                op: Op::SetnsProcess,
-                kind: None,
-                pid: self.pid(),
-            }),
+            Err(RErrno::SRCH) => Err(Error::process_gone(Op::SetnsProcess, None, self.pid())),
             // Linux 5.3–5.7 (or a seccomp filter) refuse setns on a pidfd: join kind by kind.
             Err(RErrno::INVAL) if !kinds.is_empty() && !crate::join::pidfd_setns_supported() => {
                 let mut steps = crate::join::per_kind(self, kinds)?;
@@ -410,7 +409,7 @@ impl Process {
         for kind in Kind::ALL {
             match self.namespace(kind) {
                 Ok(_) => kinds.insert(kind),
-                Err(Error::Unsupported { .. }) => {}
+                Err(e) if matches!(e.reason(), Reason::Unsupported { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -422,11 +421,7 @@ impl Process {
 /// The typed error for a refused `setns(pidfd, kinds)`.
 pub(crate) fn setns_process_error(p: &Process, kinds: KindSet, e: RErrno) -> Error {
     if e == RErrno::SRCH {
-        return Error::ProcessGone {
-            op: Op::SetnsProcess,
-            kind: None,
-            pid: p.pid(),
-        };
+        return Error::process_gone(Op::SetnsProcess, None, p.pid());
     }
     // Find the kind to blame: user (thread count, already-there) first.
     let kind = if kinds.contains(Kind::User) && e == RErrno::INVAL {
@@ -437,14 +432,15 @@ pub(crate) fn setns_process_error(p: &Process, kinds: KindSet, e: RErrno) -> Err
         kinds.iter().next().unwrap_or(Kind::Net)
     };
     let ns = p.namespace(kind).ok();
-    let mut err = setns_error(e, ns.as_ref(), kind, Target::Pid(p.pid()));
-    if let Error::Os { op, .. }
-    | Error::PermissionDenied { op, .. }
-    | Error::MultiThreaded { op, .. } = &mut err
-    {
-        *op = Op::SetnsProcess;
+    let err = setns_error(e, ns.as_ref(), kind, Target::Pid(p.pid()));
+    if matches!(
+        err.reason(),
+        Reason::Os | Reason::PermissionDenied { .. } | Reason::MultiThreaded { .. }
+    ) {
+        err.with_op(Op::SetnsProcess)
+    } else {
+        err
     }
-    err
 }
 
 fn link_type(kind: Kind) -> rustix::thread::LinkNameSpaceType {
@@ -465,37 +461,34 @@ fn link_type(kind: Kind) -> rustix::thread::LinkNameSpaceType {
 pub(crate) fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target: Target) -> Error {
     let op = Op::Setns;
     match e {
-        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
+        RErrno::PERM | RErrno::ACCESS => Error::permission_denied(
             op,
-            kind: Some(kind),
+            Some(kind),
             target,
-            errno: e.into(),
-            owner: ns.and_then(|n| n.user_namespace().ok()).map(|u| u.id()),
-        },
-        RErrno::INVAL if kind == Kind::User && thread_count() > 1 => Error::MultiThreaded {
-            op,
-            kind,
-            errno: e.into(),
-            threads: thread_count(),
-        },
-        RErrno::USERS if kind == Kind::Time => Error::MultiThreaded {
-            op,
-            kind,
-            errno: e.into(),
-            threads: thread_count(),
-        },
+            e.into(),
+            ns.and_then(|n| n.user_namespace().ok()).map(|u| u.id()),
+        ),
+        RErrno::INVAL if kind == Kind::User && thread_count() > 1 => {
+            Error::multi_threaded(op, kind, e.into(), thread_count())
+        }
+        RErrno::USERS if kind == Kind::Time => {
+            Error::multi_threaded(op, kind, e.into(), thread_count())
+        }
         RErrno::INVAL
             if kind == Kind::User
                 && ns
                     .is_some_and(|n| Namespace::current(Kind::User).is_ok_and(|cur| cur == *n)) =>
         {
-            Error::InvalidArgument {
+            // The kernel's EINVAL, kept, with why.
+            Error::invalid_argument(
                 op,
                 target,
-                reason: "the calling thread is already in this user namespace (the kernel \
-                         refuses to re-enter it: EINVAL)"
+                "the calling thread is already in this user namespace (the kernel \
+                         refuses to re-enter it)"
                     .into(),
-            }
+            )
+            .with_kind(Some(kind))
+            .with_errno(Some(e.into()))
         }
         other => Error::os(op, Some(kind), target, other.into()),
     }
@@ -514,7 +507,7 @@ pub(crate) fn thread_count() -> usize {
 /// uid and gid; see capabilities(7).
 ///
 /// # Errors
-/// [`Error::Os`] with the errno of `capset` or `prctl` (`EPERM` for a capability the bounding
+/// [`Reason::Os`](crate::Reason::Os) with the errno of `capset` or `prctl` (`EPERM` for a capability the bounding
 /// set lacks).
 ///
 /// # Examples

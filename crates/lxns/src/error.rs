@@ -2,8 +2,8 @@
 //!
 //! Every error names the operation that failed ([`Op`]), the namespace kind and the pid, path,
 //! fd or namespace involved ([`Target`]), and, where the kernel said no, the errno with its
-//! symbol and text. [`Error::hint`] gives the remedy for the classic kernel traps; `Display`
-//! prints it on a second line starting with `hint: `.
+//! symbol and text. [`Error::hint`] gives the remedy for the classic kernel traps; `{:#}`
+//! prints it on a second line starting with `hint: ` (`Display` is one line).
 
 use std::fmt;
 use std::io;
@@ -65,6 +65,7 @@ const ERRNO_NAMES: &[(i32, &str)] = &[
     (14, "EFAULT"),
     (16, "EBUSY"),
     (17, "EEXIST"),
+    (18, "EXDEV"),
     (19, "ENODEV"),
     (20, "ENOTDIR"),
     (21, "EISDIR"),
@@ -74,13 +75,16 @@ const ERRNO_NAMES: &[(i32, &str)] = &[
     (25, "ENOTTY"),
     (28, "ENOSPC"),
     (30, "EROFS"),
+    (32, "EPIPE"),
     (34, "ERANGE"),
     (36, "ENAMETOOLONG"),
     (38, "ENOSYS"),
     (40, "ELOOP"),
+    (71, "EPROTO"),
     (75, "EOVERFLOW"),
     (87, "EUSERS"),
     (95, "EOPNOTSUPP"),
+    (116, "ESTALE"),
 ];
 
 impl fmt::Display for Errno {
@@ -238,281 +242,411 @@ impl fmt::Display for Target {
     }
 }
 
-/// Everything that can go wrong in lxns.
+/// Why an operation failed: the class of failure, with what only that class carries. The
+/// operation, kind, target and errno every error has are on [`Error`] itself.
 ///
-/// Match on the variant to react to a class of failure; use [`Error::raw_os_error`] to get the
-/// kernel's errno whatever the variant. `Display` names the operation, the kind and the
-/// pid/path involved and the errno, and adds a `hint:` line where [`Error::hint`] has a remedy.
+/// Match on [`Error::reason`] to react to a class of failure:
 ///
 /// ```
-/// let err = "netns".parse::<lxns::Kind>().unwrap_err();
-/// assert!(matches!(err, lxns::Error::InvalidArgument { .. }));
-/// assert_eq!(err.raw_os_error(), None);
+/// let err = lxns::Namespace::open("/nonexistent").unwrap_err();
+/// assert!(matches!(err.reason(), lxns::Reason::NotFound));
+/// assert_eq!(err.raw_os_error(), Some(2)); // the kernel's ENOENT
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
-    /// The path (or `/proc/PID/ns/*` entry) does not exist (`ENOENT`), including a dangling
-    /// symlink.
-    NotFound {
-        /// The failed step.
-        op: Op,
-        /// The expected kind, if one was asked for.
-        kind: Option<Kind>,
-        /// What was looked up.
-        target: Target,
-    },
+pub enum Reason {
+    /// The path (or `/proc/PID/ns/*` entry, or namespace id) does not exist, including a
+    /// dangling symlink.
+    NotFound,
     /// The file exists but is not a namespace: a regular file, directory, socket, or a
     /// `/proc` file that is not an `ns` link.
     NotNamespace {
-        /// The failed step.
-        op: Op,
-        /// What was opened.
-        target: Target,
         /// What it is instead (`"a directory"`, `"a regular file on procfs"`).
         found: String,
-        /// The kernel's answer, where a call was made (`EINVAL` from `setns`, `ENOTTY` from an
-        /// `NS_GET_*` ioctl).
-        errno: Option<Errno>,
     },
-    /// A namespace of another kind than the one asked for.
+    /// A namespace of another kind than the one asked for ([`Error::kind`] is the one asked
+    /// for).
     WrongKind {
-        /// The failed step.
-        op: Op,
-        /// What was opened.
-        target: Target,
-        /// The kind that was asked for.
-        expected: Kind,
         /// The kind it is.
         found: Kind,
     },
-    /// The process exited (or never existed) (`ESRCH`).
+    /// The process exited (or never existed).
     ProcessGone {
-        /// The failed step.
-        op: Op,
-        /// The kind being looked up, if any.
-        kind: Option<Kind>,
         /// The process id.
         pid: i32,
     },
     /// The kernel refused for lack of privilege (`EPERM`/`EACCES`).
     PermissionDenied {
-        /// The failed step.
-        op: Op,
-        /// The namespace kind involved.
-        kind: Option<Kind>,
-        /// The pid, path or namespace involved.
-        target: Target,
-        /// `EPERM` or `EACCES`.
-        errno: Errno,
         /// The user namespace in which `CAP_SYS_ADMIN` is needed, when lxns could find it.
         owner: Option<NsId>,
     },
-    /// A user namespace (or a time namespace) cannot be created or joined by a process with
-    /// more than one thread (`EINVAL`/`EUSERS`).
+    /// A user namespace (or a time namespace, or a mount namespace's fs attributes) cannot
+    /// be created or joined by a process with more than one thread (`EINVAL`/`EUSERS`).
     MultiThreaded {
-        /// The failed step.
-        op: Op,
-        /// The kind involved.
-        kind: Kind,
-        /// The kernel's errno.
-        errno: Errno,
         /// How many threads the process had when it failed.
         threads: usize,
     },
     /// A namespace limit was reached (`ENOSPC`): `/proc/sys/user/max_<kind>_namespaces`, or
     /// the nesting depth of 32 user or pid namespaces.
     LimitReached {
-        /// The failed step.
-        op: Op,
-        /// The kind being created.
-        kind: Kind,
         /// The current value of the limit, when it could be read.
         limit: Option<u64>,
     },
-    /// This kernel lacks the feature (`ENOSYS`, `ENOTTY` on an nsfs fd, a missing
-    /// `/proc/PID/ns` entry for a kind).
+    /// This kernel (or a filter in front of it) lacks the feature.
     Unsupported {
-        /// The failed step.
-        op: Op,
-        /// The kind involved.
-        kind: Option<Kind>,
         /// What is missing and since which kernel it exists.
         what: String,
-        /// The kernel's errno.
-        errno: Option<Errno>,
     },
-    /// The caller passed something unusable (pid 0, a negative pid, an unknown kind name,
-    /// a non-numeric limit, a namespace whose parent does not exist).
+    /// The caller passed something unusable (pid 0, an unknown kind name, an empty set, a
+    /// namespace the call cannot take).
     InvalidArgument {
-        /// The failed step.
-        op: Op,
-        /// The value at fault.
-        target: Target,
         /// Why it is unusable.
-        reason: String,
+        why: String,
     },
     /// The path (or registry name) already exists (`EEXIST`).
-    AlreadyExists {
-        /// The failed step.
-        op: Op,
-        /// What exists.
-        target: Target,
-    },
+    AlreadyExists,
     /// The path is busy (`EBUSY`): still a mount point, or in use.
-    Busy {
-        /// The failed step.
-        op: Op,
-        /// What is busy.
-        target: Target,
-    },
-    /// Any other failure from the kernel.
-    Os {
-        /// The failed step.
-        op: Op,
-        /// The kind involved.
-        kind: Option<Kind>,
-        /// The pid, path or namespace involved.
-        target: Target,
-        /// The kernel's errno.
-        errno: Errno,
-    },
+    Busy,
+    /// Any other failure from the kernel ([`Error::errno`] says which).
+    Os,
+}
+
+/// Everything that can go wrong in lxns: one small value (a pointer; `Result<()>` is 8
+/// bytes), with the step that failed ([`op`](Error::op)), the namespace kind
+/// ([`kind`](Error::kind)), the pid, path, fd or namespace involved
+/// ([`target`](Error::target)), the kernel's errno when a system call answered
+/// ([`errno`](Error::errno), [`raw_os_error`](Error::raw_os_error); `None` when lxns
+/// refused before asking the kernel), and the class of failure ([`reason`](Error::reason)).
+///
+/// `Display` is one line. The alternate form (`{:#}`) adds the remedy for the classic kernel
+/// traps ([`hint`](Error::hint)) on a second line starting with `hint: `. `Debug` (what `?`
+/// in `main` prints) is that same two-line text, so a program that ends with
+/// `fn main() -> lxns::Result<()>` shows the message and the hint, not a struct dump.
+///
+/// ```
+/// let err = "netns".parse::<lxns::Kind>().unwrap_err();
+/// assert!(matches!(err.reason(), lxns::Reason::InvalidArgument { .. }));
+/// assert_eq!(err.raw_os_error(), None); // no system call was made
+/// assert!(!err.to_string().contains('\n'));
+/// println!("{err:#}"); // the message, then its hint if it has one
+/// ```
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
+    op: Op,
+    kind: Option<Kind>,
+    target: Target,
+    errno: Option<Errno>,
+    reason: Reason,
+}
+
+/// errno values by name, for the classifier.
+mod nr {
+    pub const PERM: i32 = 1;
+    pub const NOENT: i32 = 2;
+    pub const SRCH: i32 = 3;
+    pub const EXIST: i32 = 17;
+    pub const BUSY: i32 = 16;
+    pub const ACCES: i32 = 13;
+    pub const NOSPC: i32 = 28;
+    pub const NOSYS: i32 = 38;
+    pub const IO: i32 = 5;
 }
 
 impl Error {
-    /// The step that failed.
-    pub fn op(&self) -> Op {
-        match self {
-            Error::NotFound { op, .. }
-            | Error::NotNamespace { op, .. }
-            | Error::WrongKind { op, .. }
-            | Error::ProcessGone { op, .. }
-            | Error::PermissionDenied { op, .. }
-            | Error::MultiThreaded { op, .. }
-            | Error::LimitReached { op, .. }
-            | Error::Unsupported { op, .. }
-            | Error::InvalidArgument { op, .. }
-            | Error::AlreadyExists { op, .. }
-            | Error::Busy { op, .. }
-            | Error::Os { op, .. } => *op,
-        }
-    }
-
-    /// The namespace kind involved, where there is one.
-    pub fn kind(&self) -> Option<Kind> {
-        match self {
-            Error::NotFound { kind, .. }
-            | Error::ProcessGone { kind, .. }
-            | Error::PermissionDenied { kind, .. }
-            | Error::Unsupported { kind, .. }
-            | Error::Os { kind, .. } => *kind,
-            Error::WrongKind { expected, .. } => Some(*expected),
-            Error::MultiThreaded { kind, .. } | Error::LimitReached { kind, .. } => Some(*kind),
-            Error::NotNamespace { .. }
-            | Error::InvalidArgument { .. }
-            | Error::AlreadyExists { .. }
-            | Error::Busy { .. } => None,
-        }
-    }
-
-    /// The kernel's errno behind this error, if the kernel was asked.
-    pub fn errno(&self) -> Option<Errno> {
-        match self {
-            Error::NotFound { .. } => Some(Errno(2)),
-            Error::ProcessGone { .. } => Some(Errno(3)),
-            Error::LimitReached { .. } => Some(Errno(28)),
-            Error::AlreadyExists { .. } => Some(Errno(17)),
-            Error::Busy { .. } => Some(Errno(16)),
-            Error::NotNamespace { errno, .. } | Error::Unsupported { errno, .. } => *errno,
-            Error::PermissionDenied { errno, .. }
-            | Error::MultiThreaded { errno, .. }
-            | Error::Os { errno, .. } => Some(*errno),
-            Error::WrongKind { .. } | Error::InvalidArgument { .. } => None,
-        }
-    }
-
-    /// The raw errno value, like [`std::io::Error::raw_os_error`].
-    pub fn raw_os_error(&self) -> Option<i32> {
-        self.errno().map(Errno::raw)
-    }
-
-    /// What to do about it, for the classic kernel traps.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            Error::NotNamespace { .. } => Some(
-                "namespace files are the /proc/PID/ns/* links or bind mounts of them \
-                 (such as /run/netns/NAME)"
-                    .into(),
-            ),
-            Error::MultiThreaded {
-                op, kind, threads, ..
-            } => Some(format!(
-                "the kernel refuses to {} a {kind} namespace in a process with more than one \
-                 thread (this one has {threads}); do it in a single-threaded process (before \
-                 any thread starts, or in a child process), or start the command that needs \
-                 it as a new process in that namespace",
-                if *op == Op::Unshare { "create" } else { "join" }
-            )),
-            Error::PermissionDenied {
-                op, kind, owner, ..
-            } => Some(permission_hint(*op, *kind, owner.as_ref())),
-            Error::LimitReached { kind, limit, .. } => Some(format!(
-                "raise {} (now {}) in the user namespace that counts it, e.g. with \
-                 lxns::set_limit or `lxns limits {kind}=N`; ENOSPC also means the nesting \
-                 limit of 32 user or pid namespaces was reached",
-                kind.limit_path(),
-                limit.map_or_else(|| "unreadable".to_owned(), |l| l.to_string())
-            )),
-            Error::ProcessGone { .. } => Some(
-                "the process exited; lxns holds processes by pidfd, so a reused pid is never \
-                 mistaken for it"
-                    .into(),
-            ),
-            Error::Busy { .. } => Some(
-                "the file is still a mount point: another mount namespace may hold a copy of \
-                 the mount that does not propagate; unmount it there (or keep registry \
-                 directories shared mounts, as lxns and ip netns do)"
-                    .into(),
-            ),
-            Error::NotFound {
-                kind: Some(Kind::Pid),
-                target: Target::Path(p),
-                ..
-            } if p.ends_with("pid_for_children") => Some(
-                "a new pid namespace has no handle until its first process exists: \
-                     create a child first"
-                    .into(),
-            ),
-            Error::Os { errno, .. } if errno.raw() == 24 => Some(
-                "this process has reached its limit of open files (EMFILE): raise it (ulimit \
-                 -n, RLIMIT_NOFILE) or close descriptors; lxns needs a few fds per call"
-                    .into(),
-            ),
-            Error::Os { errno, .. } if errno.raw() == 23 => Some(
-                "the system-wide limit of open files is reached (ENFILE, /proc/sys/fs/file-max)"
-                    .into(),
-            ),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn os(op: Op, kind: Option<Kind>, target: Target, errno: Errno) -> Error {
-        Error::Os {
+    /// An error from its parts.
+    pub(crate) fn new(
+        op: Op,
+        kind: Option<Kind>,
+        target: Target,
+        errno: Option<Errno>,
+        reason: Reason,
+    ) -> Error {
+        Error(Box::new(Inner {
             op,
             kind,
             target,
             errno,
-        }
+            reason,
+        }))
     }
 
-    /// An [`Error::Os`] from a std I/O error (`EIO` when it carries no errno).
+    /// THE errno classifier: the kernel said `errno` to `op` on `target`. `ENOENT` is
+    /// [`Reason::NotFound`], `ESRCH` [`Reason::ProcessGone`], `EPERM`/`EACCES`
+    /// [`Reason::PermissionDenied`], `ENOSPC` (creating a namespace)
+    /// [`Reason::LimitReached`], `EEXIST` [`Reason::AlreadyExists`], `EBUSY`
+    /// [`Reason::Busy`], `ENOSYS` [`Reason::Unsupported`]; anything else [`Reason::Os`]. The
+    /// errno is kept in every case.
+    pub(crate) fn os(op: Op, kind: Option<Kind>, target: Target, errno: Errno) -> Error {
+        let reason = match errno.raw() {
+            nr::NOENT => Reason::NotFound,
+            nr::SRCH => Reason::ProcessGone {
+                pid: match target {
+                    Target::Pid(p) => p,
+                    _ => -1,
+                },
+            },
+            nr::PERM | nr::ACCES => Reason::PermissionDenied { owner: None },
+            nr::NOSPC if matches!(op, Op::Unshare | Op::Spawn(crate::SpawnStep::Clone)) => {
+                Reason::LimitReached { limit: None }
+            }
+            nr::EXIST => Reason::AlreadyExists,
+            nr::BUSY => Reason::Busy,
+            nr::NOSYS => Reason::Unsupported {
+                what: format!("the system call behind \"{op}\" (ENOSYS)"),
+            },
+            _ => Reason::Os,
+        };
+        Error::new(op, kind, target, Some(errno), reason)
+    }
+
+    /// An error from a std I/O error, through [`os`](Error::os) (`EIO` when it carries no
+    /// errno).
     pub(crate) fn from_io(op: Op, target: Target, e: &io::Error) -> Error {
         Error::os(
             op,
             None,
             target,
-            Errno::from_io(e).unwrap_or(Errno::from_raw(5)),
+            Errno::from_io(e).unwrap_or(Errno::from_raw(nr::IO)),
         )
+    }
+
+    /// The kernel answered `ENOENT` (or lxns found nothing, with `errno` `None`).
+    pub(crate) fn not_found(op: Op, kind: Option<Kind>, target: Target) -> Error {
+        Error::new(op, kind, target, Some(Errno(nr::NOENT)), Reason::NotFound)
+    }
+
+    /// Not a namespace; `errno` is the kernel's answer where a call was made.
+    pub(crate) fn not_namespace(
+        op: Op,
+        target: Target,
+        found: String,
+        errno: Option<Errno>,
+    ) -> Error {
+        Error::new(op, None, target, errno, Reason::NotNamespace { found })
+    }
+
+    /// `expected` was asked for, `found` is what it is; `errno` is the kernel's answer where
+    /// a call was made (`EINVAL` from `setns`).
+    pub(crate) fn wrong_kind(
+        op: Op,
+        target: Target,
+        expected: Kind,
+        found: Kind,
+        errno: Option<Errno>,
+    ) -> Error {
+        Error::new(
+            op,
+            Some(expected),
+            target,
+            errno,
+            Reason::WrongKind { found },
+        )
+    }
+
+    /// The kernel answered `ESRCH` (or the process was seen to have exited).
+    pub(crate) fn process_gone(op: Op, kind: Option<Kind>, pid: i32) -> Error {
+        Error::new(
+            op,
+            kind,
+            Target::Pid(pid),
+            Some(Errno(nr::SRCH)),
+            Reason::ProcessGone { pid },
+        )
+    }
+
+    /// The kernel answered `EPERM`/`EACCES`.
+    pub(crate) fn permission_denied(
+        op: Op,
+        kind: Option<Kind>,
+        target: Target,
+        errno: Errno,
+        owner: Option<NsId>,
+    ) -> Error {
+        Error::new(
+            op,
+            kind,
+            target,
+            Some(errno),
+            Reason::PermissionDenied { owner },
+        )
+    }
+
+    /// The kernel refused a user (or time) namespace to a multithreaded process.
+    pub(crate) fn multi_threaded(op: Op, kind: Kind, errno: Errno, threads: usize) -> Error {
+        Error::new(
+            op,
+            Some(kind),
+            Target::None,
+            Some(errno),
+            Reason::MultiThreaded { threads },
+        )
+    }
+
+    /// The kernel answered `ENOSPC` creating a `kind` namespace.
+    pub(crate) fn limit_reached(op: Op, kind: Kind, limit: Option<u64>) -> Error {
+        Error::new(
+            op,
+            Some(kind),
+            Target::None,
+            Some(Errno(nr::NOSPC)),
+            Reason::LimitReached { limit },
+        )
+    }
+
+    /// The feature is missing; `errno` is the kernel's answer where a call was made.
+    pub(crate) fn unsupported(
+        op: Op,
+        kind: Option<Kind>,
+        what: String,
+        errno: Option<Errno>,
+    ) -> Error {
+        Error::new(op, kind, Target::None, errno, Reason::Unsupported { what })
+    }
+
+    /// lxns refused the input before any system call (no errno).
+    pub(crate) fn invalid_argument(op: Op, target: Target, why: String) -> Error {
+        Error::new(op, None, target, None, Reason::InvalidArgument { why })
+    }
+
+    /// The kernel answered `EEXIST`.
+    pub(crate) fn already_exists(op: Op, target: Target) -> Error {
+        Error::new(
+            op,
+            None,
+            target,
+            Some(Errno(nr::EXIST)),
+            Reason::AlreadyExists,
+        )
+    }
+
+    /// The kernel answered `EBUSY`.
+    pub(crate) fn busy(op: Op, target: Target) -> Error {
+        Error::new(op, None, target, Some(Errno(nr::BUSY)), Reason::Busy)
+    }
+
+    /// The same error with another errno (`None`: no system call answered).
+    pub(crate) fn with_errno(mut self, errno: Option<Errno>) -> Error {
+        self.0.errno = errno;
+        self
+    }
+
+    /// The same error as another step.
+    pub(crate) fn with_op(mut self, op: Op) -> Error {
+        self.0.op = op;
+        self
+    }
+
+    /// The same error with another kind.
+    pub(crate) fn with_kind(mut self, kind: Option<Kind>) -> Error {
+        self.0.kind = kind;
+        self
+    }
+
+    /// The class of failure.
+    pub fn reason(&self) -> &Reason {
+        &self.0.reason
+    }
+
+    /// The step that failed.
+    pub fn op(&self) -> Op {
+        self.0.op
+    }
+
+    /// The namespace kind involved, where there is one (for [`Reason::WrongKind`], the kind
+    /// asked for).
+    pub fn kind(&self) -> Option<Kind> {
+        self.0.kind
+    }
+
+    /// The pid, path, fd or namespace involved ([`Target::None`] when nothing in
+    /// particular).
+    pub fn target(&self) -> &Target {
+        &self.0.target
+    }
+
+    /// The kernel's errno, when a system call answered; `None` when lxns refused before
+    /// asking the kernel (a malformed argument, a kind that could not match).
+    pub fn errno(&self) -> Option<Errno> {
+        self.0.errno
+    }
+
+    /// The raw errno value, like [`std::io::Error::raw_os_error`]: the kernel's answer when a
+    /// system call was made, `None` when none was.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.errno().map(Errno::raw)
+    }
+
+    /// What to do about it, for the classic kernel traps (printed by `{:#}`).
+    pub fn hint(&self) -> Option<String> {
+        let Inner {
+            op,
+            kind,
+            target,
+            errno,
+            reason,
+        } = &*self.0;
+        match reason {
+            Reason::NotNamespace { .. } => Some(
+                "namespace files are the /proc/PID/ns/* links or bind mounts of them \
+                 (such as /run/netns/NAME)"
+                    .into(),
+            ),
+            Reason::MultiThreaded { threads } => Some(format!(
+                "the kernel refuses to {} a {} namespace in a process with more than one \
+                 thread (this one has {threads}); do it in a single-threaded process (before \
+                 any thread starts, or in a child process), or start the command that needs \
+                 it as a new process in that namespace; lxns's own helper threads go with \
+                 lxns::drain_helpers()",
+                if *op == Op::Unshare { "create" } else { "join" },
+                kind.map_or("", Kind::proc_name)
+            )),
+            Reason::PermissionDenied { owner } => Some(permission_hint(*op, *kind, owner.as_ref())),
+            Reason::LimitReached { limit } => kind.map(|kind| {
+                format!(
+                    "raise {} (now {}) in the user namespace that counts it, e.g. with \
+                     lxns::set_limit or `lxns limits {kind}=N`; ENOSPC also means the nesting \
+                     limit of 32 user or pid namespaces was reached",
+                    kind.limit_path(),
+                    limit.map_or_else(|| "unreadable".to_owned(), |l| l.to_string())
+                )
+            }),
+            Reason::ProcessGone { .. } => Some(
+                "the process exited; lxns holds processes by pidfd, so a reused pid is never \
+                 mistaken for it"
+                    .into(),
+            ),
+            Reason::Busy => Some(
+                "the file is still a mount point: another mount namespace may hold a copy of \
+                 the mount that does not propagate; unmount it there (or keep registry \
+                 directories shared mounts, as lxns and ip netns do)"
+                    .into(),
+            ),
+            Reason::NotFound => match (kind, target) {
+                (Some(Kind::Pid), Target::Path(p)) if p.ends_with("pid_for_children") => Some(
+                    "a new pid namespace has no handle until its first process exists: \
+                     create a child first"
+                        .into(),
+                ),
+                _ => None,
+            },
+            Reason::Os => match errno.map(Errno::raw) {
+                Some(24) => Some(
+                    "this process has reached its limit of open files (EMFILE): raise it \
+                     (ulimit -n, RLIMIT_NOFILE) or close descriptors; lxns needs a few fds per \
+                     call"
+                        .into(),
+                ),
+                Some(23) => Some(
+                    "the system-wide limit of open files is reached (ENFILE, \
+                     /proc/sys/fs/file-max)"
+                        .into(),
+                ),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }
 
@@ -563,77 +697,71 @@ fn permission_hint(op: Op, kind: Option<Kind>, owner: Option<&NsId>) -> String {
 }
 
 impl fmt::Display for Error {
+    /// One line: `OP [KIND] for TARGET: WHAT (ERRNO)`. With `{:#}`, a second line `hint: …`
+    /// where [`Error::hint`] has one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let op = self.op();
+        let Inner {
+            op,
+            kind,
+            target,
+            errno,
+            reason,
+        } = &*self.0;
         write!(f, "{op}")?;
-        let (kind, target) = match self {
-            Error::NotFound { kind, target, .. }
-            | Error::PermissionDenied { kind, target, .. }
-            | Error::Os { kind, target, .. } => (*kind, Some(target)),
-            Error::NotNamespace { target, .. }
-            | Error::InvalidArgument { target, .. }
-            | Error::AlreadyExists { target, .. }
-            | Error::Busy { target, .. } => (None, Some(target)),
-            Error::WrongKind { target, .. } => (None, Some(target)),
-            Error::ProcessGone { kind, .. } | Error::Unsupported { kind, .. } => (*kind, None),
-            Error::MultiThreaded { kind, .. } | Error::LimitReached { kind, .. } => {
-                (Some(*kind), None)
-            }
-        };
         if let Some(kind) = kind {
             write!(f, " [{kind}]")?;
         }
-        match (self, target) {
-            (Error::ProcessGone { pid, .. }, _) => write!(f, " for pid {pid}")?,
-            (_, Some(t)) if *t != Target::None => write!(f, " for {t}")?,
-            _ => {}
+        if *target != Target::None {
+            write!(f, " for {target}")?;
         }
         f.write_str(": ")?;
-        match self {
-            Error::NotFound {
-                op: Op::Spawn(crate::SpawnStep::Exec),
-                ..
-            } => f.write_str("command not found (ENOENT)")?,
-            Error::NotFound { .. } => f.write_str("no such file or namespace (ENOENT)")?,
-            Error::NotNamespace { found, errno, .. } => {
-                write!(f, "not a namespace file: it is {found}")?;
-                if let Some(e) = errno {
-                    write!(f, " ({e})")?;
-                }
+        match reason {
+            Reason::NotFound if *op == Op::Spawn(crate::SpawnStep::Exec) => {
+                f.write_str("command not found")?;
             }
-            Error::WrongKind {
-                expected, found, ..
-            } => write!(
+            Reason::NotFound => f.write_str("no such file or namespace")?,
+            Reason::NotNamespace { found } => write!(f, "not a namespace file: it is {found}")?,
+            Reason::WrongKind { found } => write!(
                 f,
-                "wrong namespace kind: expected {expected}, found {found}"
+                "wrong namespace kind: expected {}, found {found}",
+                kind.map_or("?", Kind::proc_name)
             )?,
-            Error::ProcessGone { pid, .. } => {
-                write!(f, "process {pid} does not exist or has exited (ESRCH)")?
+            Reason::ProcessGone { pid } => {
+                write!(f, "process {pid} does not exist or has exited")?;
             }
-            Error::PermissionDenied { errno, .. } => write!(f, "{errno}")?,
-            Error::MultiThreaded { errno, threads, .. } => {
-                write!(f, "{errno} (the process has {threads} threads)")?
+            Reason::PermissionDenied { .. } => f.write_str("permission denied")?,
+            Reason::MultiThreaded { threads } => {
+                write!(f, "the process has {threads} threads")?;
             }
-            Error::LimitReached { kind, .. } => write!(
+            Reason::LimitReached { .. } => write!(
                 f,
-                "ENOSPC: limit on {kind} namespaces reached ({})",
-                kind.limit_path()
+                "limit on {} namespaces reached ({})",
+                kind.map_or("", Kind::proc_name),
+                kind.map(Kind::limit_path).unwrap_or_default()
             )?,
-            Error::Unsupported { what, errno, .. } => {
-                write!(f, "not supported by this kernel: {what}")?;
-                if let Some(e) = errno {
-                    write!(f, " ({e})")?;
-                }
-            }
-            Error::InvalidArgument { reason, .. } => f.write_str(reason)?,
-            Error::AlreadyExists { .. } => f.write_str("already exists (EEXIST)")?,
-            Error::Busy { .. } => f.write_str("busy (EBUSY)")?,
-            Error::Os { errno, .. } => write!(f, "{errno}")?,
+            Reason::Unsupported { what } => write!(f, "not supported here: {what}")?,
+            Reason::InvalidArgument { why } => f.write_str(why)?,
+            Reason::AlreadyExists => f.write_str("already exists")?,
+            Reason::Busy => f.write_str("busy")?,
+            Reason::Os => f.write_str("failed")?,
         }
-        if let Some(h) = self.hint() {
-            write!(f, "\nhint: {h}")?;
+        if let Some(e) = errno {
+            write!(f, " ({e})")?;
+        }
+        if f.alternate() {
+            if let Some(h) = self.hint() {
+                write!(f, "\nhint: {h}")?;
+            }
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The message and its hint (`{:#}`), so that `?` out of `main` prints what to do. The
+    /// parts are in [`Error::reason`] and the accessors.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:#}")
     }
 }
 
@@ -643,13 +771,15 @@ impl From<Error> for io::Error {
     /// Keeps the errno's [`io::ErrorKind`] and the whole lxns error as the payload, so
     /// `io_err.get_ref()` can be downcast back to [`Error`].
     fn from(e: Error) -> io::Error {
-        let kind = match &e {
-            Error::NotFound { .. } => io::ErrorKind::NotFound,
-            Error::AlreadyExists { .. } => io::ErrorKind::AlreadyExists,
-            Error::PermissionDenied { .. } => io::ErrorKind::PermissionDenied,
-            Error::InvalidArgument { .. } | Error::WrongKind { .. } => io::ErrorKind::InvalidInput,
-            Error::Unsupported { .. } => io::ErrorKind::Unsupported,
-            other => other.raw_os_error().map_or(io::ErrorKind::Other, |raw| {
+        let kind = match e.reason() {
+            Reason::NotFound => io::ErrorKind::NotFound,
+            Reason::AlreadyExists => io::ErrorKind::AlreadyExists,
+            Reason::PermissionDenied { .. } => io::ErrorKind::PermissionDenied,
+            Reason::InvalidArgument { .. } | Reason::WrongKind { .. } => {
+                io::ErrorKind::InvalidInput
+            }
+            Reason::Unsupported { .. } => io::ErrorKind::Unsupported,
+            _ => e.raw_os_error().map_or(io::ErrorKind::Other, |raw| {
                 io::Error::from_raw_os_error(raw).kind()
             }),
         };
@@ -668,41 +798,80 @@ mod tests {
             "EPERM: Operation not permitted"
         );
         assert_eq!(Errno::from_raw(25).name(), Some("ENOTTY"));
+        assert_eq!(Errno::from_raw(71).name(), Some("EPROTO"));
         assert!(Errno::from_raw(4000).to_string().starts_with("errno 4000"));
     }
 
     #[test]
-    fn display_names_everything() {
-        let e = Error::PermissionDenied {
-            op: Op::Setns,
-            kind: Some(Kind::Net),
-            target: Target::Path("/run/netns/x".into()),
-            errno: Errno::from_raw(1),
-            owner: None,
-        };
+    fn the_error_is_one_pointer() {
+        assert!(size_of::<Result<()>>() <= 16);
+        assert_eq!(size_of::<Error>(), size_of::<usize>());
+    }
+
+    #[test]
+    fn display_is_one_line_and_the_hint_comes_with_the_alternate_form() {
+        let e = Error::permission_denied(
+            Op::Setns,
+            Some(Kind::Net),
+            Target::Path("/run/netns/x".into()),
+            Errno::from_raw(1),
+            None,
+        );
         let s = e.to_string();
-        assert!(s.contains("setns"), "{s}");
-        assert!(s.contains("[net]"), "{s}");
-        assert!(s.contains("/run/netns/x"), "{s}");
-        assert!(s.contains("EPERM: Operation not permitted"), "{s}");
-        assert!(s.contains("\nhint: "), "{s}");
-        assert!(s.contains("CAP_SYS_ADMIN"), "{s}");
+        assert!(!s.contains('\n'), "{s}");
+        for part in [
+            "setns",
+            "[net]",
+            "/run/netns/x",
+            "EPERM: Operation not permitted",
+        ] {
+            assert!(s.contains(part), "{s}");
+        }
+        let long = format!("{e:#}");
+        assert!(long.starts_with(&s) && long.contains("\nhint: "), "{long}");
+        assert!(long.contains("CAP_SYS_ADMIN"), "{long}");
+        assert_eq!(
+            format!("{e:?}"),
+            long,
+            "Debug (what ? in main prints) is the long form"
+        );
         assert_eq!(e.raw_os_error(), Some(1));
         let io: io::Error = e.into();
         assert_eq!(io.kind(), io::ErrorKind::PermissionDenied);
         let back = io.get_ref().and_then(|r| r.downcast_ref::<Error>());
-        assert!(matches!(back, Some(Error::PermissionDenied { .. })));
+        assert!(back.is_some_and(|b| matches!(b.reason(), Reason::PermissionDenied { .. })));
+    }
+
+    #[test]
+    fn one_classifier_keeps_the_errno_in_every_class() {
+        for (raw, want) in [
+            (2, Reason::NotFound),
+            (3, Reason::ProcessGone { pid: 7 }),
+            (1, Reason::PermissionDenied { owner: None }),
+            (13, Reason::PermissionDenied { owner: None }),
+            (17, Reason::AlreadyExists),
+            (16, Reason::Busy),
+            (71, Reason::Os),
+        ] {
+            let e = Error::os(Op::Setns, None, Target::Pid(7), Errno::from_raw(raw));
+            assert_eq!(e.reason(), &want, "{raw}");
+            assert_eq!(e.raw_os_error(), Some(raw));
+        }
+        let e = Error::os(
+            Op::Unshare,
+            Some(Kind::Net),
+            Target::None,
+            Errno::from_raw(28),
+        );
+        assert!(matches!(e.reason(), Reason::LimitReached { .. }));
+        let e = Error::invalid_argument(Op::Parse, Target::Text("x".into()), "bad".into());
+        assert_eq!(e.raw_os_error(), None, "no system call, no errno");
     }
 
     #[test]
     fn multithreaded_hint_says_what_to_do() {
-        let e = Error::MultiThreaded {
-            op: Op::Unshare,
-            kind: Kind::User,
-            errno: Errno::from_raw(22),
-            threads: 3,
-        };
-        let s = e.to_string();
+        let e = Error::multi_threaded(Op::Unshare, Kind::User, Errno::from_raw(22), 3);
+        let s = format!("{e:#}");
         assert!(s.contains("EINVAL"), "{s}");
         assert!(s.contains("3 threads"), "{s}");
         assert!(s.contains("single-threaded"), "{s}");
@@ -710,12 +879,8 @@ mod tests {
 
     #[test]
     fn limit_hint_names_sysctl() {
-        let e = Error::LimitReached {
-            op: Op::Unshare,
-            kind: Kind::Net,
-            limit: Some(0),
-        };
-        let s = e.to_string();
+        let e = Error::limit_reached(Op::Unshare, Kind::Net, Some(0));
+        let s = format!("{e:#}");
         assert!(s.contains("/proc/sys/user/max_net_namespaces"), "{s}");
         assert!(s.contains("(now 0)"), "{s}");
         assert_eq!(e.raw_os_error(), Some(28));

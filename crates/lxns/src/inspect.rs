@@ -23,7 +23,7 @@ impl Namespace {
     /// ```
     ///
     /// # Errors
-    ///  - [`Error::PermissionDenied`] (`EPERM`) when the owner lies outside the caller's own
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) (`EPERM`) when the owner lies outside the caller's own
     ///    user namespace (for example the owner of the initial namespaces, seen from inside a
     ///    container).
     ///
@@ -39,9 +39,9 @@ impl Namespace {
     /// The parent of a user or pid namespace (`NS_GET_PARENT`).
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] for the kinds without a hierarchy (everything but user
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for the kinds without a hierarchy (everything but user
     ///    and pid; the kernel answers `EINVAL`).
-    ///  - [`Error::PermissionDenied`] (`EPERM`) when the parent is outside the caller's user
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) (`EPERM`) when the parent is outside the caller's user
     ///    namespace, which includes the initial namespaces (they have no parent).
     ///
     /// # References
@@ -50,14 +50,14 @@ impl Namespace {
     pub fn parent(&self) -> Result<Namespace> {
         let op = Op::GetParent;
         if !self.kind().is_hierarchical() {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 op,
-                target: Target::Namespace(self.id()),
-                reason: format!(
+                Target::Namespace(self.id()),
+                format!(
                     "{} namespaces have no parent; only user and pid namespaces are nested",
                     self.kind()
                 ),
-            });
+            ));
         }
         let fd = sys::ns_get_parent(self).map_err(|e| self.ioctl_error(op, e))?;
         Namespace::from_trusted_fd(fd, self.kind(), op, Target::Namespace(self.id()))
@@ -68,7 +68,7 @@ impl Namespace {
     /// returns the overflow uid (`/proc/sys/kernel/overflowuid`, normally 65534).
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] when `self` is not a user namespace.
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when `self` is not a user namespace.
     ///
     /// # References
     ///  - [ioctl_ns(2)](https://man7.org/linux/man-pages/man2/ioctl_ns.2.html)
@@ -76,13 +76,13 @@ impl Namespace {
     pub fn owner_uid(&self) -> Result<u32> {
         let op = Op::GetOwnerUid;
         if self.kind() != Kind::User {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 op,
-                target: Target::Namespace(self.id()),
-                reason: "only user namespaces have an owner uid; use user_namespace() to get \
+                Target::Namespace(self.id()),
+                "only user namespaces have an owner uid; use user_namespace() to get \
                          the owner of other kinds"
                     .into(),
-            });
+            ));
         }
         sys::ns_get_owner_uid(self).map_err(|e| self.ioctl_error(op, e))
     }
@@ -92,7 +92,7 @@ impl Namespace {
     /// small id (3 on this project's machines).
     ///
     /// # Errors
-    ///  - [`Error::Unsupported`] on kernels without `NS_GET_ID` (`ENOTTY`); use
+    ///  - [`Reason::Unsupported`](crate::Reason::Unsupported) on kernels without `NS_GET_ID` (`ENOTTY`); use
     ///    [`id`](Namespace::id) there.
     #[doc(alias = "NS_GET_ID")]
     pub fn ns_id(&self) -> Result<u64> {
@@ -105,10 +105,10 @@ impl Namespace {
     /// namespaces at or below the caller's.
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] when `self` is not a pid namespace, or `pid <= 0`.
-    ///  - [`Error::ProcessGone`] when no such process exists there, or it is not visible
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when `self` is not a pid namespace, or `pid <= 0`.
+    ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when no such process exists there, or it is not visible
     ///    from the caller's pid namespace.
-    ///  - [`Error::Unsupported`] before Linux 6.11 for a pid namespace that is not at or
+    ///  - [`Reason::Unsupported`](crate::Reason::Unsupported) before Linux 6.11 for a pid namespace that is not at or
     ///    below the caller's, or when `/proc` is not the caller's pid namespace's.
     #[doc(alias = "NS_GET_PID_FROM_PIDNS")]
     pub fn pid_to_caller(&self, pid: i32) -> Result<i32> {
@@ -136,19 +136,15 @@ impl Namespace {
             .ok()
             .filter(|_| self.kind() == Kind::Pid && pid > 0)
         else {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 op,
-                target: Target::Namespace(self.id()),
-                reason: format!("needs a pid namespace and a positive pid (got pid {pid})"),
-            });
+                Target::Namespace(self.id()),
+                format!("needs a pid namespace and a positive pid (got pid {pid})"),
+            ));
         };
         match call(self.as_fd(), upid) {
             Ok(p) => Ok(p),
-            Err(RErrno::SRCH) => Err(Error::ProcessGone {
-                op,
-                kind: Some(Kind::Pid),
-                pid,
-            }),
+            Err(RErrno::SRCH) => Err(Error::process_gone(op, Some(Kind::Pid), pid)),
             // Before Linux 6.11: /proc/PID/status.
             Err(RErrno::NOTTY) => crate::nspid::translate(self, pid, direction),
             Err(e) => Err(self.ioctl_error(op, e)),
@@ -158,19 +154,15 @@ impl Namespace {
     fn ioctl_error(&self, op: Op, e: RErrno) -> Error {
         let target = Target::Namespace(self.id());
         match e {
-            RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
+            RErrno::PERM | RErrno::ACCESS => {
+                Error::permission_denied(op, Some(self.kind()), target, e.into(), None)
+            }
+            RErrno::NOTTY | RErrno::NOSYS => Error::unsupported(
                 op,
-                kind: Some(self.kind()),
-                target,
-                errno: e.into(),
-                owner: None,
-            },
-            RErrno::NOTTY | RErrno::NOSYS => Error::Unsupported {
-                op,
-                kind: Some(self.kind()),
-                what: format!("{op} on this kernel"),
-                errno: Some(e.into()),
-            },
+                Some(self.kind()),
+                format!("{op} on this kernel"),
+                Some(e.into()),
+            ),
             other => Error::os(op, Some(self.kind()), target, other.into()),
         }
     }
@@ -180,11 +172,11 @@ impl Namespace {
 /// namespace: `/proc/sys/user/max_<kind>_namespaces`.
 ///
 /// The limit applies per user namespace and counts namespaces created by each user in it and
-/// its descendants; at the limit, creating one fails with [`Error::LimitReached`].
+/// its descendants; at the limit, creating one fails with [`Reason::LimitReached`](crate::Reason::LimitReached).
 ///
 /// # Errors
-///  - [`Error::NotFound`] when `/proc/sys` is not mounted or the kernel lacks `kind`.
-///  - [`Error::InvalidArgument`] if the file does not hold a number.
+///  - [`Reason::NotFound`](crate::Reason::NotFound) when `/proc/sys` is not mounted or the kernel lacks `kind`.
+///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) if the file does not hold a number.
 ///
 /// # References
 ///  - [namespaces(7)](https://man7.org/linux/man-pages/man7/namespaces.7.html),
@@ -193,11 +185,8 @@ pub fn limit(kind: Kind) -> Result<u64> {
     let path = kind.limit_path();
     let text =
         std::fs::read_to_string(&path).map_err(|e| io_error(Op::ReadLimit, kind, &path, &e))?;
-    parse_limit(text.trim()).map_err(|reason| Error::InvalidArgument {
-        op: Op::ReadLimit,
-        target: Target::Path(path.into()),
-        reason,
-    })
+    parse_limit(text.trim())
+        .map_err(|reason| Error::invalid_argument(Op::ReadLimit, Target::Path(path.into()), reason))
 }
 
 /// Sets the limit read by [`limit`]. Needs `CAP_SYS_RESOURCE` in the user namespace the
@@ -210,16 +199,16 @@ pub fn limit(kind: Kind) -> Result<u64> {
 /// ```
 ///
 /// # Errors
-///  - [`Error::InvalidArgument`] for a value above `i32::MAX` (the kernel's bound).
-///  - [`Error::PermissionDenied`] without `CAP_SYS_RESOURCE` there.
+///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for a value above `i32::MAX` (the kernel's bound).
+///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without `CAP_SYS_RESOURCE` there.
 pub fn set_limit(kind: Kind, value: u64) -> Result<()> {
     let path = kind.limit_path();
     if value > i32::MAX as u64 {
-        return Err(Error::InvalidArgument {
-            op: Op::WriteLimit,
-            target: Target::Path(path.into()),
-            reason: format!("{value} is above the kernel's maximum of {}", i32::MAX),
-        });
+        return Err(Error::invalid_argument(
+            Op::WriteLimit,
+            Target::Path(path.into()),
+            format!("{value} is above the kernel's maximum of {}", i32::MAX),
+        ));
     }
     std::fs::write(&path, format!("{value}\n"))
         .map_err(|e| io_error(Op::WriteLimit, kind, &path, &e))
@@ -264,18 +253,10 @@ fn io_error(op: Op, kind: Kind, path: &str, e: &std::io::Error) -> Error {
     let target = Target::Path(path.into());
     let errno = crate::error::Errno::from_io(e).unwrap_or(crate::error::Errno::from_raw(5));
     match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound {
-            op,
-            kind: Some(kind),
-            target,
-        },
-        std::io::ErrorKind::PermissionDenied => Error::PermissionDenied {
-            op,
-            kind: Some(kind),
-            target,
-            errno,
-            owner: None,
-        },
+        std::io::ErrorKind::NotFound => Error::not_found(op, Some(kind), target),
+        std::io::ErrorKind::PermissionDenied => {
+            Error::permission_denied(op, Some(kind), target, errno, None)
+        }
         _ => Error::os(op, Some(kind), target, errno),
     }
 }

@@ -208,14 +208,14 @@ pub(crate) fn enter_current_thread(steps: &[Step<'_>]) -> Result<KindSet> {
 }
 
 pub(crate) fn too_many() -> Error {
-    Error::InvalidArgument {
-        op: Op::Setns,
-        target: Target::None,
-        reason: format!(
+    Error::invalid_argument(
+        Op::Setns,
+        Target::None,
+        format!(
             "at most {} namespaces can be joined at once",
             sys::spawn::MAX_JOINS
         ),
-    }
+    )
 }
 
 /// The typed error for a failed step.

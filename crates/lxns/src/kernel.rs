@@ -11,17 +11,17 @@
 //!
 //! | feature | since | below it lxns… |
 //! |---|---|---|
-//! | `NS_GET_NSTYPE`, `NS_GET_USERNS`/`PARENT` (handles, validation) | 4.11 | refuses with [`Error::Unsupported`]: **the library's minimum** |
+//! | `NS_GET_NSTYPE`, `NS_GET_USERNS`/`PARENT` (handles, validation) | 4.11 | refuses with [`Reason::Unsupported`](crate::Reason::Unsupported): **the library's minimum** |
 //! | `NS_GET_OWNER_UID` | 4.11 | — |
-//! | time namespaces | 5.6 | [`Error::Unsupported`] for [`Kind::Time`](crate::Kind::Time) |
-//! | `pidfd_open` ([`Process`](crate::Process), `of_process`, spawning) | 5.3 | [`Error::Unsupported`] for everything that takes a pid |
+//! | time namespaces | 5.6 | [`Reason::Unsupported`](crate::Reason::Unsupported) for [`Kind::Time`](crate::Kind::Time) |
+//! | `pidfd_open` ([`Process`](crate::Process), `of_process`, spawning) | 5.3 | [`Reason::Unsupported`](crate::Reason::Unsupported) for everything that takes a pid |
 //! | `clone3` with `CLONE_INTO_CGROUP` | 5.7 | spawns with `clone(2)` + `CLONE_PIDFD` (5.2), also under seccomp profiles that block `clone3`; the parent writes `cgroup.procs` while the child waits |
 //! | `open_tree`/`move_mount` (persisting) | 5.2 | bind-mounts `/proc/self/fd/N` onto `/proc/self/fd/M` with `mount(2)`: still the very fds |
 //! | `setns(pidfd, several kinds)` | 5.8 | opens each kind's namespace and joins them one by one, in the [`JoinPlan`](crate::JoinPlan) order (not atomic) |
 //! | `PIDFD_THREAD` (thread exit) | 6.9 | waits for `/proc/self/task/TID` to go |
-//! | `PIDFD_GET_*_NAMESPACE` | 6.11 | opens `/proc/PID/ns/KIND` (no allocation) and checks through the pidfd that the process had not exited (so a zombie is [`Error::ProcessGone`], as on 6.11+) |
+//! | `PIDFD_GET_*_NAMESPACE` | 6.11 | opens `/proc/PID/ns/KIND` (no allocation) and checks through the pidfd that the process had not exited (so a zombie is [`Reason::ProcessGone`](crate::Reason::ProcessGone), as on 6.11+) |
 //! | `NS_GET_PID_FROM_PIDNS`/`IN_PIDNS` | 6.11 | reads `NSpid:` in `/proc/PID/status` (pid namespaces at or below the caller's) |
-//! | `NS_GET_ID` | 6.18 | [`Error::Unsupported`]: use [`Namespace::id`](crate::Namespace::id) |
+//! | `NS_GET_ID` | 6.18 | [`Reason::Unsupported`](crate::Reason::Unsupported): use [`Namespace::id`](crate::Namespace::id) |
 //!
 //! The `lxns` command needs 5.3 for `run`, `enter` and anything given a pid, and 4.11 for
 //! the rest; it says so and exits 1 on an older kernel.
@@ -105,18 +105,18 @@ impl std::fmt::Display for Version {
 /// feature, named in the error).
 ///
 /// # Errors
-/// [`Error::Unsupported`] naming `what`, the version needed and the running one.
+/// [`Reason::Unsupported`](crate::Reason::Unsupported) naming `what`, the version needed and the running one.
 pub fn require(major: u32, minor: u32, what: &str) -> Result<()> {
     let now = Version::current();
     if now.at_least(major, minor) {
         return Ok(());
     }
-    Err(Error::Unsupported {
-        op: Op::CheckKernel,
-        kind: None,
-        what: format!("{what} (needs Linux {major}.{minor} or later; this is Linux {now})"),
-        errno: None,
-    })
+    Err(Error::unsupported(
+        Op::CheckKernel,
+        None,
+        format!("{what} (needs Linux {major}.{minor} or later; this is Linux {now})"),
+        None,
+    ))
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+#[cfg(test)]
+use crate::error::Reason;
 use crate::error::{Error, Op, Target};
 
 /// A kind of Linux namespace, named as the kernel names it in `/proc/PID/ns`.
@@ -266,12 +268,14 @@ impl FromStr for Kind {
                 "ns" => Some(Kind::Mnt),
                 _ => None,
             })
-            .ok_or_else(|| Error::InvalidArgument {
-                op: Op::Parse,
-                target: Target::Text(s.to_owned()),
-                reason: "not a namespace kind; expected one of cgroup, ipc, mnt, net, pid, \
+            .ok_or_else(|| {
+                Error::invalid_argument(
+                    Op::Parse,
+                    Target::Text(s.to_owned()),
+                    "not a namespace kind; expected one of cgroup, ipc, mnt, net, pid, \
                          time, user, uts"
-                    .into(),
+                        .into(),
+                )
             })
     }
 }
@@ -514,7 +518,10 @@ mod tests {
         assert_eq!("CLONE_NEWNS".parse::<Kind>().ok(), Some(Kind::Mnt));
         for bad in ["", "netns", "nets", "all", "1", "\u{0}", "ne t"] {
             let err = bad.parse::<Kind>().unwrap_err();
-            assert!(matches!(err, Error::InvalidArgument { .. }), "{bad:?}");
+            assert!(
+                matches!(err.reason(), Reason::InvalidArgument { .. }),
+                "{bad:?}"
+            );
             assert!(err.to_string().contains("not a namespace kind"));
         }
     }

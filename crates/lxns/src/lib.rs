@@ -22,9 +22,9 @@
 //! ```
 //!
 //! Opening a path that does not exist, a file that is not a namespace, or a namespace of the
-//! wrong kind gives distinct errors ([`Error::NotFound`], [`Error::NotNamespace`],
-//! [`Error::WrongKind`]). A pid is pinned with `pidfd_open(2)` before its namespace is taken,
-//! so a pid that is reused meanwhile yields [`Error::ProcessGone`], never another process's
+//! wrong kind gives distinct errors ([`Reason::NotFound`], [`Reason::NotNamespace`],
+//! [`Reason::WrongKind`]). A pid is pinned with `pidfd_open(2)` before its namespace is taken,
+//! so a pid that is reused meanwhile yields [`Reason::ProcessGone`], never another process's
 //! namespace.
 //!
 //! ## Inspecting
@@ -149,7 +149,7 @@
 //! ```
 //!
 //! The kernel refuses user namespaces (create or join) and joining time namespaces to a
-//! process with more than one thread; lxns reports that as [`Error::MultiThreaded`] with the
+//! process with more than one thread; lxns reports that as [`Reason::MultiThreaded`] with the
 //! way out in its hint. A Rust test binary is always multithreaded: do such work in a child
 //! process.
 //!
@@ -208,7 +208,7 @@ pub use enter::{
     enter_all_current_thread, keep_capabilities_current_thread, setns_current_thread,
     unshare_current_thread,
 };
-pub use error::{Errno, Error, Op, Result, Target};
+pub use error::{Errno, Error, Op, Reason, Result, Target};
 pub use idmap::{
     IdMap, IdRange, MapKind, MapWriter, Setgroups, subordinate_id_blocks, subordinate_ids,
     write_id_map, write_setgroups,
@@ -220,7 +220,7 @@ pub use list::{ListOptions, Listing, NetNsId, NsInfo, list};
 pub use namespace::{Namespace, NsId};
 pub use persist::{is_persisted, unpersist};
 pub use process::Process;
-pub use run::{RunFuture, Worker, run, run_async, run_scoped};
+pub use run::{HELPER_IDLE_EXIT, RunFuture, Worker, drain_helpers, run, run_async, run_scoped};
 pub use signal::parse_signal;
 
 /// The crate's private parsers of kernel text, for the fuzz targets in `fuzz/` only

@@ -218,22 +218,26 @@ impl NsInfo {
     /// Opens the namespace (checked to be the same one).
     ///
     /// # Errors
-    /// [`Error::NotFound`] when it is gone; as for [`Namespace::open_as`].
+    /// [`Reason::NotFound`](crate::Reason::NotFound) when it is gone; as for [`Namespace::open_as`].
     pub fn open(&self) -> Result<Namespace> {
-        let path = self.path().ok_or(Error::NotFound {
-            op: Op::OpenPath,
-            kind: Some(self.id.kind()),
-            target: Target::Namespace(self.id),
-        })?;
+        let path = self.path().ok_or(
+            Error::not_found(
+                Op::OpenPath,
+                Some(self.id.kind()),
+                Target::Namespace(self.id),
+            )
+            .with_errno(None),
+        )?;
         let ns = Namespace::open_as(&path, self.id.kind())?;
         if ns.id().ino() == self.id.ino() {
             Ok(ns)
         } else {
-            Err(Error::NotFound {
-                op: Op::OpenPath,
-                kind: Some(self.id.kind()),
-                target: Target::Namespace(self.id),
-            })
+            Err(Error::not_found(
+                Op::OpenPath,
+                Some(self.id.kind()),
+                Target::Namespace(self.id),
+            )
+            .with_errno(None))
         }
     }
 }
@@ -325,8 +329,8 @@ const NS_LINKS: [&str; 8] = [
 /// Lists every namespace reachable on the system, as [`ListOptions`] says.
 ///
 /// # Errors
-///  - [`Error::NotFound`] when `/proc` is not mounted.
-///  - [`Error::ProcessGone`] when [`ListOptions::pid`] names no process (visible to us).
+///  - [`Reason::NotFound`](crate::Reason::NotFound) when `/proc` is not mounted.
+///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when [`ListOptions::pid`] names no process (visible to us).
 ///
 /// # References
 ///  - [lsns(8)](https://man7.org/linux/man-pages/man8/lsns.8.html),
@@ -339,11 +343,7 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
         Mode::empty(),
     )
     .map_err(|e| match e {
-        RErrno::NOENT => Error::NotFound {
-            op: Op::OpenPath,
-            kind: None,
-            target: Target::Path("/proc".into()),
-        },
+        RErrno::NOENT => Error::not_found(Op::OpenPath, None, Target::Path("/proc".into())),
         other => Error::os(Op::List, None, Target::Path("/proc".into()), other.into()),
     })?;
     let pids = list_pids()?;
@@ -447,11 +447,13 @@ pub fn list(opts: &ListOptions) -> Result<Listing> {
 }
 
 fn list_pids() -> Result<Vec<i32>> {
-    let dir = std::fs::read_dir("/proc").map_err(|e| Error::Os {
-        op: Op::List,
-        kind: None,
-        target: Target::Path("/proc".into()),
-        errno: crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
+    let dir = std::fs::read_dir("/proc").map_err(|e| {
+        Error::os(
+            Op::List,
+            None,
+            Target::Path("/proc".into()),
+            crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
+        )
     })?;
     let mut pids: Vec<i32> = dir
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
@@ -1004,19 +1006,15 @@ fn not_a_listed_process(pid: i32) -> Error {
                 .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<i32>().ok())
         });
     match tgid {
-        Some(leader) if leader != pid => Error::InvalidArgument {
-            op: Op::List,
-            target: Target::Pid(pid),
-            reason: format!(
+        Some(leader) if leader != pid => Error::invalid_argument(
+            Op::List,
+            Target::Pid(pid),
+            format!(
                 "{pid} is a thread id, not a process: its process is {leader} (list it with \
                  -p {leader}, or its threads' namespaces with --threads)"
             ),
-        },
-        _ => Error::ProcessGone {
-            op: Op::List,
-            kind: None,
-            pid,
-        },
+        ),
+        _ => Error::process_gone(Op::List, None, pid),
     }
 }
 

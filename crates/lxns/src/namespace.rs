@@ -107,7 +107,7 @@ impl Namespace {
     /// children will get.
     ///
     /// # Errors
-    ///  - [`Error::NotFound`] when `/proc` is not mounted or this kernel lacks `kind`.
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) when `/proc` is not mounted or this kernel lacks `kind`.
     ///
     /// # References
     ///  - [namespaces(7)](https://man7.org/linux/man-pages/man7/namespaces.7.html)
@@ -121,7 +121,7 @@ impl Namespace {
     /// the same as [`current`](Namespace::current).
     ///
     /// # Errors
-    ///  - [`Error::NotFound`] after `unshare(CLONE_NEWPID)` and before the first child: the
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) after `unshare(CLONE_NEWPID)` and before the first child: the
     ///    kernel gives a new pid namespace no handle until a process lives in it.
     pub fn current_for_children(kind: Kind) -> Result<Namespace> {
         let Some(name) = kind.for_children_name() else {
@@ -140,9 +140,9 @@ impl Namespace {
     /// kinds of one process.
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] for `pid <= 0`.
-    ///  - [`Error::ProcessGone`] when no such process exists or it exits meanwhile.
-    ///  - [`Error::PermissionDenied`] without ptrace read access to the process.
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for `pid <= 0`.
+    ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when no such process exists or it exits meanwhile.
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without ptrace read access to the process.
     ///
     /// # References
     ///  - [pidfd_open(2)](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
@@ -154,7 +154,7 @@ impl Namespace {
     /// The namespace of `kind` of the process that `pidfd` refers to.
     ///
     /// # Errors
-    /// As for [`of_process`](Namespace::of_process); [`Error::InvalidArgument`] when `pidfd`
+    /// As for [`of_process`](Namespace::of_process); [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when `pidfd`
     /// is not a pidfd.
     pub fn of_pidfd(pidfd: BorrowedFd<'_>, kind: Kind) -> Result<Namespace> {
         Process::namespace_of_pidfd(pidfd, None, kind, false)
@@ -164,14 +164,14 @@ impl Namespace {
     /// `/run/netns/NAME`, or any bind mount of an nsfs file. Symlinks are followed (the
     /// `/proc` links are symlinks).
     ///
-    /// Validation: the path must exist ([`Error::NotFound`], also for a dangling symlink), be
+    /// Validation: the path must exist ([`Reason::NotFound`](crate::Reason::NotFound), also for a dangling symlink), be
     /// a regular file, not a directory, socket, fifo or device, and live on nsfs
-    /// ([`Error::NotNamespace`], which says what it is instead). Devices and fifos are
+    /// ([`Reason::NotNamespace`](crate::Reason::NotNamespace), which says what it is instead). Devices and fifos are
     /// rejected before they are opened.
     ///
     /// # Errors
-    ///  - [`Error::NotFound`], [`Error::NotNamespace`] as above.
-    ///  - [`Error::PermissionDenied`] when the file cannot be opened (another user's
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound), [`Reason::NotNamespace`](crate::Reason::NotNamespace) as above.
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) when the file cannot be opened (another user's
     ///    `/proc/PID/ns`).
     ///
     /// # References
@@ -184,7 +184,7 @@ impl Namespace {
     /// Like [`open`](Namespace::open), and checks the kind.
     ///
     /// # Errors
-    /// As for [`open`](Namespace::open), plus [`Error::WrongKind`] naming the expected and
+    /// As for [`open`](Namespace::open), plus [`Reason::WrongKind`](crate::Reason::WrongKind) naming the expected and
     /// the found kind.
     pub fn open_as(path: impl AsRef<Path>, kind: Kind) -> Result<Namespace> {
         Self::open_checked(path.as_ref(), Some(kind), Op::OpenPath)
@@ -194,7 +194,7 @@ impl Namespace {
     /// it is a namespace, and detects its kind.
     ///
     /// # Errors
-    ///  - [`Error::NotNamespace`] when `fd` is not on nsfs (the fd is closed).
+    ///  - [`Reason::NotNamespace`](crate::Reason::NotNamespace) when `fd` is not on nsfs (the fd is closed).
     pub fn from_fd(fd: OwnedFd) -> Result<Namespace> {
         Self::validate(fd, None, Target::Fd(-1), Op::Validate)
     }
@@ -202,7 +202,7 @@ impl Namespace {
     /// Like [`from_fd`](Namespace::from_fd), and checks the kind.
     ///
     /// # Errors
-    /// As for [`from_fd`](Namespace::from_fd), plus [`Error::WrongKind`].
+    /// As for [`from_fd`](Namespace::from_fd), plus [`Reason::WrongKind`](crate::Reason::WrongKind).
     pub fn from_fd_as(fd: OwnedFd, kind: Kind) -> Result<Namespace> {
         Self::validate(fd, Some(kind), Target::Fd(-1), Op::Validate)
     }
@@ -214,11 +214,11 @@ impl Namespace {
     /// namespace later.
     ///
     /// # Errors
-    ///  - [`Error::Unsupported`] before Linux 6.18 (no nsfs file handles).
-    ///  - [`Error::NotFound`] when no namespace has that id (any more).
-    ///  - [`Error::PermissionDenied`] without the privilege over it that the kernel asks
+    ///  - [`Reason::Unsupported`](crate::Reason::Unsupported) before Linux 6.18 (no nsfs file handles).
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) when no namespace has that id (any more).
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without the privilege over it that the kernel asks
     ///    (`CAP_SYS_ADMIN` in its owning user namespace, or being in it).
-    ///  - [`Error::WrongKind`] when it is not a `kind` namespace.
+    ///  - [`Reason::WrongKind`](crate::Reason::WrongKind) when it is not a `kind` namespace.
     ///
     /// # Examples
     ///
@@ -243,24 +243,18 @@ impl Namespace {
             other => other,
         };
         let fd = fd.map_err(|e| match e {
-            RErrno::OPNOTSUPP | RErrno::INVAL | RErrno::NOSYS => Error::Unsupported {
+            RErrno::OPNOTSUPP | RErrno::INVAL | RErrno::NOSYS => Error::unsupported(
                 op,
                 kind,
-                what: "opening a namespace by its id (nsfs file handles, Linux 6.18)".into(),
-                errno: Some(e.into()),
-            },
-            RErrno::NOENT | RErrno::STALE | RErrno::SRCH => Error::NotFound {
-                op,
-                kind,
-                target: target.clone(),
-            },
-            e @ (RErrno::PERM | RErrno::ACCESS) => Error::PermissionDenied {
-                op,
-                kind,
-                target: target.clone(),
-                errno: e.into(),
-                owner: None,
-            },
+                "opening a namespace by its id (nsfs file handles, Linux 6.18)".into(),
+                Some(e.into()),
+            ),
+            RErrno::NOENT | RErrno::STALE | RErrno::SRCH => {
+                Error::not_found(op, kind, target.clone())
+            }
+            e @ (RErrno::PERM | RErrno::ACCESS) => {
+                Error::permission_denied(op, kind, target.clone(), e.into(), None)
+            }
             other => Error::os(op, kind, target.clone(), other.into()),
         })?;
         Self::validate(fd, kind, target, op)
@@ -277,11 +271,7 @@ impl Namespace {
                 }
             }
         }
-        Err(Error::NotFound {
-            op: Op::OpenPath,
-            kind,
-            target,
-        })
+        Err(Error::not_found(Op::OpenPath, kind, target).with_errno(None))
     }
 
     /// Wraps an fd already known to be an nsfs fd of `kind` (from a pidfd or nsfs ioctl):
@@ -317,13 +307,15 @@ impl Namespace {
     /// A second handle on the same namespace (`F_DUPFD_CLOEXEC`).
     ///
     /// # Errors
-    ///  - [`Error::Os`] with `EMFILE` when the process is out of fds.
+    ///  - [`Reason::Os`](crate::Reason::Os) with `EMFILE` when the process is out of fds.
     pub fn try_clone(&self) -> Result<Namespace> {
-        let fd = self.fd.try_clone().map_err(|e| Error::Os {
-            op: Op::Validate,
-            kind: Some(self.kind()),
-            target: Target::Namespace(self.id),
-            errno: Errno::from_io(&e).unwrap_or(Errno::from_raw(24)),
+        let fd = self.fd.try_clone().map_err(|e| {
+            Error::os(
+                Op::Validate,
+                Some(self.kind()),
+                Target::Namespace(self.id),
+                Errno::from_io(&e).unwrap_or(Errno::from_raw(24)),
+            )
         })?;
         Ok(Namespace { fd, id: self.id })
     }
@@ -336,24 +328,11 @@ impl Namespace {
     fn open_checked(path: &Path, kind: Option<Kind>, op: Op) -> Result<Namespace> {
         let target = || Target::Path(path.to_path_buf());
         let map_open_err = |e: RErrno| match e {
-            RErrno::NOENT => Error::NotFound {
-                op,
-                kind,
-                target: target(),
-            },
-            RErrno::ACCESS | RErrno::PERM => Error::PermissionDenied {
-                op,
-                kind,
-                target: target(),
-                errno: e.into(),
-                owner: None,
-            },
-            RErrno::NXIO => Error::NotNamespace {
-                op,
-                target: target(),
-                found: "a socket".into(),
-                errno: Some(e.into()),
-            },
+            RErrno::NOENT => Error::not_found(op, kind, target()),
+            RErrno::ACCESS | RErrno::PERM => {
+                Error::permission_denied(op, kind, target(), e.into(), None)
+            }
+            RErrno::NXIO => Error::not_namespace(op, target(), "a socket".into(), Some(e.into())),
             other => Error::os(op, kind, target(), other.into()),
         };
         // Refuse what is not a regular file before opening it: opening a fifo blocks and
@@ -362,12 +341,12 @@ impl Namespace {
         let st = rustix::fs::stat(path).map_err(map_open_err)?;
         let ft = FileType::from_raw_mode(st.st_mode);
         if ft != FileType::RegularFile {
-            return Err(Error::NotNamespace {
+            return Err(Error::not_namespace(
                 op,
-                target: target(),
-                found: describe_file_type(ft).into(),
-                errno: None,
-            });
+                target(),
+                describe_file_type(ft).into(),
+                None,
+            ));
         }
         let fd = rustix::fs::open(
             path,
@@ -400,36 +379,28 @@ impl Namespace {
                 Some(ft) => (describe_file_type(ft).to_owned(), None),
                 None => (format!("a file on {}", describe_fs(fs_type)), None),
             };
-            return Err(Error::NotNamespace {
-                op,
-                target,
-                found,
-                errno,
-            });
+            return Err(Error::not_namespace(op, target, found, errno));
         }
         let flag = sys::ns_get_nstype(&fd).map_err(|e| match e {
-            RErrno::NOTTY => Error::Unsupported {
+            RErrno::NOTTY => Error::unsupported(
                 op,
                 kind,
-                what: "NS_GET_NSTYPE (Linux 4.11)".into(),
-                errno: Some(e.into()),
-            },
+                "NS_GET_NSTYPE (Linux 4.11)".into(),
+                Some(e.into()),
+            ),
             other => Error::os(op, kind, target.clone(), other.into()),
         })?;
-        let found = Kind::from_clone_flag(flag).ok_or_else(|| Error::Unsupported {
-            op,
-            kind,
-            what: format!("a namespace kind lxns does not know (CLONE flag {flag:#x})"),
-            errno: None,
+        let found = Kind::from_clone_flag(flag).ok_or_else(|| {
+            Error::unsupported(
+                op,
+                kind,
+                format!("a namespace kind lxns does not know (CLONE flag {flag:#x})"),
+                None,
+            )
         })?;
         match kind {
             Some(expected) if expected != found => {
-                return Err(Error::WrongKind {
-                    op,
-                    target,
-                    expected,
-                    found,
-                });
+                return Err(Error::wrong_kind(op, target, expected, found, None));
             }
             _ => {}
         }

@@ -27,7 +27,7 @@ use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
 use rustix::io::Errno as RErrno;
 use rustix::mount::MountPropagationFlags;
 
-use crate::error::{Error, Op, Result, Target};
+use crate::error::{Error, Op, Reason, Result, Target};
 use crate::kind::Kind;
 use crate::list::{ListOptions, NetNsId};
 use crate::namespace::Namespace;
@@ -70,7 +70,7 @@ pub struct Entry {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] saying which rule the name breaks.
+/// [`Reason::InvalidArgument`] saying which rule the name breaks.
 pub fn validate_name(name: impl AsRef<OsStr>) -> Result<()> {
     let name = name.as_ref();
     let bytes = name.as_bytes();
@@ -88,11 +88,11 @@ pub fn validate_name(name: impl AsRef<OsStr>) -> Result<()> {
         None
     };
     match why {
-        Some(reason) => Err(Error::InvalidArgument {
-            op: Op::Registry,
-            target: Target::Text(name.to_string_lossy().into_owned()),
-            reason: format!("invalid network namespace name: {reason}"),
-        }),
+        Some(reason) => Err(Error::invalid_argument(
+            Op::Registry,
+            Target::Text(name.to_string_lossy().into_owned()),
+            format!("invalid network namespace name: {reason}"),
+        )),
         None => Ok(()),
     }
 }
@@ -193,7 +193,7 @@ impl Registry {
     /// The path of `name` in the registry.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for an invalid name.
+    /// [`Reason::InvalidArgument`] for an invalid name.
     pub fn path(&self, name: impl AsRef<OsStr>) -> Result<PathBuf> {
         let name = name.as_ref();
         validate_name(name)?;
@@ -204,10 +204,10 @@ impl Registry {
     /// The caller's threads are not moved. Returns a handle on the new namespace.
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] for an invalid name; [`Error::AlreadyExists`] when the
+    ///  - [`Reason::InvalidArgument`] for an invalid name; [`Reason::AlreadyExists`] when the
     ///    name is taken. Nothing is changed in either case.
-    ///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
-    ///  - [`Error::InvalidArgument`] when the registry directory is a symlink.
+    ///  - [`Reason::PermissionDenied`] without `CAP_SYS_ADMIN`.
+    ///  - [`Reason::InvalidArgument`] when the registry directory is a symlink.
     pub fn add(&self, name: impl AsRef<OsStr>) -> Result<Namespace> {
         let name = name.as_ref();
         let path = self.path(name)?;
@@ -221,17 +221,18 @@ impl Registry {
     /// Registers an existing network namespace under `name`.
     ///
     /// # Errors
-    /// As for [`add`](Registry::add); [`Error::WrongKind`] for a namespace that is not a
+    /// As for [`add`](Registry::add); [`Reason::WrongKind`] for a namespace that is not a
     /// network namespace.
     pub fn add_namespace(&self, name: impl AsRef<OsStr>, ns: &Namespace) -> Result<()> {
         let name = name.as_ref();
         if ns.kind() != Kind::Net {
-            return Err(Error::WrongKind {
-                op: Op::Persist,
-                target: Target::Namespace(ns.id()),
-                expected: Kind::Net,
-                found: ns.kind(),
-            });
+            return Err(Error::wrong_kind(
+                Op::Persist,
+                Target::Namespace(ns.id()),
+                Kind::Net,
+                ns.kind(),
+                None,
+            ));
         }
         let path = self.path(name)?;
         let locked = self.prepare()?;
@@ -243,7 +244,7 @@ impl Registry {
     /// PID`).
     ///
     /// # Errors
-    /// As for [`add`](Registry::add), and [`Error::ProcessGone`] for a missing process.
+    /// As for [`add`](Registry::add), and [`Reason::ProcessGone`] for a missing process.
     pub fn attach(&self, name: impl AsRef<OsStr>, pid: i32) -> Result<()> {
         let name = name.as_ref();
         validate_name(name)?;
@@ -254,8 +255,8 @@ impl Registry {
     /// Opens the namespace registered as `name`.
     ///
     /// # Errors
-    ///  - [`Error::NotFound`] when no such name is registered.
-    ///  - [`Error::NotNamespace`] when the file has no namespace mounted (left by a crash).
+    ///  - [`Reason::NotFound`] when no such name is registered.
+    ///  - [`Reason::NotNamespace`] when the file has no namespace mounted (left by a crash).
     pub fn open(&self, name: impl AsRef<OsStr>) -> Result<Namespace> {
         Namespace::open_as(self.path(name)?, Kind::Net)
     }
@@ -264,28 +265,27 @@ impl Registry {
     /// namespace lives on while processes or handles still use it. Works while it is busy.
     ///
     /// # Errors
-    ///  - [`Error::NotFound`] when no such name is registered (nothing is changed).
-    ///  - [`Error::Busy`] when another mount namespace pins the mount.
+    ///  - [`Reason::NotFound`] when no such name is registered (nothing is changed).
+    ///  - [`Reason::Busy`] when another mount namespace pins the mount.
     pub fn delete(&self, name: impl AsRef<OsStr>) -> Result<()> {
         let path = self.path(name)?;
         // No registry directory: no such name (as ip says), not a registry error.
-        let _locked = self.lock_existing().map_err(|e| match e {
-            Error::NotFound { .. } => Error::NotFound {
-                op: Op::Unpersist,
-                kind: Some(Kind::Net),
-                target: Target::Path(path.clone()),
-            },
-            other => other,
+        let _locked = self.lock_existing().map_err(|e| match e.reason() {
+            Reason::NotFound => {
+                Error::not_found(Op::Unpersist, Some(Kind::Net), Target::Path(path.clone()))
+            }
+            _ => e,
         })?;
         match unpersist(&path) {
             // An empty file with nothing mounted: what a crash between create and mount
             // leaves (or an add in progress, whose name the caller asked to delete).
-            Err(Error::NotNamespace { .. })
-                if rustix::fs::lstat(&path).is_ok_and(|m| {
-                    rustix::fs::FileType::from_raw_mode(m.st_mode)
-                        == rustix::fs::FileType::RegularFile
-                        && m.st_size == 0
-                }) =>
+            Err(e)
+                if matches!(e.reason(), Reason::NotNamespace { .. })
+                    && rustix::fs::lstat(&path).is_ok_and(|m| {
+                        rustix::fs::FileType::from_raw_mode(m.st_mode)
+                            == rustix::fs::FileType::RegularFile
+                            && m.st_size == 0
+                    }) =>
             {
                 rustix::fs::unlink(&path).map_err(|e| path_error(Op::Unpersist, None, &path, e))
             }
@@ -299,8 +299,8 @@ impl Registry {
     /// (`ip netns list`). A name file with no namespace mounted shows `id: None`.
     ///
     /// # Errors
-    /// [`Error::PermissionDenied`] when the directory cannot be read;
-    /// [`Error::InvalidArgument`] when it is a symlink (as for [`add`](Registry::add)). A
+    /// [`Reason::PermissionDenied`] when the directory cannot be read;
+    /// [`Reason::InvalidArgument`] when it is a symlink (as for [`add`](Registry::add)). A
     /// registry directory that does not exist lists as empty.
     pub fn list(&self) -> Result<Vec<Entry>> {
         // The same rule as add and delete: a symlinked registry is not followed.
@@ -420,13 +420,13 @@ impl Registry {
     }
 
     fn symlink_error(&self) -> Error {
-        Error::InvalidArgument {
-            op: Op::Registry,
-            target: Target::Path(self.dir.clone()),
-            reason: "the registry directory is a symlink; lxns does not follow it (a \
+        Error::invalid_argument(
+            Op::Registry,
+            Target::Path(self.dir.clone()),
+            "the registry directory is a symlink; lxns does not follow it (a \
                      symlinked /run/netns could redirect mounts anywhere)"
                 .into(),
-        }
+        )
     }
 
     /// Opens and `flock`s the existing directory, refusing a symlink.
@@ -459,22 +459,19 @@ fn exists_check(locked: &Locked, name: &OsStr, path: &Path) -> Result<()> {
     }
     if empty_unmounted(path, &meta) {
         // Perhaps `ip netns add` between its create and its mount: never touch it.
-        return Err(Error::InvalidArgument {
-            op: Op::Persist,
-            target: Target::Path(path.to_path_buf()),
-            reason: format!(
+        return Err(Error::invalid_argument(
+            Op::Persist,
+            Target::Path(path.to_path_buf()),
+            format!(
                 "the name is taken by an empty file with nothing mounted on it yet: another \
                  tool (ip netns add) may be adding it right now; if an interrupted add left \
                  it, it is removed once it is {} s old (lxns netns repair, or the next add \
                  or list)",
                 STALE_AFTER.as_secs()
             ),
-        });
+        ));
     }
-    Err(Error::AlreadyExists {
-        op: Op::Persist,
-        target: Target::Path(path.to_path_buf()),
-    })
+    Err(Error::already_exists(Op::Persist, Target::Path(path.to_path_buf())).with_errno(None))
 }
 
 /// Removes `name` if it is an empty regular file with nothing mounted on it.
@@ -544,7 +541,7 @@ fn rtnetlink() -> Result<OwnedFd> {
 /// freed; the id is what `ip link` shows as `link-netnsid`.
 ///
 /// # Errors
-/// [`Error::Os`] with [`Op::NetNsId`] and the kernel's errno: `EEXIST` when the namespace
+/// [`Reason::Os`] with [`Op::NetNsId`] and the kernel's errno: `EEXIST` when the namespace
 /// (or the id) is already assigned, `EINVAL` for a negative id or a namespace that is not a
 /// peer (the caller's own), `EPERM` without `CAP_NET_ADMIN`.
 ///
@@ -562,19 +559,22 @@ fn rtnetlink() -> Result<OwnedFd> {
 pub fn set_nsid(ns: &Namespace, nsid: Option<u32>) -> Result<()> {
     let target = Target::Namespace(ns.id());
     if ns.kind() != Kind::Net {
-        return Err(Error::WrongKind {
-            op: Op::NetNsId,
-            expected: Kind::Net,
-            found: ns.kind(),
+        return Err(Error::wrong_kind(
+            Op::NetNsId,
             target,
-        });
+            Kind::Net,
+            ns.kind(),
+            None,
+        ));
     }
     let id = match nsid {
         None => -1,
-        Some(n) => i32::try_from(n).map_err(|_| Error::InvalidArgument {
-            op: Op::NetNsId,
-            target: Target::Text(n.to_string()),
-            reason: format!("a netnsid is at most {}", i32::MAX),
+        Some(n) => i32::try_from(n).map_err(|_| {
+            Error::invalid_argument(
+                Op::NetNsId,
+                Target::Text(n.to_string()),
+                format!("a netnsid is at most {}", i32::MAX),
+            )
         })?,
     };
     let sock = rtnetlink()?;
@@ -620,7 +620,7 @@ pub fn set_nsid(ns: &Namespace, nsid: Option<u32>) -> Result<()> {
 /// shows as `(id: N)`.
 ///
 /// # Errors
-/// [`Error::Os`] with [`Op::NetNsId`] when rtnetlink cannot be asked; [`Error::WrongKind`]
+/// [`Reason::Os`] with [`Op::NetNsId`] when rtnetlink cannot be asked; [`Reason::WrongKind`]
 /// for a namespace that is not a network namespace.
 ///
 /// # Examples
@@ -633,12 +633,13 @@ pub fn set_nsid(ns: &Namespace, nsid: Option<u32>) -> Result<()> {
 /// ```
 pub fn nsid(ns: &Namespace) -> Result<NetNsId> {
     if ns.kind() != Kind::Net {
-        return Err(Error::WrongKind {
-            op: Op::NetNsId,
-            expected: Kind::Net,
-            found: ns.kind(),
-            target: Target::Namespace(ns.id()),
-        });
+        return Err(Error::wrong_kind(
+            Op::NetNsId,
+            Target::Namespace(ns.id()),
+            Kind::Net,
+            ns.kind(),
+            None,
+        ));
     }
     netnsid_of(ns).ok_or_else(|| {
         Error::os(
@@ -655,7 +656,7 @@ pub fn nsid(ns: &Namespace) -> Result<NetNsId> {
 /// [`Registry::list`] entry ([`Entry::nsid`]).
 ///
 /// # Errors
-/// [`Error::Os`] with [`Op::NetNsId`] and the errno of the netlink socket.
+/// [`Reason::Os`] with [`Op::NetNsId`] and the errno of the netlink socket.
 ///
 /// # Examples
 ///

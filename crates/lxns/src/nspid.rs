@@ -4,7 +4,7 @@
 //!
 //! It answers for pid namespaces at or below the caller's (the only ones whose pids the
 //! caller's `/proc` shows), and only when `/proc` belongs to the caller's pid namespace;
-//! otherwise [`Error::Unsupported`]. Translating *into* the caller's namespace scans every
+//! otherwise [`Reason::Unsupported`](crate::Reason::Unsupported). Translating *into* the caller's namespace scans every
 //! process: O(processes), where the ioctl is O(1).
 
 use std::ffi::OsStr;
@@ -49,14 +49,16 @@ pub(crate) fn translate(ns: &Namespace, pid: i32, direction: Direction) -> Resul
 
 /// How many levels `ns` lies below the caller's pid namespace (0: it is the caller's).
 fn level_below_caller(ns: &Namespace) -> Result<usize> {
-    let unsupported = |why: &str| Error::Unsupported {
-        op: Op::TranslatePid,
-        kind: Some(Kind::Pid),
-        what: format!(
-            "pid translation (NS_GET_PID_*, Linux 6.11); the /proc fallback of older kernels \
+    let unsupported = |why: &str| {
+        Error::unsupported(
+            Op::TranslatePid,
+            Some(Kind::Pid),
+            format!(
+                "pid translation (NS_GET_PID_*, Linux 6.11); the /proc fallback of older kernels \
              {why}"
-        ),
-        errno: None,
+            ),
+            None,
+        )
     };
     // /proc must number processes as the caller's pid namespace does.
     let me = rustix::process::getpid().as_raw_nonzero().get();
@@ -91,11 +93,13 @@ fn in_namespace(ns: &Namespace, level: usize, pid: i32) -> Result<Option<i32>> {
     let own = process.namespace(Kind::Pid)?;
     let path = format!("/proc/{pid}/status");
     let status = std::fs::read(&path).map_err(|e| io_error(&path, &e))?;
-    let nspid = nspid_line(&status).ok_or_else(|| Error::Unsupported {
-        op: Op::TranslatePid,
-        kind: Some(Kind::Pid),
-        what: "an NSpid line in /proc/PID/status (Linux 4.1)".into(),
-        errno: None,
+    let nspid = nspid_line(&status).ok_or_else(|| {
+        Error::unsupported(
+            Op::TranslatePid,
+            Some(Kind::Pid),
+            "an NSpid line in /proc/PID/status (Linux 4.1)".into(),
+            None,
+        )
     })?;
     // The status read was the pidfd's process's own only if it is still alive.
     process.namespace(Kind::Pid)?;
@@ -137,11 +141,7 @@ fn parse_pid(bytes: &[u8]) -> Option<i32> {
 }
 
 fn gone(pid: i32) -> Error {
-    Error::ProcessGone {
-        op: Op::TranslatePid,
-        kind: Some(Kind::Pid),
-        pid,
-    }
+    Error::process_gone(Op::TranslatePid, Some(Kind::Pid), pid).with_errno(None)
 }
 
 fn io_error(path: &str, e: &std::io::Error) -> Error {

@@ -46,12 +46,12 @@ impl Namespace {
     /// ```
     ///
     /// # Errors
-    ///  - [`Error::AlreadyExists`] when `path` exists (file, directory or symlink); nothing
+    ///  - [`Reason::AlreadyExists`](crate::Reason::AlreadyExists) when `path` exists (file, directory or symlink); nothing
     ///    is changed.
-    ///  - [`Error::NotFound`] when its directory does not exist.
-    ///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN` in the caller's mount
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) when its directory does not exist.
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without `CAP_SYS_ADMIN` in the caller's mount
     ///    namespace's user namespace.
-    ///  - [`Error::InvalidArgument`] for a mount namespace on a shared mount (see above).
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for a mount namespace on a shared mount (see above).
     ///
     ///   On every error the file created for the mount is removed again.
     ///
@@ -73,15 +73,15 @@ impl Namespace {
             Ok(()) => Ok(()),
             Err(e) => {
                 let err = match e {
-                    RErrno::INVAL if self.kind() == Kind::Mnt => Error::InvalidArgument {
+                    RErrno::INVAL if self.kind() == Kind::Mnt => Error::invalid_argument(
                         op,
-                        target: target(path),
-                        reason: "a mount namespace cannot be bind-mounted where the mount \
+                        target(path),
+                        "a mount namespace cannot be bind-mounted where the mount \
                                  would propagate back into it (EINVAL); persist it in a \
                                  directory that is a private mount (mount --bind DIR DIR; \
                                  mount --make-private DIR)"
                             .into(),
-                    },
+                    ),
                     other => path_error(op, Some(self.kind()), path, other),
                 };
                 remove_if_same(path, &file);
@@ -104,8 +104,8 @@ impl Namespace {
     /// ```
     ///
     /// # Errors
-    ///  - [`Error::NotFound`] when `path` does not exist; [`Error::AlreadyExists`] when a
-    ///    namespace is mounted there already; [`Error::InvalidArgument`] for a symlink or
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) when `path` does not exist; [`Reason::AlreadyExists`](crate::Reason::AlreadyExists) when a
+    ///    namespace is mounted there already; [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for a symlink or
     ///    anything but a regular file.
     ///  - As for [`persist`](Namespace::persist) otherwise.
     pub fn persist_onto_existing(&self, path: impl AsRef<Path>) -> Result<()> {
@@ -117,28 +117,25 @@ impl Namespace {
             Mode::empty(),
         )
         .map_err(|e| match e {
-            RErrno::LOOP => Error::InvalidArgument {
+            RErrno::LOOP => Error::invalid_argument(
                 op,
-                target: target(path),
-                reason: "the file is a symlink; lxns mounts only onto the file itself".into(),
-            },
+                target(path),
+                "the file is a symlink; lxns mounts only onto the file itself".into(),
+            ),
             other => path_error(op, Some(self.kind()), path, other),
         })?;
         if on_nsfs(&file) {
-            return Err(Error::AlreadyExists {
-                op,
-                target: target(path),
-            });
+            return Err(Error::already_exists(op, target(path)).with_errno(None));
         }
         let regular = rustix::fs::fstat(&file).is_ok_and(|m| {
             rustix::fs::FileType::from_raw_mode(m.st_mode) == rustix::fs::FileType::RegularFile
         });
         if !regular {
-            return Err(Error::InvalidArgument {
+            return Err(Error::invalid_argument(
                 op,
-                target: target(path),
-                reason: "a namespace can be persisted only onto a regular file".into(),
-            });
+                target(path),
+                "a namespace can be persisted only onto a regular file".into(),
+            ));
         }
         self.mount_onto(&file)
             .map_err(|e| path_error(op, Some(self.kind()), path, e))
@@ -184,31 +181,17 @@ fn remove_if_same(path: &Path, file: &OwnedFd) {
 
 pub(crate) fn path_error(op: Op, kind: Option<Kind>, path: &Path, e: RErrno) -> Error {
     match e {
-        RErrno::EXIST => Error::AlreadyExists {
+        RErrno::EXIST => Error::already_exists(op, target(path)),
+        RErrno::NOENT => Error::not_found(op, kind, target(path)),
+        RErrno::PERM | RErrno::ACCESS => {
+            Error::permission_denied(op, kind, target(path), e.into(), None)
+        }
+        RErrno::LOOP => Error::invalid_argument(
             op,
-            target: target(path),
-        },
-        RErrno::NOENT => Error::NotFound {
-            op,
-            kind,
-            target: target(path),
-        },
-        RErrno::PERM | RErrno::ACCESS => Error::PermissionDenied {
-            op,
-            kind,
-            target: target(path),
-            errno: e.into(),
-            owner: None,
-        },
-        RErrno::LOOP => Error::InvalidArgument {
-            op,
-            target: target(path),
-            reason: "the path is a symlink, which lxns refuses to follow (ELOOP)".into(),
-        },
-        RErrno::BUSY => Error::Busy {
-            op,
-            target: target(path),
-        },
+            target(path),
+            "the path is a symlink, which lxns refuses to follow (ELOOP)".into(),
+        ),
+        RErrno::BUSY => Error::busy(op, target(path)),
         other => Error::os(op, kind, target(path), other.into()),
     }
 }
@@ -240,11 +223,11 @@ fn on_nsfs(fd: &OwnedFd) -> bool {
 /// anything else.
 ///
 /// # Errors
-///  - [`Error::NotFound`] when `path` does not exist.
-///  - [`Error::NotNamespace`] when it is not a mounted namespace (nothing is changed).
-///  - [`Error::Busy`] when the file stays a mount point elsewhere (another mount namespace
+///  - [`Reason::NotFound`](crate::Reason::NotFound) when `path` does not exist.
+///  - [`Reason::NotNamespace`](crate::Reason::NotNamespace) when it is not a mounted namespace (nothing is changed).
+///  - [`Reason::Busy`](crate::Reason::Busy) when the file stays a mount point elsewhere (another mount namespace
 ///    holds a private copy of the mount).
-///  - [`Error::PermissionDenied`] without `CAP_SYS_ADMIN`.
+///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without `CAP_SYS_ADMIN`.
 ///
 /// # References
 ///  - [umount2(2)](https://man7.org/linux/man-pages/man2/umount2.2.html)
@@ -262,12 +245,7 @@ pub fn unpersist(path: impl AsRef<Path>) -> Result<()> {
                 Ok(rustix::fs::FileType::Symlink) => "a symlink",
                 _ => "not a namespace mount",
             };
-        return Err(Error::NotNamespace {
-            op,
-            target: target(path),
-            found: found.into(),
-            errno: None,
-        });
+        return Err(Error::not_namespace(op, target(path), found.into(), None));
     }
     drop(fd);
     rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW)

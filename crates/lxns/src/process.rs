@@ -14,7 +14,7 @@ use crate::sys;
 /// A process, held by a pidfd (`pidfd_open(2)`, Linux 5.3+).
 ///
 /// Unlike a bare pid, a pidfd keeps referring to the same process: if it exits and its pid is
-/// reused, every call through this handle fails with [`Error::ProcessGone`] instead of
+/// reused, every call through this handle fails with [`Reason::ProcessGone`](crate::Reason::ProcessGone) instead of
 /// silently reaching the new process. It does not keep the process alive.
 ///
 /// ```no_run
@@ -34,9 +34,9 @@ impl Process {
     /// Opens a pidfd on process `pid` (`pidfd_open(2)`).
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] for `pid <= 0`, or a thread id that is not a process
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for `pid <= 0`, or a thread id that is not a process
     ///    (thread-group leader).
-    ///  - [`Error::ProcessGone`] when no process has that pid.
+    ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when no process has that pid.
     ///
     /// # References
     ///  - [pidfd_open(2)](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
@@ -44,32 +44,26 @@ impl Process {
     pub fn open(pid: i32) -> Result<Process> {
         // Check the sign first: `Pid::from_raw` asserts on negative values.
         let Some(raw) = (pid > 0).then(|| Pid::from_raw(pid)).flatten() else {
-            return Err(Error::InvalidArgument {
-                op: Op::OpenProcess,
-                target: Target::Pid(pid),
-                reason: format!("pid {pid} is not a process id (pids are positive)"),
-            });
+            return Err(Error::invalid_argument(
+                Op::OpenProcess,
+                Target::Pid(pid),
+                format!("pid {pid} is not a process id (pids are positive)"),
+            ));
         };
         let fd = rustix::process::pidfd_open(raw, PidfdFlags::empty()).map_err(|e| match e {
-            RErrno::SRCH => Error::ProcessGone {
-                op: Op::OpenProcess,
-                kind: None,
-                pid,
-            },
+            RErrno::SRCH => Error::process_gone(Op::OpenProcess, None, pid),
             // EINVAL before Linux 6.9, ENOENT since: the pid has no thread-group leader.
-            RErrno::INVAL | RErrno::NOENT => Error::InvalidArgument {
-                op: Op::OpenProcess,
-                target: Target::Pid(pid),
-                reason: format!(
-                    "{pid} is not a process: it is a thread id (or the thread group is gone)"
-                ),
-            },
-            RErrno::NOSYS => Error::Unsupported {
-                op: Op::OpenProcess,
-                kind: None,
-                what: "pidfd_open (Linux 5.3)".into(),
-                errno: Some(e.into()),
-            },
+            RErrno::INVAL | RErrno::NOENT => Error::invalid_argument(
+                Op::OpenProcess,
+                Target::Pid(pid),
+                format!("{pid} is not a process: it is a thread id (or the thread group is gone)"),
+            ),
+            RErrno::NOSYS => Error::unsupported(
+                Op::OpenProcess,
+                None,
+                "pidfd_open (Linux 5.3)".into(),
+                Some(e.into()),
+            ),
             other => Error::os(Op::OpenProcess, None, Target::Pid(pid), other.into()),
         })?;
         Ok(Process { fd, pid })
@@ -87,8 +81,8 @@ impl Process {
     /// process). Its pid is read from `/proc/self/fdinfo`.
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] when `fd` is not a pidfd.
-    ///  - [`Error::ProcessGone`] when the process has already exited.
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when `fd` is not a pidfd.
+    ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when the process has already exited.
     pub fn from_pidfd(fd: OwnedFd) -> Result<Process> {
         let pid = pid_of_pidfd(fd.as_fd())?;
         Ok(Process { fd, pid })
@@ -102,9 +96,9 @@ impl Process {
     /// The process's namespace of `kind`.
     ///
     /// # Errors
-    ///  - [`Error::ProcessGone`] once the process has exited (also while it is a zombie).
-    ///  - [`Error::PermissionDenied`] without ptrace read access to the process.
-    ///  - [`Error::Unsupported`] when the kernel lacks `kind`.
+    ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) once the process has exited (also while it is a zombie).
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without ptrace read access to the process.
+    ///  - [`Reason::Unsupported`](crate::Reason::Unsupported) when the kernel lacks `kind`.
     pub fn namespace(&self, kind: Kind) -> Result<Namespace> {
         Self::namespace_of_pidfd(self.fd.as_fd(), Some(self.pid), kind, false)
     }
@@ -115,10 +109,10 @@ impl Process {
     /// namespace it has left, which is then reachable only this way.
     ///
     /// # Errors
-    ///  - [`Error::ProcessGone`] once the process has exited.
-    ///  - [`Error::PermissionDenied`] without ptrace access to the process.
-    ///  - [`Error::NotFound`] (`EBADF`) when the process has no fd `fd`.
-    ///  - [`Error::Os`] with `ENOTTY` when fd `fd` is no socket.
+    ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) once the process has exited.
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) without ptrace access to the process.
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) (`EBADF`) when the process has no fd `fd`.
+    ///  - [`Reason::Os`](crate::Reason::Os) with `ENOTTY` when fd `fd` is no socket.
     ///
     /// # Examples
     ///
@@ -137,23 +131,15 @@ impl Process {
         let socket =
             rustix::process::pidfd_getfd(&self.fd, fd, rustix::process::PidfdGetfdFlags::empty())
                 .map_err(|e| match e {
-                RErrno::SRCH => Error::ProcessGone {
+                RErrno::SRCH => Error::process_gone(op, kind, self.pid),
+                e @ (RErrno::PERM | RErrno::ACCESS) => {
+                    Error::permission_denied(op, kind, Target::Pid(self.pid), e.into(), None)
+                }
+                RErrno::BADF => Error::not_found(
                     op,
                     kind,
-                    pid: self.pid,
-                },
-                e @ (RErrno::PERM | RErrno::ACCESS) => Error::PermissionDenied {
-                    op,
-                    kind,
-                    target: Target::Pid(self.pid),
-                    errno: e.into(),
-                    owner: None,
-                },
-                RErrno::BADF => Error::NotFound {
-                    op,
-                    kind,
-                    target: Target::Text(format!("fd {fd} of process {}", self.pid)),
-                },
+                    Target::Text(format!("fd {fd} of process {}", self.pid)),
+                ),
                 other => Error::os(op, kind, Target::Pid(self.pid), other.into()),
             })?;
         let ns = sys::socket_netns(&socket).map_err(|e| Error::os(op, kind, target, e.into()))?;
@@ -164,7 +150,7 @@ impl Process {
     /// `time_for_children`); for other kinds the same as [`namespace`](Process::namespace).
     ///
     /// # Errors
-    /// As for [`namespace`](Process::namespace); [`Error::NotFound`] for a pid namespace
+    /// As for [`namespace`](Process::namespace); [`Reason::NotFound`](crate::Reason::NotFound) for a pid namespace
     /// that the process unshared but has no process in yet.
     pub fn namespace_for_children(&self, kind: Kind) -> Result<Namespace> {
         Self::namespace_of_pidfd(self.fd.as_fd(), Some(self.pid), kind, true)
@@ -191,28 +177,24 @@ impl Process {
         };
         match answer {
             Ok(fd) => Namespace::from_trusted_fd(fd, kind, op, target()),
-            Err(RErrno::SRCH) => Err(Error::ProcessGone {
+            Err(RErrno::SRCH) => Err(Error::process_gone(op, Some(kind), pid.unwrap_or(-1))),
+            Err(e @ (RErrno::PERM | RErrno::ACCESS)) => Err(Error::permission_denied(
                 op,
-                kind: Some(kind),
-                pid: pid.unwrap_or(-1),
-            }),
-            Err(e @ (RErrno::PERM | RErrno::ACCESS)) => Err(Error::PermissionDenied {
+                Some(kind),
+                target(),
+                e.into(),
+                None,
+            )),
+            Err(e @ RErrno::OPNOTSUPP) => Err(Error::unsupported(
                 op,
-                kind: Some(kind),
-                target: target(),
-                errno: e.into(),
-                owner: None,
-            }),
-            Err(e @ RErrno::OPNOTSUPP) => Err(Error::Unsupported {
-                op,
-                kind: Some(kind),
-                what: format!(
+                Some(kind),
+                format!(
                     "{} namespaces (Linux {}, and the kernel must be built with them)",
                     kind.long_name(),
                     info.since
                 ),
-                errno: Some(e.into()),
-            }),
+                Some(e.into()),
+            )),
             // Kernels before 6.11 have no PIDFD_GET_*_NAMESPACE: go through /proc, then make
             // sure through the pidfd that the process had not exited, so the /proc entry was
             // its own (and not a zombie's, whose user and pid links still open).
@@ -226,26 +208,14 @@ impl Process {
                     _ => info.proc_name,
                 };
                 let fd = open_proc_ns(pid, name).map_err(|e| match e {
-                    RErrno::NOENT | RErrno::SRCH => Error::ProcessGone {
-                        op,
-                        kind: Some(kind),
-                        pid,
-                    },
-                    e @ (RErrno::PERM | RErrno::ACCESS) => Error::PermissionDenied {
-                        op,
-                        kind: Some(kind),
-                        target: Target::Pid(pid),
-                        errno: e.into(),
-                        owner: None,
-                    },
+                    RErrno::NOENT | RErrno::SRCH => Error::process_gone(op, Some(kind), pid),
+                    e @ (RErrno::PERM | RErrno::ACCESS) => {
+                        Error::permission_denied(op, Some(kind), Target::Pid(pid), e.into(), None)
+                    }
                     other => Error::os(op, Some(kind), Target::Pid(pid), other.into()),
                 })?;
                 if has_exited(pidfd) {
-                    return Err(Error::ProcessGone {
-                        op,
-                        kind: Some(kind),
-                        pid,
-                    });
+                    return Err(Error::process_gone(op, Some(kind), pid).with_errno(None));
                 }
                 Namespace::from_trusted_fd(fd, kind, op, Target::Pid(pid))
             }
@@ -316,32 +286,28 @@ fn has_exited(pidfd: BorrowedFd<'_>) -> bool {
 fn pid_of_pidfd(fd: BorrowedFd<'_>) -> Result<i32> {
     let raw = fd.as_raw_fd();
     let path = format!("/proc/self/fdinfo/{raw}");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Os {
-        op: Op::OpenProcess,
-        kind: None,
-        target: Target::Path(path.clone().into()),
-        errno: crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::os(
+            Op::OpenProcess,
+            None,
+            Target::Path(path.clone().into()),
+            crate::error::Errno::from_io(&e).unwrap_or(crate::error::Errno::from_raw(5)),
+        )
     })?;
     let pid = text
         .lines()
         .find_map(|l| l.strip_prefix("Pid:"))
         .and_then(|v| v.trim().parse::<i32>().ok())
-        .ok_or_else(|| Error::InvalidArgument {
-            op: Op::OpenProcess,
-            target: Target::Fd(raw),
-            reason: "not a pidfd".into(),
+        .ok_or_else(|| {
+            Error::invalid_argument(Op::OpenProcess, Target::Fd(raw), "not a pidfd".into())
         })?;
     match pid {
-        -1 => Err(Error::ProcessGone {
-            op: Op::OpenProcess,
-            kind: None,
-            pid: -1,
-        }),
-        0 => Err(Error::InvalidArgument {
-            op: Op::OpenProcess,
-            target: Target::Fd(raw),
-            reason: "the pidfd's process is outside this pid namespace".into(),
-        }),
+        -1 => Err(Error::process_gone(Op::OpenProcess, None, -1).with_errno(None)),
+        0 => Err(Error::invalid_argument(
+            Op::OpenProcess,
+            Target::Fd(raw),
+            "the pidfd's process is outside this pid namespace".into(),
+        )),
         p => Ok(p),
     }
 }

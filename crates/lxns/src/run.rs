@@ -39,7 +39,7 @@ use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use crate::enter::take_mutated;
-use crate::error::{Errno, Error, Op, Result, Target};
+use crate::error::{Errno, Error, Op, Reason, Result, Target};
 use crate::kind::{Kind, KindSet};
 use crate::namespace::{Namespace, NsId};
 
@@ -70,18 +70,18 @@ fn check_joinable(namespaces: &[&Namespace]) -> Result<KindSet> {
             _ => None,
         };
         if let Some(why) = why {
-            return Err(Error::InvalidArgument {
-                op: Op::Run,
-                target: Target::Namespace(ns.id()),
-                reason: why.into(),
-            });
+            return Err(Error::invalid_argument(
+                Op::Run,
+                Target::Namespace(ns.id()),
+                why.into(),
+            ));
         }
         if kinds.contains(kind) {
-            return Err(Error::InvalidArgument {
-                op: Op::Run,
-                target: Target::Namespace(ns.id()),
-                reason: format!("two {kind} namespaces given; a thread is in one of each kind"),
-            });
+            return Err(Error::invalid_argument(
+                Op::Run,
+                Target::Namespace(ns.id()),
+                format!("two {kind} namespaces given; a thread is in one of each kind"),
+            ));
         }
         kinds.insert(kind);
     }
@@ -100,22 +100,22 @@ fn duplicate(namespaces: &[&Namespace]) -> Result<Vec<Namespace>> {
 }
 
 fn spawn_error(e: &std::io::Error) -> Error {
-    Error::Os {
-        op: Op::SpawnThread,
-        kind: None,
-        target: Target::None,
-        errno: Errno::from_io(e).unwrap_or(Errno::from_raw(11)),
-    }
+    Error::os(
+        Op::SpawnThread,
+        None,
+        Target::None,
+        Errno::from_io(e).unwrap_or(Errno::from_raw(11)),
+    )
 }
 
 fn helper_gone() -> Error {
-    Error::InvalidArgument {
-        op: Op::Run,
-        target: Target::None,
-        reason: "the helper thread has stopped (its namespaces could not be verified after a \
+    Error::invalid_argument(
+        Op::Run,
+        Target::None,
+        "the helper thread has stopped (its namespaces could not be verified after a \
                  closure, or it could not be started); for a Worker, create a new one"
             .into(),
-    }
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -182,42 +182,94 @@ struct Reap {
     finish: Box<dyn FnOnce() + Send>,
 }
 
-/// A thread that runs `finish` callbacks once the threads they belong to are gone; used when
-/// a retiring thread must hand back a value without making anyone block on it.
-fn reaper() -> Option<&'static mpsc::Sender<Reap>> {
-    static REAPER: std::sync::OnceLock<Option<mpsc::Sender<Reap>>> = std::sync::OnceLock::new();
-    REAPER
-        .get_or_init(|| {
-            let (tx, rx) = mpsc::channel::<Reap>();
-            std::thread::Builder::new()
-                .name("lxns-reaper".into())
-                .spawn(move || {
-                    // Whoever started us may be in namespaces of their own; take the
-                    // process's, so the reaper pins nothing foreign.
-                    let _ = Home::of_process();
-                    while let Ok(reap) = rx.recv() {
-                        reap.pidfd.wait();
-                        (reap.finish)();
-                    }
-                })
-                .ok()
-                .map(|_| tx)
-        })
-        .as_ref()
+/// The reaper: a thread that runs `finish` callbacks once the threads they belong to are
+/// gone; used when a retiring thread must hand back a value without making anyone block on
+/// it. It exits after [`HELPER_IDLE_EXIT`] without work, or when [`drain_helpers`] stops it.
+struct Reaper {
+    tx: mpsc::Sender<Reap>,
+    exit: Arc<std::sync::OnceLock<ThreadExit>>,
+}
+
+static REAPER: Mutex<Option<Reaper>> = Mutex::new(None);
+
+/// Hands `reap` to the reaper (started if none runs); gives it back if no thread can run it.
+fn reap_later(reap: Reap) -> std::result::Result<(), Reap> {
+    let mut slot = lock(&REAPER);
+    if slot.is_none() {
+        let (tx, rx) = mpsc::channel::<Reap>();
+        let exit = Arc::new(std::sync::OnceLock::new());
+        let theirs = Arc::clone(&exit);
+        let started = std::thread::Builder::new()
+            .name("lxns-reaper".into())
+            .spawn(move || {
+                let _ = theirs.set(ThreadExit::current());
+                // Whoever started us may be in namespaces of their own; take the process's,
+                // so the reaper pins nothing foreign.
+                let _ = Home::of_process();
+                reaper_main(&rx, &theirs);
+            });
+        if started.is_err() {
+            return Err(reap);
+        }
+        *slot = Some(Reaper { tx, exit });
+    }
+    match slot.as_ref() {
+        Some(r) => r.tx.send(reap).map_err(|mpsc::SendError(reap)| reap),
+        None => Err(reap),
+    }
+}
+
+fn reaper_main(rx: &mpsc::Receiver<Reap>, me: &Arc<std::sync::OnceLock<ThreadExit>>) {
+    loop {
+        match rx.recv_timeout(HELPER_IDLE_EXIT) {
+            Ok(reap) => {
+                reap.pidfd.wait();
+                (reap.finish)();
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // Leave: no sender may send once we are out of the slot (sends hold its
+                // lock), then finish what was sent before.
+                let mut slot = lock(&REAPER);
+                if slot.as_ref().is_some_and(|r| Arc::ptr_eq(&r.exit, me)) {
+                    *slot = None;
+                }
+                drop(slot);
+                while let Ok(reap) = rx.try_recv() {
+                    reap.pidfd.wait();
+                    (reap.finish)();
+                }
+                return;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Stops the reaper, if one runs, and waits until it is gone. Whether one ran.
+fn stop_reaper() -> bool {
+    let Some(reaper) = lock(&REAPER).take() else {
+        return false;
+    };
+    let exit = Arc::clone(&reaper.exit);
+    // Dropping the last sender ends its loop once it has run what was queued.
+    drop(reaper);
+    // It sets its handle first thing; until then it is starting (a yield's wait).
+    loop {
+        if let Some(e) = exit.get() {
+            e.wait();
+            return true;
+        }
+        std::thread::yield_now();
+    }
 }
 
 /// Ends the calling helper thread's usefulness: `deliver` runs once it has fully exited.
 fn retire(pidfd: ThreadExit, deliver: Box<dyn FnOnce() + Send>) {
-    match (pidfd, reaper()) {
-        (pidfd, Some(reaper)) => {
-            if let Err(mpsc::SendError(reap)) = reaper.send(Reap {
-                pidfd,
-                finish: deliver,
-            }) {
-                (reap.finish)();
-            }
-        }
-        _ => deliver(),
+    if let Err(reap) = reap_later(Reap {
+        pidfd,
+        finish: deliver,
+    }) {
+        (reap.finish)();
     }
 }
 
@@ -303,12 +355,42 @@ impl<T> Handoff<T> {
         }
     }
 
+    /// As [`take`](Handoff::take), but gives up after `limit` with nothing: `Err(())`.
+    fn take_for(&self, limit: Duration) -> std::result::Result<Option<T>, ()> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.state.load(Ordering::Acquire) == FULL {
+                return Ok(self.take());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(());
+            }
+            if self
+                .state
+                .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                std::thread::park_timeout(deadline - now);
+                // Not woken by a producer: stop being parked (unless one came meanwhile).
+                let _ =
+                    self.state
+                        .compare_exchange(PARKED, EMPTY, Ordering::AcqRel, Ordering::Acquire);
+            }
+        }
+    }
+
     /// Closes the queue (consumer side) and returns what nobody will take now.
     fn close(&self) -> Vec<T> {
         let mut q = lock(&self.queue);
         q.1 = true;
-        self.state.store(FULL, Ordering::Release);
-        q.0.drain(..).collect()
+        let was_parked = self.state.swap(FULL, Ordering::AcqRel) == PARKED;
+        let rest = q.0.drain(..).collect();
+        drop(q);
+        if was_parked {
+            self.consumer.unpark();
+        }
+        rest
     }
 }
 
@@ -358,7 +440,7 @@ impl Home {
             let main = match Namespace::open_as(format!("/proc/self/ns/{name}"), kind) {
                 Ok(ns) => ns,
                 // No pid_for_children while the main thread's new pid namespace is empty.
-                Err(Error::NotFound { .. }) if kind == Kind::Pid => {
+                Err(e) if kind == Kind::Pid && matches!(e.reason(), Reason::NotFound) => {
                     Namespace::open_as("/proc/self/ns/pid", kind)?
                 }
                 Err(e) => return Err(e),
@@ -515,6 +597,8 @@ where
 
 struct PoolThread {
     inbox: Handoff<Box<dyn Job>>,
+    /// To wait for the thread to be gone ([`drain_helpers`]).
+    exit: ThreadExit,
 }
 
 /// Idle helpers, each parked (or polling) on its inbox.
@@ -522,6 +606,10 @@ static IDLE: Mutex<Vec<Arc<PoolThread>>> = Mutex::new(Vec::new());
 
 /// How many verified helpers wait for work at most; the rest exit after their job.
 const MAX_IDLE: usize = 8;
+
+/// How long an idle helper (or the reaper) waits for work before it exits, so that a process
+/// that stopped calling [`run`] becomes single-threaded again on its own.
+pub const HELPER_IDLE_EXIT: Duration = Duration::from_secs(2);
 
 fn dispatch(job: Box<dyn Job>) {
     let idle = lock(&IDLE).pop();
@@ -559,16 +647,17 @@ fn helper_main(first: Box<dyn Job>) {
         Ok(home) => home,
         Err(e) => {
             // This thread may be half-way somewhere: it takes no job but this failure.
-            first.fail(Error::InvalidArgument {
-                op: Op::Run,
-                target: Target::None,
-                reason: format!("a helper thread could not join the process's namespaces: {e}"),
-            });
+            first.fail(Error::invalid_argument(
+                Op::Run,
+                Target::None,
+                format!("a helper thread could not join the process's namespaces: {e}"),
+            ));
             return;
         }
     };
     let me = Arc::new(PoolThread {
         inbox: Handoff::new(std::thread::current()),
+        exit: ThreadExit::current(),
     });
     let mut job = first;
     loop {
@@ -592,11 +681,65 @@ fn helper_main(first: Box<dyn Job>) {
         if !offered {
             return;
         }
-        match me.inbox.take() {
+        let next = match me.inbox.take_for(HELPER_IDLE_EXIT) {
+            Ok(next) => next,
+            // Idle too long: leave the pool, unless a caller has just taken us out of it
+            // (its job is on the way: wait for it).
+            Err(()) => {
+                let mut idle = lock(&IDLE);
+                match idle.iter().position(|h| Arc::ptr_eq(h, &me)) {
+                    Some(i) => {
+                        idle.swap_remove(i);
+                        drop(idle);
+                        me.inbox.close();
+                        return;
+                    }
+                    None => {
+                        drop(idle);
+                        me.inbox.take()
+                    }
+                }
+            }
+        };
+        match next {
             Some(next) => job = next,
             None => return,
         }
     }
+}
+
+/// Ends lxns's idle helper threads (those of [`run`] and [`run_async`]) and its reaper, and
+/// returns once the kernel has released every one of them: after it, a process that has no
+/// threads of its own and no [`Worker`] alive is single-threaded again, so it may create or
+/// join a user namespace (the kernel refuses that to multithreaded processes: see
+/// [`Reason::MultiThreaded`](crate::Reason::MultiThreaded)). Helpers also exit by
+/// themselves after [`HELPER_IDLE_EXIT`] without work. A helper busy with a closure is not
+/// waited for. Returns how many threads ended.
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// let net = lxns::Namespace::new(lxns::Kind::Net)?;
+/// lxns::run(&[&net], || ())?; // a helper thread now waits for more work
+/// lxns::drain_helpers();
+/// // No lxns thread is left: (this doctest's own harness may have others.)
+/// # Ok::<(), lxns::Error>(())
+/// ```
+pub fn drain_helpers() -> usize {
+    let helpers: Vec<Arc<PoolThread>> = std::mem::take(&mut *lock(&IDLE));
+    for h in &helpers {
+        for job in h.inbox.close() {
+            job.fail(helper_gone());
+        }
+    }
+    let mut ended = 0;
+    for h in &helpers {
+        h.exit.wait();
+        ended += 1;
+    }
+    if stop_reaper() {
+        ended += 1;
+    }
+    ended
 }
 
 /// Runs `f` inside `namespaces` on one of lxns's helper threads and returns its value.
@@ -629,12 +772,12 @@ fn helper_main(first: Box<dyn Job>) {
 /// ```
 ///
 /// # Errors
-///  - [`Error::InvalidArgument`] for a user or time namespace (the kernel refuses them to a
+///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for a user or time namespace (the kernel refuses them to a
 ///    thread of a multithreaded process) or two namespaces of one kind — before any thread
 ///    is involved.
 ///  - The error of the `setns` that failed, naming the namespace (kind and id) that could not
 ///    be entered; `f` does not run, and the helper goes home (or is retired).
-///  - [`Error::Os`] with [`Op::SpawnThread`] when a helper thread cannot be created.
+///  - [`Reason::Os`](crate::Reason::Os) with [`Op::SpawnThread`] when a helper thread cannot be created.
 ///
 /// # References
 ///  - [setns(2)](https://man7.org/linux/man-pages/man2/setns.2.html)
@@ -1025,7 +1168,7 @@ impl Worker {
     /// started; the worker stops if any differs.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when the worker has stopped or fails the check.
+    /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when the worker has stopped or fails the check.
     pub fn verify(&self) -> Result<()> {
         let reply = Arc::new(Handoff::new(std::thread::current()));
         self.call(Box::new(VerifyJob(Arc::clone(&reply))), &reply)
@@ -1036,7 +1179,7 @@ impl Worker {
     /// Calls from several threads are queued and run in order.
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] when the worker has stopped: a previous closure left the
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when the worker has stopped: a previous closure left the
     ///    thread in namespaces it could not leave or verify.
     pub fn run<T, F>(&self, f: F) -> Result<T>
     where

@@ -59,19 +59,21 @@ const NAMES: &[(&str, i32)] = &[
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] naming the text, for anything else.
+/// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) naming the text, for anything else.
 ///
 /// # References
 ///  - [kill(1)](https://man7.org/linux/man-pages/man1/kill.1.html),
 ///    [signal(7)](https://man7.org/linux/man-pages/man7/signal.7.html)
 pub fn parse_signal(text: &str) -> Result<Signal> {
-    let bad = || Error::InvalidArgument {
-        op: Op::Parse,
-        target: Target::Text(text.to_owned()),
-        reason: format!(
-            "{text:?} is not a signal: give a name from kill -l (TERM, SIGKILL, RTMIN+1) or \
+    let bad = || {
+        Error::invalid_argument(
+            Op::Parse,
+            Target::Text(text.to_owned()),
+            format!(
+                "{text:?} is not a signal: give a name from kill -l (TERM, SIGKILL, RTMIN+1) or \
              its number"
-        ),
+            ),
+        )
     };
     if let Some(n) = decimal(text) {
         return sys::signal_from_raw(n).ok_or_else(bad);

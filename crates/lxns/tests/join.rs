@@ -122,11 +122,8 @@ fn every_join_path_skips_and_orders_by_the_one_plan() {
     let err = std::thread::scope(|s| s.spawn(|| p.enter_all_current_thread()).join().unwrap());
     assert!(
         matches!(
-            err,
-            Err(lxns::Error::MultiThreaded {
-                kind: Kind::User,
-                ..
-            })
+            err.as_ref().map_err(|e| e.reason()),
+            Err(lxns::Reason::MultiThreaded { .. })
         ),
         "{err:?}"
     );

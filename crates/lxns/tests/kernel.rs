@@ -17,7 +17,8 @@ use std::os::unix::net::UnixListener;
 use common::{
     NsGuard, TempDir, free_pid, ns_inode, ns_link, pid_ns, sleeper, target_with, thread_ns,
 };
-use lxns::{Error, Kind, KindSet, Namespace, Process};
+use lxns::Reason;
+use lxns::{Kind, KindSet, Namespace, Process};
 
 const EINVAL: i32 = 22;
 const ENOTTY: i32 = 25;
@@ -128,8 +129,10 @@ fn process_from_pidfd_reads_pid() {
     );
     let not_pidfd: OwnedFd = std::fs::File::open("/etc/hostname").unwrap().into();
     assert!(matches!(
-        Process::from_pidfd(not_pidfd),
-        Err(Error::InvalidArgument { .. })
+        (Process::from_pidfd(not_pidfd))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
 }
 
@@ -139,13 +142,13 @@ fn open_detects_kind_and_checks_it() {
     let ns = Namespace::open("/proc/self/ns/uts").expect("open");
     assert_eq!(ns.kind(), Kind::Uts);
     let err = Namespace::open_as("/proc/self/ns/net", Kind::Uts).expect_err("wrong kind");
-    match &err {
-        Error::WrongKind {
-            expected, found, ..
-        } => assert_eq!((*expected, *found), (Kind::Uts, Kind::Net)),
+    match err.reason() {
+        Reason::WrongKind { found, .. } => {
+            assert_eq!((err.kind(), *found), (Some(Kind::Uts), Kind::Net));
+        }
         other => panic!("expected WrongKind, got {other:?}"),
     }
-    let text = err.to_string();
+    let text = format!("{err:#}");
     assert!(
         text.contains("/proc/self/ns/net") && text.contains("expected uts, found net"),
         "{text}"
@@ -156,9 +159,10 @@ fn open_detects_kind_and_checks_it() {
     assert_eq!(ns.kind(), Kind::Ipc);
     let fd: OwnedFd = std::fs::File::open("/proc/self/ns/ipc").unwrap().into();
     assert!(matches!(
-        Namespace::from_fd_as(fd, Kind::Net),
-        Err(Error::WrongKind {
-            expected: Kind::Net,
+        (Namespace::from_fd_as(fd, Kind::Net))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::WrongKind {
             found: Kind::Ipc,
             ..
         })
@@ -186,12 +190,16 @@ fn bad_paths_are_distinct_typed_errors() {
     .unwrap();
 
     assert!(matches!(
-        Namespace::open(dir.path().join("missing")),
-        Err(Error::NotFound { .. })
+        (Namespace::open(dir.path().join("missing")))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::NotFound)
     ));
     assert!(matches!(
-        Namespace::open(&dangling),
-        Err(Error::NotFound { .. })
+        (Namespace::open(&dangling))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::NotFound)
     ));
     let cases: [(&std::path::Path, &str); 6] = [
         (&regular, "a regular file"),
@@ -203,12 +211,12 @@ fn bad_paths_are_distinct_typed_errors() {
     ];
     for (path, what) in cases {
         let err = Namespace::open(path).expect_err("not a namespace");
-        match &err {
-            Error::NotNamespace { found, .. } => assert!(found.contains(what), "{found}"),
+        match err.reason() {
+            Reason::NotNamespace { found, .. } => assert!(found.contains(what), "{found}"),
             other => panic!("{}: expected NotNamespace, got {other:?}", path.display()),
         }
         assert!(
-            err.to_string().contains(&path.display().to_string()),
+            format!("{err:#}").contains(&path.display().to_string()),
             "{err}"
         );
         assert!(err.hint().is_some());
@@ -228,16 +236,18 @@ fn setns_on_a_regular_file_is_einval() {
     let _g = NsGuard::new();
     let file = std::fs::File::open("/etc/hostname").unwrap();
     let err = on_thread(move || lxns::setns_current_thread(file.as_fd(), None).unwrap_err());
-    assert!(matches!(err, Error::NotNamespace { .. }), "{err:?}");
+    assert!(
+        matches!(err.reason(), Reason::NotNamespace { .. }),
+        "{err:?}"
+    );
     assert_eq!(err.raw_os_error(), Some(EINVAL));
     let ns = Namespace::current(Kind::Net).unwrap();
     let err =
         on_thread(move || lxns::setns_current_thread(ns.as_fd(), Some(Kind::Uts)).unwrap_err());
     assert!(
         matches!(
-            err,
-            Error::WrongKind {
-                expected: Kind::Uts,
+            err.reason(),
+            Reason::WrongKind {
                 found: Kind::Net,
                 ..
             }
@@ -263,9 +273,15 @@ fn below_the_minimum_kernel_the_answer_names_the_missing_call() {
             Process::open(pid).unwrap_err(),
             Namespace::of_process(pid, Kind::Net).unwrap_err(),
         ] {
-            assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+            assert!(
+                matches!(err.reason(), Reason::Unsupported { .. }),
+                "{err:?}"
+            );
             assert_eq!(err.raw_os_error(), Some(libc::ENOSYS));
-            assert!(err.to_string().contains("pidfd_open (Linux 5.3)"), "{err}");
+            assert!(
+                format!("{err:#}").contains("pidfd_open (Linux 5.3)"),
+                "{err}"
+            );
         }
         assert!(Namespace::current(Kind::Net).is_ok());
         let out = lxns::Command::new("true").output().unwrap();
@@ -278,8 +294,11 @@ fn below_the_minimum_kernel_the_answer_names_the_missing_call() {
             .install_on_this_thread()
             .unwrap();
         let err = Namespace::open("/proc/self/ns/net").unwrap_err();
-        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-        assert!(err.to_string().contains("Linux 4.11"), "{err}");
+        assert!(
+            matches!(err.reason(), Reason::Unsupported { .. }),
+            "{err:?}"
+        );
+        assert!(format!("{err:#}").contains("Linux 4.11"), "{err}");
     });
 }
 
@@ -289,19 +308,21 @@ fn bad_pids_are_typed_errors() {
     for pid in [0, -1, i32::MIN] {
         let err = Process::open(pid).unwrap_err();
         assert!(
-            matches!(err, Error::InvalidArgument { .. }),
+            matches!(err.reason(), Reason::InvalidArgument { .. }),
             "{pid}: {err:?}"
         );
-        assert!(err.to_string().contains(&format!("pid {pid}")), "{err}");
+        assert!(format!("{err:#}").contains(&format!("pid {pid}")), "{err}");
         assert!(matches!(
-            Namespace::of_process(pid, Kind::Net),
-            Err(Error::InvalidArgument { .. })
+            (Namespace::of_process(pid, Kind::Net))
+                .as_ref()
+                .map_err(|e| e.reason()),
+            Err(Reason::InvalidArgument { .. })
         ));
     }
     let missing = free_pid();
     let err = Namespace::of_process(missing, Kind::Net).unwrap_err();
     assert!(
-        matches!(err, Error::ProcessGone { pid, .. } if pid == missing),
+        matches!(err.reason(), Reason::ProcessGone { pid, .. } if *pid == missing),
         "{err:?}"
     );
     assert_eq!(err.raw_os_error(), Some(3));
@@ -317,8 +338,11 @@ fn bad_pids_are_typed_errors() {
     let err = Process::open(tid).unwrap_err();
     drop(done_tx);
     t.join().unwrap();
-    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
-    assert!(err.to_string().contains("thread id"), "{err}");
+    assert!(
+        matches!(err.reason(), Reason::InvalidArgument { .. }),
+        "{err:?}"
+    );
+    assert!(format!("{err:#}").contains("thread id"), "{err}");
 }
 
 #[test]
@@ -343,7 +367,7 @@ fn process_that_exits_after_lookup_is_gone() {
         for kind in Kind::ALL {
             let err = process.namespace(kind).unwrap_err();
             assert!(
-                matches!(err, Error::ProcessGone { .. }),
+                matches!(err.reason(), Reason::ProcessGone { .. }),
                 "{when} {kind}: {err:?}"
             );
         }
@@ -357,7 +381,7 @@ fn process_that_exits_after_lookup_is_gone() {
             for kind in Kind::ALL {
                 let err = process.namespace(kind).unwrap_err();
                 assert!(
-                    matches!(err, Error::ProcessGone { .. }),
+                    matches!(err.reason(), Reason::ProcessGone { .. }),
                     "{when} (/proc) {kind}: {err:?}"
                 );
             }
@@ -374,7 +398,10 @@ fn process_that_exits_after_lookup_is_gone() {
             .enter_current_thread(KindSet::of(Kind::Uts))
             .unwrap_err()
     });
-    assert!(matches!(err, Error::ProcessGone { .. }), "{err:?}");
+    assert!(
+        matches!(err.reason(), Reason::ProcessGone { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -386,23 +413,34 @@ fn owner_and_parent_relations() {
         if kind == Kind::User {
             // Our own user namespace's owner would be our parent: not visible (EPERM).
             let err = ns.user_namespace().unwrap_err();
-            assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+            assert!(
+                matches!(err.reason(), Reason::PermissionDenied { .. }),
+                "{err:?}"
+            );
             continue;
         }
         assert_eq!(ns.user_namespace().expect("owner"), user, "{kind}");
     }
     // Non-hierarchical kinds have no parent.
     let err = Namespace::current(Kind::Net).unwrap().parent().unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert!(
+        matches!(err.reason(), Reason::InvalidArgument { .. }),
+        "{err:?}"
+    );
     // The caller's own user namespace has no parent it may see (EPERM).
     let err = user.parent().unwrap_err();
-    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert!(
+        matches!(err.reason(), Reason::PermissionDenied { .. }),
+        "{err:?}"
+    );
     assert_eq!(err.raw_os_error(), Some(1));
     // owner uid: the kernel's uid_map says we are uid 0 of the initial namespace.
     assert_eq!(user.owner_uid().expect("owner uid"), 0);
     assert!(matches!(
-        Namespace::current(Kind::Uts).unwrap().owner_uid(),
-        Err(Error::InvalidArgument { .. })
+        (Namespace::current(Kind::Uts).unwrap().owner_uid())
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
 }
 
@@ -439,9 +477,9 @@ fn ns_id_is_stable_and_distinct_or_unsupported() {
     let check = || {
         let a = Namespace::current(Kind::Net).unwrap();
         match a.ns_id() {
-            Err(e @ Error::Unsupported { .. }) => {
+            Err(e) if matches!(e.reason(), Reason::Unsupported { .. }) => {
                 assert_eq!(e.raw_os_error(), Some(libc::ENOTTY), "{e:?}");
-                assert!(e.to_string().contains("NS_GET_ID"), "{e}");
+                assert!(format!("{e:#}").contains("NS_GET_ID"), "{e}");
                 false
             }
             Err(e) => panic!("{e}"),
@@ -506,20 +544,30 @@ fn pid_translation() {
         assert_eq!(inner.pid_from_caller(shell).unwrap(), 1, "{how}");
         // Our own process is not visible inside, nor is pid 99999 there.
         assert!(
-            matches!(inner.pid_from_caller(me), Err(Error::ProcessGone { .. })),
+            matches!(
+                (inner.pid_from_caller(me)).as_ref().map_err(|e| e.reason()),
+                Err(Reason::ProcessGone { .. })
+            ),
             "{how}"
         );
         assert!(
-            matches!(inner.pid_to_caller(99_999), Err(Error::ProcessGone { .. })),
+            matches!(
+                (inner.pid_to_caller(99_999))
+                    .as_ref()
+                    .map_err(|e| e.reason()),
+                Err(Reason::ProcessGone { .. })
+            ),
             "{how}"
         );
         assert!(matches!(
-            inner.pid_to_caller(0),
-            Err(Error::InvalidArgument { .. })
+            (inner.pid_to_caller(0)).as_ref().map_err(|e| e.reason()),
+            Err(Reason::InvalidArgument { .. })
         ));
         assert!(matches!(
-            Namespace::current(Kind::Net).unwrap().pid_to_caller(1),
-            Err(Error::InvalidArgument { .. })
+            (Namespace::current(Kind::Net).unwrap().pid_to_caller(1))
+                .as_ref()
+                .map_err(|e| e.reason()),
+            Err(Reason::InvalidArgument { .. })
         ));
     };
     check("ioctl (or the kernel's own fallback)");
@@ -555,7 +603,10 @@ fn new_makes_a_namespace_without_moving_the_caller() {
     }
     for kind in [Kind::User, Kind::Pid] {
         assert!(
-            matches!(Namespace::new(kind), Err(Error::InvalidArgument { .. })),
+            matches!(
+                (Namespace::new(kind)).as_ref().map_err(|e| e.reason()),
+                Err(Reason::InvalidArgument { .. })
+            ),
             "{kind}"
         );
     }
@@ -724,15 +775,15 @@ fn enter_all_handles_skips_what_is_shared() {
 fn user_namespace_in_a_multithreaded_process_says_what_to_do() {
     let _g = NsGuard::new();
     let err = on_thread(|| lxns::unshare_current_thread(KindSet::of(Kind::User)).unwrap_err());
-    match &err {
-        Error::MultiThreaded { kind, threads, .. } => {
-            assert_eq!(*kind, Kind::User);
+    match err.reason() {
+        Reason::MultiThreaded { threads, .. } => {
+            assert_eq!(err.kind(), Some(Kind::User));
             assert!(*threads > 1);
         }
         other => panic!("expected MultiThreaded, got {other:?}"),
     }
     assert_eq!(err.raw_os_error(), Some(EINVAL));
-    let text = err.to_string();
+    let text = format!("{err:#}");
     assert!(
         text.contains("single-threaded") && text.contains("hint:"),
         "{text}"
@@ -742,25 +793,13 @@ fn user_namespace_in_a_multithreaded_process_says_what_to_do() {
     let userns = Namespace::of_process(target.pid(), Kind::User).unwrap();
     let err = on_thread(move || userns.enter_current_thread().unwrap_err());
     assert!(
-        matches!(
-            err,
-            Error::MultiThreaded {
-                kind: Kind::User,
-                ..
-            }
-        ),
+        matches!(err.reason(), Reason::MultiThreaded { .. }),
         "{err:?}"
     );
     let p = Process::open(target.pid()).unwrap();
     let err = on_thread(move || p.enter_all_current_thread().unwrap_err());
     assert!(
-        matches!(
-            err,
-            Error::MultiThreaded {
-                kind: Kind::User,
-                ..
-            }
-        ),
+        matches!(err.reason(), Reason::MultiThreaded { .. }),
         "{err:?}"
     );
 }
@@ -771,13 +810,7 @@ fn joining_a_time_namespace_needs_a_single_thread() {
     let ns = Namespace::new(Kind::Time).unwrap();
     let err = on_thread(move || ns.enter_current_thread().unwrap_err());
     assert!(
-        matches!(
-            err,
-            Error::MultiThreaded {
-                kind: Kind::Time,
-                ..
-            }
-        ),
+        matches!(err.reason(), Reason::MultiThreaded { .. }),
         "{err:?}"
     );
 }
@@ -796,8 +829,10 @@ fn limits_read_the_sysctl() {
     assert!(lxns::parse_limit("").is_err());
     assert!(lxns::parse_limit("2147483648").is_err());
     assert!(matches!(
-        lxns::set_limit(Kind::Net, u64::MAX),
-        Err(Error::InvalidArgument { .. })
+        (lxns::set_limit(Kind::Net, u64::MAX))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
 }
 
@@ -836,7 +871,7 @@ fn id_maps_are_written_once_and_read_back_by_the_kernel() {
     // Only once.
     let err = lxns::write_id_map(pid, lxns::MapKind::Uid, &lxns::IdMap::single(0, 0)).unwrap_err();
     assert!(err.raw_os_error().is_some(), "{err:?}");
-    assert!(err.to_string().contains("once"), "{err}");
+    assert!(format!("{err:#}").contains("once"), "{err}");
     // Invalid maps never reach the kernel.
     let other = target_with(&["--user"]);
     let bad = lxns::IdMap::from_ranges([
@@ -851,10 +886,15 @@ fn id_maps_are_written_once_and_read_back_by_the_kernel() {
             count: 1,
         },
     ]);
-    assert!(matches!(bad, Err(Error::InvalidArgument { .. })));
     assert!(matches!(
-        lxns::write_id_map(other.pid(), lxns::MapKind::Uid, &lxns::IdMap::new()),
-        Err(Error::InvalidArgument { .. })
+        bad.as_ref().map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        (lxns::write_id_map(other.pid(), lxns::MapKind::Uid, &lxns::IdMap::new()))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
     assert_eq!(
         std::fs::read_to_string(format!("/proc/{}/uid_map", other.pid())).unwrap(),
@@ -878,7 +918,10 @@ fn no_error_after_the_act_and_the_kernels_einval_for_nothing() {
             ns_link("/proc/thread-self/ns/pid_for_children"),
         )
     });
-    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+    assert!(
+        matches!(err.reason(), Reason::InvalidArgument { .. }),
+        "{err}"
+    );
     assert_eq!(before, after, "refused before anything changed");
     // Process::enter_current_thread(EMPTY): the kernel says EINVAL, and so do we.
     let me = Process::current().unwrap();

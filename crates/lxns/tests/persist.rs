@@ -11,7 +11,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use common::{NsGuard, TempDir, nsfs_mounts_under, target_with};
-use lxns::{Error, Kind, Namespace, Process};
+use lxns::Reason;
+use lxns::{Kind, Namespace, Process};
 
 /// Unmounts whatever a failed test left under `dir` before the TempDir removes it.
 struct Unmounter(PathBuf);
@@ -96,38 +97,45 @@ fn bad_targets_are_refused_and_leave_nothing() {
     let existing = dir.path().join("existing");
     std::fs::write(&existing, b"keep me").unwrap();
     assert!(matches!(
-        ns.persist(&existing),
-        Err(Error::AlreadyExists { .. })
+        (ns.persist(&existing)).as_ref().map_err(|e| e.reason()),
+        Err(Reason::AlreadyExists)
     ));
     assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
     // A symlink, dangling or not: refused, never followed.
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(dir.path().join("elsewhere"), &link).unwrap();
     assert!(matches!(
-        ns.persist(&link),
-        Err(Error::AlreadyExists { .. })
+        (ns.persist(&link)).as_ref().map_err(|e| e.reason()),
+        Err(Reason::AlreadyExists)
     ));
     assert!(!dir.path().join("elsewhere").exists());
     // A directory, and a missing parent.
     assert!(matches!(
-        ns.persist(dir.path()),
-        Err(Error::AlreadyExists { .. })
+        (ns.persist(dir.path())).as_ref().map_err(|e| e.reason()),
+        Err(Reason::AlreadyExists)
     ));
     assert!(matches!(
-        ns.persist(dir.path().join("no/such/dir")),
-        Err(Error::NotFound { .. })
+        (ns.persist(dir.path().join("no/such/dir")))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::NotFound)
     ));
     // unpersist refuses what is not a namespace mount, and changes nothing.
     let err = lxns::unpersist(&existing).unwrap_err();
-    assert!(matches!(err, Error::NotNamespace { .. }), "{err:?}");
+    assert!(
+        matches!(err.reason(), Reason::NotNamespace { .. }),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
     assert!(matches!(
-        lxns::unpersist(&link),
-        Err(Error::NotNamespace { .. })
+        (lxns::unpersist(&link)).as_ref().map_err(|e| e.reason()),
+        Err(Reason::NotNamespace { .. })
     ));
     assert!(matches!(
-        lxns::unpersist(dir.path().join("missing")),
-        Err(Error::NotFound { .. })
+        (lxns::unpersist(dir.path().join("missing")))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::NotFound)
     ));
     assert!(nsfs_mounts_under(dir.path()).is_empty());
     let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -151,8 +159,8 @@ fn a_mount_namespace_on_a_shared_mount_is_refused_with_the_way_out() {
     let mnt = Namespace::new(Kind::Mnt).unwrap();
     let path = dir.path().join("mnt");
     let err = mnt.persist(&path).unwrap_err();
-    match &err {
-        Error::InvalidArgument { reason, .. } => {
+    match err.reason() {
+        Reason::InvalidArgument { why: reason, .. } => {
             assert!(reason.contains("private mount"), "{reason}");
         }
         other => panic!("expected InvalidArgument, got {other:?}"),
@@ -178,16 +186,16 @@ fn registry_names_are_validated_before_anything_changes() {
     for bad in ["", ".", "..", "a/b", "../escape", long.as_str()] {
         let err = reg.add(bad).unwrap_err();
         assert!(
-            matches!(err, Error::InvalidArgument { .. }),
+            matches!(err.reason(), Reason::InvalidArgument { .. }),
             "{bad:?}: {err:?}"
         );
         assert!(
-            err.to_string().contains("invalid network namespace name"),
+            format!("{err:#}").contains("invalid network namespace name"),
             "{err}"
         );
         assert!(matches!(
-            reg.delete(bad),
-            Err(Error::InvalidArgument { .. })
+            (reg.delete(bad)).as_ref().map_err(|e| e.reason()),
+            Err(Reason::InvalidArgument { .. })
         ));
     }
     assert!(!dir.path().join("netns").exists(), "nothing was created");

@@ -13,7 +13,8 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use common::{NsGuard, TempDir, all_threads_ns, ns_inode, target_with, thread_ns};
-use lxns::{Error, Kind, Namespace, Worker, cni};
+use lxns::Reason;
+use lxns::{Kind, Namespace, Worker, cni};
 
 fn no_thread_in(kind: Kind, ino: u64) -> bool {
     !all_threads_ns(kind).contains(&ino)
@@ -198,26 +199,36 @@ fn path_not_a_namespace_and_path_missing_are_distinct() {
     let file = dir.path().join("file");
     std::fs::write(&file, b"x").unwrap();
     assert!(matches!(
-        cni::is_netns(&file),
-        Err(Error::NotNamespace { .. })
+        (cni::is_netns(&file)).as_ref().map_err(|e| e.reason()),
+        Err(Reason::NotNamespace { .. })
     ));
     assert!(matches!(
-        cni::is_netns(dir.path()),
-        Err(Error::NotNamespace { .. })
+        (cni::is_netns(dir.path())).as_ref().map_err(|e| e.reason()),
+        Err(Reason::NotNamespace { .. })
     ));
     assert!(matches!(
-        cni::is_netns(dir.path().join("nope")),
-        Err(Error::NotFound { .. })
+        (cni::is_netns(dir.path().join("nope")))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::NotFound)
     ));
     assert!(matches!(
-        cni::is_netns("/proc/self/ns/uts"),
-        Err(Error::WrongKind { .. })
+        (cni::is_netns("/proc/self/ns/uts"))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::WrongKind { .. })
     ));
     cni::is_netns("/proc/self/ns/net").unwrap();
     let r: lxns::Result<()> = cni::with_netns_path(&file, || ());
-    assert!(matches!(r, Err(Error::NotNamespace { .. })));
+    assert!(matches!(
+        r.as_ref().map_err(|e| e.reason()),
+        Err(Reason::NotNamespace { .. })
+    ));
     let r: lxns::Result<()> = cni::with_netns_path(dir.path().join("nope"), || ());
-    assert!(matches!(r, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        r.as_ref().map_err(|e| e.reason()),
+        Err(Reason::NotFound)
+    ));
 }
 
 // CNI: WithNetNSPath, GetCurrentNS, TempNetNS
@@ -260,26 +271,33 @@ fn user_and_time_namespaces_are_refused_up_front() {
     let holder = target_with(&["--user"]);
     let user = Namespace::of_process(holder.pid(), Kind::User).unwrap();
     let err = lxns::run(&[&user], || ()).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
-    let text = err.to_string();
+    assert!(
+        matches!(err.reason(), Reason::InvalidArgument { .. }),
+        "{err:?}"
+    );
+    let text = format!("{err:#}");
     assert!(
         text.contains("user namespace") && text.contains("process"),
         "{text}"
     );
     let time = Namespace::new(Kind::Time).unwrap();
     assert!(matches!(
-        lxns::run(&[&time], || ()),
-        Err(Error::InvalidArgument { .. })
+        (lxns::run(&[&time], || ()))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
     assert!(matches!(
-        Worker::new(&[&user]),
-        Err(Error::InvalidArgument { .. })
+        (Worker::new(&[&user])).as_ref().map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
     let a = Namespace::new(Kind::Net).unwrap();
     let b = Namespace::new(Kind::Net).unwrap();
     assert!(matches!(
-        lxns::run(&[&a, &b], || ()),
-        Err(Error::InvalidArgument { .. })
+        (lxns::run(&[&a, &b], || ()))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
 }
 
@@ -336,27 +354,21 @@ fn failing_half_way_names_the_namespace_and_discards_the_thread() {
             !ran.load(std::sync::atomic::Ordering::SeqCst),
             "closure must not run"
         );
-        match &err {
-            Error::PermissionDenied { kind, target, .. } => {
-                assert_eq!(*kind, Some(Kind::Mnt));
-                assert_eq!(*target, lxns::Target::Namespace(mnt.id()));
+        match err.reason() {
+            Reason::PermissionDenied { .. } => {
+                assert_eq!(err.kind(), Some(Kind::Mnt));
+                assert_eq!(*err.target(), lxns::Target::Namespace(mnt.id()));
             }
             other => panic!("expected PermissionDenied for mnt, got {other:?}"),
         }
-        assert!(err.to_string().contains(&mnt.id().to_string()), "{err}");
+        assert!(format!("{err:#}").contains(&mnt.id().to_string()), "{err}");
         // The thread that had entered `net` is gone: no thread is left there.
         assert!(no_thread_in(Kind::Net, net.id().ino()), "{before_6_9}");
         // The same for a worker.
         let err =
             without_cap_sys_chroot(before_6_9, || Worker::new(&[&net, &mnt, &uts]).unwrap_err());
         assert!(
-            matches!(
-                err,
-                Error::PermissionDenied {
-                    kind: Some(Kind::Mnt),
-                    ..
-                }
-            ),
+            matches!(err.reason(), Reason::PermissionDenied { .. }),
             "{err:?}"
         );
         assert!(no_thread_in(Kind::Net, net.id().ino()), "{before_6_9}");
@@ -433,11 +445,13 @@ fn a_worker_moved_to_a_kind_it_does_not_own_stops() {
         .unwrap();
     // ...but the thread cannot be verified any more, so it stops instead of running more.
     let err = worker.run(|| ()).unwrap_err();
-    assert!(err.to_string().contains("thread has stopped"), "{err}");
+    assert!(format!("{err:#}").contains("thread has stopped"), "{err}");
     assert!(!worker.is_alive());
     assert!(matches!(
-        block_on(worker.run_async(|| ())),
-        Err(Error::InvalidArgument { .. })
+        (block_on(worker.run_async(|| ())))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::InvalidArgument { .. })
     ));
     drop(worker);
     assert!(no_thread_in(Kind::Uts, foreign_uts.id().ino()));

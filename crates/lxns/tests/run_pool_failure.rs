@@ -13,7 +13,8 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use lxns::{Error, Kind, Namespace, Target};
+use lxns::Reason;
+use lxns::{Kind, Namespace, Target};
 
 fn all_threads_in(kind: Kind, ino: u64) -> bool {
     common::all_threads_ns(kind).contains(&ino)
@@ -49,27 +50,21 @@ fn second_of_three_fails_names_it_and_no_thread_stays_behind() {
         let err =
             lxns::run(&[&net, &mnt, &uts], move || r.store(true, Ordering::SeqCst)).unwrap_err();
         assert!(!ran.load(Ordering::SeqCst), "the closure must not run");
-        match &err {
-            Error::PermissionDenied { kind, target, .. } => {
-                assert_eq!(*kind, Some(Kind::Mnt));
-                assert_eq!(*target, Target::Namespace(mnt_id));
+        match err.reason() {
+            Reason::PermissionDenied { .. } => {
+                assert_eq!(err.kind(), Some(Kind::Mnt));
+                assert_eq!(*err.target(), Target::Namespace(mnt_id));
             }
             other => panic!("expected PermissionDenied for mnt, got {other:?}"),
         }
-        assert!(err.to_string().contains(&mnt_id.to_string()), "{err}");
+        assert!(format!("{err:#}").contains(&mnt_id.to_string()), "{err}");
         // The helper went back home (or is gone): nobody is in `net`.
         assert!(!all_threads_in(Kind::Net, net_ino));
         // And through a future.
         let fut = lxns::run_async(&[&net, &mnt, &uts], || ());
         let err = block_on(fut).unwrap_err();
         assert!(
-            matches!(
-                err,
-                Error::PermissionDenied {
-                    kind: Some(Kind::Mnt),
-                    ..
-                }
-            ),
+            matches!(err.reason(), Reason::PermissionDenied { .. }),
             "{err:?}"
         );
         assert!(!all_threads_in(Kind::Net, net_ino));

@@ -13,7 +13,8 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 
-use lxns::{Command, Error, IdMap, Kind, KindSet, MapWriter, Namespace, Op, SpawnStep, Stdio};
+use lxns::Reason;
+use lxns::{Command, IdMap, Kind, KindSet, MapWriter, Namespace, Op, SpawnStep, Stdio};
 
 use common::{CgroupDir, SyscallFilter, TempDir, holder, ns_link, release, unique_name};
 
@@ -101,8 +102,10 @@ fn child_namespaces_match_proc_and_kill_reports_the_signal() {
     drop(stdin);
     assert_eq!(status.signal(), Some(9));
     assert!(matches!(
-        child.namespace(Kind::Net),
-        Err(Error::ProcessGone { .. })
+        (child.namespace(Kind::Net))
+            .as_ref()
+            .map_err(|e| e.reason()),
+        Err(Reason::ProcessGone { .. })
     ));
 }
 
@@ -310,8 +313,8 @@ fn inconsistent_commands_are_refused_before_any_process() {
     ];
     for (cmd, what) in cases {
         match cmd.spawn() {
-            Err(e @ Error::InvalidArgument { .. }) => {
-                assert!(e.to_string().contains(what), "{e}");
+            Err(e) if matches!(e.reason(), Reason::InvalidArgument { .. }) => {
+                assert!(format!("{e:#}").contains(what), "{e}");
             }
             other => panic!("{what}: {other:?}"),
         }
@@ -323,21 +326,21 @@ fn failed_steps_name_the_step_and_path() {
     require_root!();
     let missing = std::env::temp_dir().join(unique_name("missing"));
     match Command::new("true").root(&missing).spawn() {
-        Err(e @ Error::NotFound { .. }) => {
-            assert!(e.to_string().contains(&*missing.to_string_lossy()))
+        Err(e) if matches!(e.reason(), Reason::NotFound) => {
+            assert!(format!("{e:#}").contains(&*missing.to_string_lossy()))
         }
         other => panic!("{other:?}"),
     }
     match Command::new("true").current_dir(&missing).spawn() {
-        Err(e @ Error::NotFound { .. }) => {
+        Err(e) if matches!(e.reason(), Reason::NotFound) => {
             assert_eq!(e.op(), Op::Spawn(SpawnStep::Cwd));
         }
         other => panic!("{other:?}"),
     }
     match Command::new("lxns-no-such-program").spawn() {
-        Err(e @ Error::NotFound { .. }) => {
+        Err(e) if matches!(e.reason(), Reason::NotFound) => {
             assert_eq!(e.op(), Op::Spawn(SpawnStep::Exec));
-            assert!(e.to_string().contains("command not found"), "{e}");
+            assert!(format!("{e:#}").contains("command not found"), "{e}");
         }
         other => panic!("{other:?}"),
     }
@@ -368,9 +371,10 @@ fn exec_in_place_refuses_what_needs_a_child_and_changes_nothing() {
             cmd.uid_map("0 100000 65536".parse().unwrap());
         }
         assert!(!cmd.can_exec_in_place());
-        match cmd.exec_replacing_current_process() {
-            e @ Error::InvalidArgument { .. } => assert!(e.to_string().contains(want), "{e}"),
-            other => panic!("{other:?}"),
+        let e = cmd.exec_replacing_current_process();
+        match e.reason() {
+            Reason::InvalidArgument { .. } => assert!(format!("{e:#}").contains(want), "{e}"),
+            _ => panic!("{e:?}"),
         }
     }
     assert_eq!(ns_link("/proc/thread-self/ns/net"), before, "nothing moved");

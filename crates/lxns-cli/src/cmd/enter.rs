@@ -466,7 +466,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Err(e) if e.op() == lxns::Op::Spawn(lxns::SpawnStep::Exec) => {
                 eprintln!("lxns: cannot run {shown}: {e}");
                 Ok(ExitCode::from(
-                    if matches!(e, lxns::Error::NotFound { .. }) {
+                    if matches!(e.reason(), lxns::Reason::NotFound) {
                         127
                     } else {
                         126

@@ -87,7 +87,9 @@ fn open_rows(arg: &str) -> lxns::Result<Vec<Row>> {
                         ns,
                     }),
                     // A kernel without this kind: leave the row out when listing all kinds.
-                    Err(lxns::Error::Unsupported { .. }) if kind.is_none() => {}
+                    Err(e)
+                        if matches!(e.reason(), lxns::Reason::Unsupported { .. })
+                            && kind.is_none() => {}
                     Err(e) => return Err(e),
                 }
             }
@@ -149,7 +151,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Ok(rows) => described.extend(rows.iter().map(describe)),
             // The error names its path or pid already; say which argument only when not.
             Err(e) if e.to_string().contains(arg.as_str()) => {
-                eprintln!("lxns: {e}");
+                eprintln!("lxns: {e:#}");
                 failed = true;
             }
             Err(e) => {

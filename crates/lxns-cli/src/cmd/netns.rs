@@ -228,7 +228,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                     let name = name.to_string_lossy();
                     // The error names the registry path already.
                     if e.to_string().contains(name.as_ref()) {
-                        eprintln!("lxns: {e}");
+                        eprintln!("lxns: {e:#}");
                     } else {
                         eprintln!("lxns: {name}: {e}");
                     }
@@ -349,7 +349,7 @@ fn set(reg: &Registry, name: &OsStr, nsid: &str) -> Result<ExitCode> {
     let ns = match reg.open(name) {
         Ok(ns) => ns,
         Err(e) => {
-            eprintln!("lxns: {e}");
+            eprintln!("lxns: {e:#}");
             return Ok(ExitCode::FAILURE);
         }
     };

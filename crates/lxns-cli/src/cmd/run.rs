@@ -458,10 +458,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
 /// 127 when the program does not exist, 126 when it cannot be run, 1 for anything else.
 fn spawn_failure(err: &lxns::Error) -> ExitCode {
-    eprintln!("lxns: {err}");
+    eprintln!("lxns: {err:#}");
     match err.op() {
-        lxns::Op::Spawn(lxns::SpawnStep::Exec) => match err {
-            lxns::Error::NotFound { .. } => ExitCode::from(127),
+        lxns::Op::Spawn(lxns::SpawnStep::Exec) => match err.reason() {
+            lxns::Reason::NotFound => ExitCode::from(127),
             _ => ExitCode::from(126),
         },
         _ => ExitCode::FAILURE,

@@ -50,11 +50,7 @@ pub struct IdRange {
 }
 
 fn invalid(text: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidArgument {
-        op: Op::IdMap,
-        target: Target::Text(text.to_owned()),
-        reason: reason.into(),
-    }
+    Error::invalid_argument(Op::IdMap, Target::Text(text.to_owned()), reason.into())
 }
 
 fn number(text: &str, field: &str, what: &str) -> Result<u32> {
@@ -80,7 +76,7 @@ impl IdRange {
     /// `--map-users`) or `inner:outer:count` (util-linux 2.39 and later).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for anything else, or a range that is invalid on its own.
+    /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for anything else, or a range that is invalid on its own.
     pub fn parse_cli(spec: &str) -> Result<IdRange> {
         let (sep, outer_first) = if spec.contains(',') {
             (',', true)
@@ -200,7 +196,7 @@ impl IdMap {
     /// 4.15), and less than one page (4096 bytes) of text.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming the offending range.
+    /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) naming the offending range.
     pub fn validate(&self) -> Result<()> {
         if self.ranges.len() > MAX_LINES {
             return Err(invalid(
@@ -330,12 +326,12 @@ impl MapKind {
 /// map yet. The write is one `write(2)`, as the kernel requires.
 ///
 /// # Errors
-///  - [`Error::InvalidArgument`] for an empty or invalid map (nothing is written).
-///  - [`Error::PermissionDenied`] when the kernel refuses. The hint says why: a map can be
+///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for an empty or invalid map (nothing is written).
+///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) when the kernel refuses. The hint says why: a map can be
 ///    written once; an unprivileged writer may map only its own id, and for `gid_map` only
 ///    after writing `deny` to `setgroups`; other ids need `newuidmap`/`newgidmap` and
 ///    `/etc/subuid`/`/etc/subgid`.
-///  - [`Error::ProcessGone`] when the process has exited.
+///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when the process has exited.
 pub fn write_id_map(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
     let path = format!("/proc/{pid}/{}", which.file());
     if map.is_empty() {
@@ -365,18 +361,14 @@ fn write_proc(pid: i32, path: &str, text: &str, op: Op) -> Result<()> {
     std::fs::write(path, text).map_err(|e| {
         let errno = Errno::from_io(&e).unwrap_or(Errno::from_raw(5));
         match e.kind() {
-            std::io::ErrorKind::NotFound => Error::ProcessGone {
+            std::io::ErrorKind::NotFound => Error::process_gone(op, Some(crate::Kind::User), pid),
+            std::io::ErrorKind::PermissionDenied => Error::permission_denied(
                 op,
-                kind: Some(crate::Kind::User),
-                pid,
-            },
-            std::io::ErrorKind::PermissionDenied => Error::PermissionDenied {
-                op,
-                kind: Some(crate::Kind::User),
-                target: Target::Path(path.into()),
+                Some(crate::Kind::User),
+                Target::Path(path.into()),
                 errno,
-                owner: None,
-            },
+                None,
+            ),
             _ if errno.raw() == 22 => invalid(
                 path,
                 "the kernel refused the map (EINVAL): it may already be written, or a range is \

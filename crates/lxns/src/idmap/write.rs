@@ -117,14 +117,15 @@ fn helper_path(which: MapKind) -> Option<PathBuf> {
 }
 
 fn helper_missing(which: MapKind) -> Error {
-    Error::NotFound {
-        op: Op::WriteIdMap,
-        kind: Some(Kind::User),
-        target: Target::Text(format!(
+    Error::not_found(
+        Op::WriteIdMap,
+        Some(Kind::User),
+        Target::Text(format!(
             "{} (install the uidmap package to map subordinate ids)",
             helper_name(which)
         )),
-    }
+    )
+    .with_errno(None)
 }
 
 /// Runs `newuidmap PID inside outside count…` (or newgidmap), checking its exit status and
@@ -148,10 +149,10 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> 
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    Err(Error::PermissionDenied {
-        op: Op::WriteIdMap,
-        kind: Some(Kind::User),
-        target: Target::Text(format!(
+    Err(Error::permission_denied(
+        Op::WriteIdMap,
+        Some(Kind::User),
+        Target::Text(format!(
             "{name} {pid} {} failed ({}): {stderr}",
             map.ranges()
                 .iter()
@@ -160,9 +161,9 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> 
                 .join(" "),
             out.status
         )),
-        errno: Errno::from_raw(1),
-        owner: None,
-    })
+        Errno::from_raw(1),
+        None,
+    ))
 }
 
 /// The first block of subordinate ids the caller (by effective uid, or its user name) owns,
@@ -197,7 +198,7 @@ pub fn subordinate_ids(which: MapKind) -> Result<IdRange> {
 /// — run as a separate process, so no NSS module is loaded into the caller.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] naming the file, with the line to add, when neither the file
+/// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) naming the file, with the line to add, when neither the file
 /// nor `getsubids` has a valid block of the caller's.
 ///
 /// # Examples
@@ -338,17 +339,17 @@ pub(crate) fn valid_blocks(
     } else {
         format!(" (invalid entries passed over: {})", skipped.join("; "))
     };
-    Err(Error::InvalidArgument {
-        op: Op::IdMap,
-        target: Target::Path(file.into()),
-        reason: format!(
+    Err(Error::invalid_argument(
+        Op::IdMap,
+        Target::Path(file.into()),
+        format!(
             "user {} (uid {owner_id}) has no valid subordinate ids in {file}{skipped}; add a \
              line such as `{}:100000:65536` (usermod --add-subuids/--add-subgids), or map only \
              your own id (map_root / -r)",
             name.unwrap_or("?"),
             name.unwrap_or(owner_id.as_str()),
         ),
-    })
+    ))
 }
 
 /// The user name of `uid` from a passwd-format file.

@@ -65,7 +65,7 @@ impl Child {
     /// A [`Process`] handle on the child (a new pidfd).
     ///
     /// # Errors
-    /// [`Error::Os`] if the pidfd cannot be duplicated.
+    /// [`Reason::Os`](crate::Reason::Os) if the pidfd cannot be duplicated.
     pub fn process(&self) -> Result<Process> {
         let fd = self
             .pidfd
@@ -77,7 +77,7 @@ impl Child {
     /// One of the child's namespaces, through its pidfd (race-free).
     ///
     /// # Errors
-    /// As for [`Namespace::of_pidfd`]: [`Error::ProcessGone`] once it has exited.
+    /// As for [`Namespace::of_pidfd`]: [`Reason::ProcessGone`](crate::Reason::ProcessGone) once it has exited.
     pub fn namespace(&self, kind: Kind) -> Result<Namespace> {
         Namespace::of_pidfd(self.pidfd.as_fd(), kind)
     }
@@ -86,7 +86,7 @@ impl Child {
     /// not been waited for is not an error.
     ///
     /// # Errors
-    /// [`Error::Os`] if the kernel refuses.
+    /// [`Reason::Os`](crate::Reason::Os) if the kernel refuses.
     pub fn kill(&mut self) -> Result<()> {
         self.signal(Signal::KILL)
     }
@@ -94,7 +94,7 @@ impl Child {
     /// Sends `signal` to the child (`pidfd_send_signal(2)`).
     ///
     /// # Errors
-    /// [`Error::Os`] if the kernel refuses; nothing when the child has exited.
+    /// [`Reason::Os`](crate::Reason::Os) if the kernel refuses; nothing when the child has exited.
     ///
     /// # References
     ///  - [pidfd_send_signal(2)](https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html)
@@ -111,7 +111,7 @@ impl Child {
     /// Waits for the child to exit (`waitid(P_PIDFD)`), reaping it.
     ///
     /// # Errors
-    /// [`Error::Os`] with `Op::Spawn(SpawnStep::Wait)` if `waitid` fails.
+    /// [`Reason::Os`](crate::Reason::Os) with `Op::Spawn(SpawnStep::Wait)` if `waitid` fails.
     ///
     /// # References
     ///  - [waitid(2)](https://man7.org/linux/man-pages/man2/waitid.2.html) (`P_PIDFD`)
@@ -143,7 +143,7 @@ impl Child {
     /// fill up and stall the child), then waits.
     ///
     /// # Errors
-    /// As for [`wait`](Child::wait), and [`Error::Os`] if reading fails.
+    /// As for [`wait`](Child::wait), and [`Reason::Os`](crate::Reason::Os) if reading fails.
     pub fn wait_with_output(mut self) -> Result<Output> {
         drop(self.stdin.take());
         let (stdout, stderr) = read_both(self.stdout.take(), self.stderr.take())

@@ -87,11 +87,11 @@ impl std::str::FromStr for Propagation {
             "slave" => Ok(Propagation::Slave),
             "shared" => Ok(Propagation::Shared),
             "unchanged" => Ok(Propagation::Unchanged),
-            other => Err(Error::InvalidArgument {
-                op: Op::Parse,
-                target: Target::Text(other.to_owned()),
-                reason: "mount propagation is one of private, slave, shared, unchanged".into(),
-            }),
+            other => Err(Error::invalid_argument(
+                Op::Parse,
+                Target::Text(other.to_owned()),
+                "mount propagation is one of private, slave, shared, unchanged".into(),
+            )),
         }
     }
 }
@@ -112,7 +112,7 @@ pub(super) struct TimeOffsets {
 /// [`Kind::Mnt`]), and says so. Nothing else is checked until [`spawn`](Command::spawn):
 /// combinations the kernel would refuse (the same kind both joined and created,
 /// `setgroups` allowed with an unprivileged direct gid map, a persisted kind not created)
-/// are reported there as [`Error::InvalidArgument`] before any process is created.
+/// are reported there as [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) before any process is created.
 ///
 /// # Examples
 ///
@@ -404,9 +404,9 @@ impl Command {
     /// privilege (`unshare --map-auto`).
     ///
     /// # Errors
-    /// [`spawn`](Command::spawn) fails with [`Error::InvalidArgument`], naming the file and the
+    /// [`spawn`](Command::spawn) fails with [`Reason::InvalidArgument`](crate::Reason::InvalidArgument), naming the file and the
     /// line to add, when the caller has no entry in either file; and with
-    /// [`Error::PermissionDenied`] carrying the helper's stderr when `newuidmap`/`newgidmap`
+    /// [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) carrying the helper's stderr when `newuidmap`/`newgidmap`
     /// refuse the ranges.
     pub fn map_subids(&mut self) -> &mut Command {
         self.unshare = self.unshare | Kind::User;
@@ -598,14 +598,14 @@ impl Command {
     /// Starts the child and returns it once the program is running (`execve` succeeded).
     ///
     /// # Errors
-    ///  - [`Error::InvalidArgument`] for an inconsistent command (see [`Command`]), a NUL
+    ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for an inconsistent command (see [`Command`]), a NUL
     ///    byte in a string, or an invalid map; nothing was started.
-    ///  - [`Error::NotFound`] (`Op::Spawn(SpawnStep::Exec)`) when the program does not
-    ///    exist; [`Error::PermissionDenied`] when it cannot be executed.
-    ///  - [`Error::PermissionDenied`] when creating or joining a namespace or writing a map
-    ///    needs privilege the caller lacks (the hint says which); [`Error::LimitReached`] at
-    ///    a `max_*_namespaces` limit; [`Error::Unsupported`] for a kind this kernel lacks.
-    ///  - Any other failed step as [`Error::Os`] with `Op::Spawn(step)`, for example
+    ///  - [`Reason::NotFound`](crate::Reason::NotFound) (`Op::Spawn(SpawnStep::Exec)`) when the program does not
+    ///    exist; [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) when it cannot be executed.
+    ///  - [`Reason::PermissionDenied`](crate::Reason::PermissionDenied) when creating or joining a namespace or writing a map
+    ///    needs privilege the caller lacks (the hint says which); [`Reason::LimitReached`](crate::Reason::LimitReached) at
+    ///    a `max_*_namespaces` limit; [`Reason::Unsupported`](crate::Reason::Unsupported) for a kind this kernel lacks.
+    ///  - Any other failed step as [`Reason::Os`](crate::Reason::Os) with `Op::Spawn(step)`, for example
     ///    `PivotRoot` when the new root is on a shared mount.
     ///
     /// When an error is returned the child, if one was created, has been killed and reaped.
@@ -619,7 +619,7 @@ impl Command {
     /// Runs the program to completion with inherited streams and returns its status.
     ///
     /// # Errors
-    /// As for [`spawn`](Command::spawn), and [`Error::Os`] if waiting fails.
+    /// As for [`spawn`](Command::spawn), and [`Reason::Os`](crate::Reason::Os) if waiting fails.
     pub fn status(&mut self) -> Result<ExitStatus> {
         super::parent::spawn(self)?.wait()
     }
@@ -628,7 +628,7 @@ impl Command {
     /// input is `/dev/null` unless set).
     ///
     /// # Errors
-    /// As for [`status`](Command::status), and [`Error::Os`] if reading the pipes fails.
+    /// As for [`status`](Command::status), and [`Reason::Os`](crate::Reason::Os) if reading the pipes fails.
     pub fn output(&mut self) -> Result<Output> {
         let defaults = [
             self.stdio[0].is_none(),

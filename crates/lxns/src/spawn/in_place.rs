@@ -75,7 +75,7 @@ impl Command {
     /// than the caller's own ids).
     ///
     /// # Errors
-    /// Returns only on failure, with the error: [`Error::InvalidArgument`] when the command
+    /// Returns only on failure, with the error: [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) when the command
     /// needs a child (nothing was changed), else as for [`spawn`](Command::spawn),
     /// [`unshare_current_thread`](crate::unshare_current_thread) and
     /// [`enter_all_current_thread`](crate::enter_all_current_thread). After a failure past

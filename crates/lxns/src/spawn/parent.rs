@@ -257,11 +257,8 @@ fn parent_part(cmd: &Command, prep: &mut Prepared, guard: &mut Guard) -> Result<
     if let Some(procs) = prep.cgroup_procs.as_mut() {
         procs.write_all(pid.to_string().as_bytes()).map_err(|e| {
             let path = cmd.cgroup.clone().unwrap_or_default().join("cgroup.procs");
-            let mut err = Error::from_io(Op::Spawn(SpawnStep::Cgroup), Target::Path(path), &e);
-            if let Error::Os { kind, .. } = &mut err {
-                *kind = Some(Kind::Cgroup);
-            }
-            err
+            Error::from_io(Op::Spawn(SpawnStep::Cgroup), Target::Path(path), &e)
+                .with_kind(Some(Kind::Cgroup))
         })?;
     }
     guard.persisted = persist_all(&cmd.persist, |kind| child.namespace(kind))?;

@@ -264,18 +264,18 @@ fn check_uts(cmd: &Command) -> Result<()> {
     ] {
         if let Some(n) = name {
             if n.len() > UTS_LEN {
-                return Err(Error::InvalidArgument {
-                    op: Op::Spawn(if what == "hostname" {
+                return Err(Error::invalid_argument(
+                    Op::Spawn(if what == "hostname" {
                         SpawnStep::Hostname
                     } else {
                         SpawnStep::Domainname
                     }),
-                    target: Target::Text(n.to_string_lossy().into_owned()),
-                    reason: format!(
+                    Target::Text(n.to_string_lossy().into_owned()),
+                    format!(
                         "a {what} is at most {UTS_LEN} bytes (this one has {})",
                         n.len()
                     ),
-                });
+                ));
             }
         }
     }
@@ -293,11 +293,11 @@ fn check_maps(cmd: &Command) -> Result<()> {
         }
     }
     if let Some(why) = maps(cmd).refused() {
-        return Err(Error::InvalidArgument {
-            op: Op::Spawn(SpawnStep::Maps),
-            target: Target::None,
-            reason: why.into(),
-        });
+        return Err(Error::invalid_argument(
+            Op::Spawn(SpawnStep::Maps),
+            Target::None,
+            why.into(),
+        ));
     }
     Ok(())
 }
@@ -305,10 +305,8 @@ fn check_maps(cmd: &Command) -> Result<()> {
 /// Persisted kinds must be created, before the program runs.
 fn check_persist(cmd: &Command, api: CloneApi) -> Result<()> {
     for (kind, path) in &cmd.persist {
-        let refuse = |reason: String| Error::InvalidArgument {
-            op: Op::Persist,
-            target: Target::Path(path.clone()),
-            reason,
+        let refuse = |reason: String| {
+            Error::invalid_argument(Op::Persist, Target::Path(path.clone()), reason)
         };
         if !cmd.unshare.contains(*kind) {
             return Err(refuse(format!(
@@ -340,11 +338,12 @@ type Vecs = (Vec<CString>, Vec<CString>, Vec<CString>);
 fn vectors(cmd: &Command) -> Result<Vecs> {
     let program = cmd.program.as_bytes();
     if program.is_empty() {
-        return Err(Error::NotFound {
-            op: Op::Spawn(SpawnStep::Exec),
-            kind: None,
-            target: Target::Path(PathBuf::new()),
-        });
+        return Err(Error::not_found(
+            Op::Spawn(SpawnStep::Exec),
+            None,
+            Target::Path(PathBuf::new()),
+        )
+        .with_errno(None));
     }
     let mut argv = Vec::with_capacity(cmd.args.len() + 1);
     argv.push(cstring(program, "the program name")?);
@@ -412,16 +411,16 @@ fn check_root(root: Option<&Path>) -> Result<()> {
     let Some(root) = root else { return Ok(()) };
     match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::InvalidArgument {
-            op: Op::Spawn(SpawnStep::Prepare),
-            target: Target::Path(root.to_owned()),
-            reason: "the new root is not a directory".into(),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
-            op: Op::Spawn(SpawnStep::RootBind),
-            kind: Some(Kind::Mnt),
-            target: Target::Path(root.to_owned()),
-        }),
+        Ok(_) => Err(Error::invalid_argument(
+            Op::Spawn(SpawnStep::Prepare),
+            Target::Path(root.to_owned()),
+            "the new root is not a directory".into(),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::not_found(
+            Op::Spawn(SpawnStep::RootBind),
+            Some(Kind::Mnt),
+            Target::Path(root.to_owned()),
+        )),
         Err(_) => Ok(()),
     }
 }
@@ -447,11 +446,11 @@ fn open_cgroup(dir: Option<&Path>, api: CloneApi) -> Result<(Option<OwnedFd>, Op
         return Ok((None, None));
     };
     let error = |e: RErrno, path: &Path| match e {
-        RErrno::NOENT => Error::NotFound {
-            op: Op::Spawn(SpawnStep::Prepare),
-            kind: Some(Kind::Cgroup),
-            target: Target::Path(path.to_owned()),
-        },
+        RErrno::NOENT => Error::not_found(
+            Op::Spawn(SpawnStep::Prepare),
+            Some(Kind::Cgroup),
+            Target::Path(path.to_owned()),
+        ),
         e => Error::os(
             Op::Spawn(SpawnStep::Prepare),
             Some(Kind::Cgroup),

@@ -12,13 +12,9 @@ use crate::join::Step;
 use crate::kind::{Kind, KindSet};
 use crate::sys::spawn::Report;
 
-/// An [`Error::InvalidArgument`] of the preparation: nothing was started.
+/// An [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) of the preparation: nothing was started.
 pub(super) fn invalid(reason: impl Into<String>) -> Error {
-    Error::InvalidArgument {
-        op: Op::Spawn(SpawnStep::Prepare),
-        target: Target::None,
-        reason: reason.into(),
-    }
+    Error::invalid_argument(Op::Spawn(SpawnStep::Prepare), Target::None, reason.into())
 }
 
 /// `bytes` as a C string, or an error naming `what` when it holds a NUL byte.
@@ -31,14 +27,14 @@ pub(super) fn cstring(bytes: &[u8], what: &str) -> Result<CString> {
 pub(super) fn clone_error(e: RErrno, kinds: KindSet) -> Error {
     let op = Op::Spawn(SpawnStep::Clone);
     match e {
-        RErrno::NOSYS => Error::Unsupported {
+        RErrno::NOSYS => Error::unsupported(
             op,
-            kind: None,
-            what: "clone3 and clone with CLONE_PIDFD (Linux 5.2+; or a seccomp filter blocks \
+            None,
+            "clone3 and clone with CLONE_PIDFD (Linux 5.2+; or a seccomp filter blocks \
                    them: run where the seccomp profile allows clone3 or clone)"
                 .into(),
-            errno: Some(e.into()),
-        },
+            Some(e.into()),
+        ),
         e => crate::enter::creation_error(op, e, kinds, Target::None),
     }
 }
@@ -52,18 +48,10 @@ pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i3
         SpawnStep::Exec => {
             let target = Target::Path(PathBuf::from(&cmd.program));
             match errno {
-                RErrno::NOENT | RErrno::NOTDIR => Error::NotFound {
-                    op,
-                    kind: None,
-                    target,
-                },
-                RErrno::ACCESS | RErrno::PERM => Error::PermissionDenied {
-                    op,
-                    kind: None,
-                    target,
-                    errno: errno.into(),
-                    owner: None,
-                },
+                RErrno::NOENT | RErrno::NOTDIR => Error::not_found(op, None, target),
+                RErrno::ACCESS | RErrno::PERM => {
+                    Error::permission_denied(op, None, target, errno.into(), None)
+                }
                 e => Error::os(op, None, target, e.into()),
             }
         }
@@ -78,11 +66,7 @@ pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i3
         | SpawnStep::DetachOldRoot => {
             let target = path_of(&cmd.root);
             match errno {
-                RErrno::NOENT => Error::NotFound {
-                    op,
-                    kind: Some(Kind::Mnt),
-                    target,
-                },
+                RErrno::NOENT => Error::not_found(op, Some(Kind::Mnt), target),
                 e => Error::os(op, Some(Kind::Mnt), target, e.into()),
             }
         }
@@ -90,11 +74,7 @@ pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i3
             Error::os(op, Some(Kind::Mnt), path_of(&cmd.proc_mount), errno.into())
         }
         SpawnStep::Cwd => match errno {
-            RErrno::NOENT => Error::NotFound {
-                op,
-                kind: None,
-                target: path_of(&cmd.cwd),
-            },
+            RErrno::NOENT => Error::not_found(op, None, path_of(&cmd.cwd)),
             e => Error::os(op, None, path_of(&cmd.cwd), e.into()),
         },
         SpawnStep::Hostname | SpawnStep::Domainname => {

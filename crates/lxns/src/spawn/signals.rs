@@ -51,7 +51,7 @@ impl ForwardSignals {
     /// Blocks `signals` on the calling thread and starts collecting them.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for an invalid signal; [`Error::Os`] if `signalfd` fails.
+    /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for an invalid signal; [`Reason::Os`](crate::Reason::Os) if `signalfd` fails.
     pub fn block(signals: &[Signal]) -> Result<ForwardSignals> {
         // A signal the process ignores (nohup, a background job's SIGINT) is left alone: it
         // stays ignored here and for the child, instead of being caught and relayed.

@@ -25,7 +25,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use common::{ChildGuard, NsGuard, TempDir};
-use lxns::{Error, Kind, KindSet, Namespace, Process};
+use lxns::Reason;
+use lxns::{Kind, KindSet, Namespace, Process};
 
 const CASE_ENV: &str = "LXNS_ISOLATED_CASE";
 const EXE_ENV: &str = "LXNS_ISOLATED_EXE";
@@ -90,6 +91,11 @@ const CASES: &[Case] = &[
         name: "no_fd_leaks_over_10000_iterations",
         uid: None,
         run: no_fd_leaks_over_10000_iterations,
+    },
+    Case {
+        name: "the_pool_drains_and_idles_out_so_the_process_is_single_threaded_again",
+        uid: None,
+        run: the_pool_drains_and_idles_out_so_the_process_is_single_threaded_again,
     },
 ];
 
@@ -290,7 +296,7 @@ impl Helper {
         let mut values = HashMap::new();
         let mut ready = false;
         for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| e.to_string())?;
+            let line = line.map_err(|e| format!("{e:#}"))?;
             if line == "ready" {
                 ready = true;
                 break;
@@ -304,7 +310,7 @@ impl Helper {
             if let Some(mut e) = child.0.stderr.take() {
                 let _ = e.read_to_string(&mut err);
             }
-            let status = child.0.wait().map_err(|e| e.to_string())?;
+            let status = child.0.wait().map_err(|e| format!("{e:#}"))?;
             return Err(format!("helper {name} did not get ready ({status}): {err}"));
         }
         Ok(Helper {
@@ -328,7 +334,7 @@ impl Helper {
     /// Closes stdin and checks that the helper exits 0.
     fn finish(mut self) -> CaseResult {
         drop(self.stdin.take());
-        let status = self.child.0.wait().map_err(|e| e.to_string())?;
+        let status = self.child.0.wait().map_err(|e| format!("{e:#}"))?;
         let mut err = String::new();
         if let Some(mut e) = self.child.0.stderr.take() {
             let _ = e.read_to_string(&mut err);
@@ -342,10 +348,10 @@ impl Helper {
 fn report_and_wait(values: &[(&str, String)]) -> CaseResult {
     let mut out = std::io::stdout().lock();
     for (k, v) in values {
-        writeln!(out, "{k}={v}").map_err(|e| e.to_string())?;
+        writeln!(out, "{k}={v}").map_err(|e| format!("{e:#}"))?;
     }
-    writeln!(out, "ready").map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())?;
+    writeln!(out, "ready").map_err(|e| format!("{e:#}"))?;
+    out.flush().map_err(|e| format!("{e:#}"))?;
     drop(out);
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
@@ -433,7 +439,7 @@ fn helper_userns_tree() -> CaseResult {
     );
     // The parent is outside our scope now: EPERM, typed.
     match user.parent() {
-        Err(Error::PermissionDenied { .. }) => {}
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {}
         other => return Err(format!("parent from inside: {other:?}")),
     }
     ok!(lxns::unshare_current_thread(
@@ -461,14 +467,14 @@ fn helper_userns_tree() -> CaseResult {
     );
     let before = inode("/proc/self/ns/net")?;
     match lxns::unshare_current_thread(KindSet::of(Kind::Net)) {
-        Err(e @ Error::LimitReached { .. }) => {
+        Err(e) if matches!(e.reason(), Reason::LimitReached { .. }) => {
             check!(
                 e.kind() == Some(Kind::Net),
                 "limit error kind {:?}",
                 e.kind()
             );
             check!(e.raw_os_error() == Some(28), "errno {:?}", e.raw_os_error());
-            let text = e.to_string();
+            let text = format!("{e:#}");
             check!(text.contains("/proc/sys/user/max_net_namespaces"), "{text}");
             check!(text.contains("(now 0)"), "{text}");
         }
@@ -523,7 +529,7 @@ fn helper_userns_holder() -> CaseResult {
 
 fn target_pid() -> Result<i32, String> {
     std::env::var("TARGET_PID")
-        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{e:#}"))?
         .parse()
         .map_err(|e| format!("{e}"))
 }
@@ -551,15 +557,15 @@ fn helper_join_handles() -> CaseResult {
         .iter()
         .map(|k| p.namespace(*k))
         .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{e:#}"))?;
     // Joining net alone first must fail: no CAP_SYS_ADMIN in our own user namespace.
     match handles[0]
         .try_clone()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{e:#}"))?
         .enter_current_thread()
     {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            let text = e.to_string();
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            let text = format!("{e:#}");
             check!(
                 text.contains("EPERM") && text.contains("CAP_SYS_ADMIN"),
                 "{text}"
@@ -581,8 +587,8 @@ fn helper_join_handles() -> CaseResult {
 fn rootless_errors_name_the_missing_privilege() -> CaseResult {
     // Creating a namespace without CAP_SYS_ADMIN.
     match lxns::unshare_current_thread(KindSet::of(Kind::Net)) {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            let text = e.to_string();
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            let text = format!("{e:#}");
             check!(
                 text.contains("CAP_SYS_ADMIN") && text.contains("Kind::User"),
                 "{text}"
@@ -591,21 +597,21 @@ fn rootless_errors_name_the_missing_privilege() -> CaseResult {
         other => return Err(format!("unshare net unprivileged: {other:?}")),
     }
     match Namespace::new(Kind::Uts) {
-        Err(Error::PermissionDenied { .. }) => {}
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {}
         other => return Err(format!("Namespace::new unprivileged: {other:?}")),
     }
     // Entering even our own network namespace needs CAP_SYS_ADMIN.
     let net = ok!(Namespace::current(Kind::Net));
     match net.enter_current_thread() {
-        Err(e @ Error::PermissionDenied { .. }) => {
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
             check!(e.raw_os_error() == Some(1), "errno");
         }
         other => return Err(format!("setns unprivileged: {other:?}")),
     }
     // Another user's process (pid 1 of our pid namespace belongs to root).
     match Namespace::of_process(1, Kind::Net) {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            check!(e.to_string().contains("ptrace"), "{e}");
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            check!(format!("{e:#}").contains("ptrace"), "{e}");
         }
         other => return Err(format!("root's namespace as nobody: {other:?}")),
     }
@@ -615,8 +621,8 @@ fn rootless_errors_name_the_missing_privilege() -> CaseResult {
         .fail_ioctl_type(0xff, libc::ENOTTY)
         .install_on_this_thread());
     match Namespace::of_process(1, Kind::Net) {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            let text = e.to_string();
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            let text = format!("{e:#}");
             check!(
                 text.contains("ptrace") && !text.contains("CAP_SYS_ADMIN"),
                 "{text}"
@@ -626,8 +632,8 @@ fn rootless_errors_name_the_missing_privilege() -> CaseResult {
     }
     // Limits need CAP_SYS_RESOURCE.
     match lxns::set_limit(Kind::Net, 10) {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            check!(e.to_string().contains("CAP_SYS_RESOURCE"), "{e}");
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            check!(format!("{e:#}").contains("CAP_SYS_RESOURCE"), "{e}");
         }
         other => return Err(format!("set_limit unprivileged: {other:?}")),
     }
@@ -661,8 +667,8 @@ fn single_threaded_root_unshares_every_kind() -> CaseResult {
     }
     // pid: no handle until the first child exists; the error says so.
     match Namespace::current_for_children(Kind::Pid) {
-        Err(e @ Error::NotFound { .. }) => {
-            check!(e.to_string().contains("first process"), "{e}");
+        Err(e) if matches!(e.reason(), Reason::NotFound) => {
+            check!(format!("{e:#}").contains("first process"), "{e}");
         }
         other => return Err(format!("pid_for_children before a child: {other:?}")),
     }
@@ -715,7 +721,7 @@ fn single_threaded_enters_time_and_user_namespaces() -> CaseResult {
     );
     // Re-entering the user namespace we are in is EINVAL: typed as InvalidArgument.
     match user.enter_current_thread() {
-        Err(Error::InvalidArgument { .. }) => {}
+        Err(e) if matches!(e.reason(), Reason::InvalidArgument { .. }) => {}
         other => return Err(format!("re-enter own user ns: {other:?}")),
     }
     Ok(())
@@ -737,7 +743,7 @@ fn where_setns_on_a_pidfd_is_refused_kinds_are_joined_one_by_one() -> CaseResult
         .iter()
         .map(|k| Namespace::current(*k))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{e:#}"))?;
     ok!(common::SyscallFilter::allow_all()
         .fail_setns_several(libc::EINVAL)
         .install_on_this_thread());
@@ -822,7 +828,7 @@ fn no_fd_leaks_over_10000_iterations() -> CaseResult {
             // NS_GET_ID exists from Linux 6.18; before, the documented answer.
             match ns.ns_id() {
                 Ok(_) => check!(has_ns_id, "NS_GET_ID answered on Linux {kernel}"),
-                Err(Error::Unsupported { .. }) if !has_ns_id => {}
+                Err(e) if matches!(e.reason(), Reason::Unsupported { .. }) && !has_ns_id => {}
                 Err(e) => return Err(format!("ns_id on Linux {kernel}: {e}")),
             }
             let _ = ok!(ns.try_clone());
@@ -920,14 +926,14 @@ fn unprivileged_id_maps_need_setgroups_deny_and_own_ids() -> CaseResult {
     let target = common::target_with(&["--user"]);
     let pid = target.pid();
     match write_id_map(pid, MapKind::Gid, &IdMap::single(0, NOBODY)) {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            check!(e.to_string().contains("setgroups"), "{e}");
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            check!(format!("{e:#}").contains("setgroups"), "{e}");
         }
         other => return Err(format!("gid_map before setgroups deny: {other:?}")),
     }
     match write_id_map(pid, MapKind::Uid, &IdMap::single(0, 0)) {
-        Err(e @ Error::PermissionDenied { .. }) => {
-            check!(e.to_string().contains("newuidmap"), "{e}");
+        Err(e) if matches!(e.reason(), Reason::PermissionDenied { .. }) => {
+            check!(format!("{e:#}").contains("newuidmap"), "{e}");
         }
         other => return Err(format!("mapping root as nobody: {other:?}")),
     }
@@ -959,12 +965,12 @@ fn any_child() -> Result<Option<String>, String> {
     match waitid(WaitId::All, options) {
         Ok(None) | Err(rustix::io::Errno::CHILD) => {}
         Ok(Some(st)) => return Ok(Some(format!("{st:?}"))),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(format!("{e:#}")),
     }
     // A running child does not show in waitid: list them.
     let me = std::process::id().to_string();
     let children = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("{e:#}"))?;
     Ok((!children.trim().is_empty()).then(|| format!("running: {children}")))
 }
 
@@ -1121,7 +1127,7 @@ fn signals_before_exec_never_reach_the_parents_handlers() -> CaseResult {
     );
     // Ignored signals stay ignored, as with posix_spawn (a background job's shell ignores
     // SIGINT and SIGQUIT, say), except Rust's own SIGPIPE and glibc's internal 32/33.
-    let caller = u64::from_str_radix(h.get("caller_SigIgn")?, 16).map_err(|e| e.to_string())?;
+    let caller = u64::from_str_radix(h.get("caller_SigIgn")?, 16).map_err(|e| format!("{e:#}"))?;
     let want = caller & !(1 << (libc::SIGPIPE - 1)) & !(0b11 << 31);
     check!(
         h.get("SigIgn")? == format!("{want:016x}"),
@@ -1202,4 +1208,63 @@ fn unsafe_zeroed_sigaction() -> libc::sigaction {
 fn unsafe_zeroed_sigset() -> libc::sigset_t {
     // SAFETY: an all-zero sigset_t is the empty set on Linux.
     unsafe { std::mem::zeroed() }
+}
+
+/// The threads of this process (entries of /proc/self/task).
+fn task_count() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
+}
+
+/// After `run` (and a retired helper, whose value the reaper delivers), lxns's threads stay
+/// until [`lxns::drain_helpers`] ends them — then the process is single-threaded and may
+/// create a user namespace (before: MultiThreaded for good). Without a drain they exit on
+/// their own after `HELPER_IDLE_EXIT` (watched with a deadline of 5 times that, not slept).
+fn the_pool_drains_and_idles_out_so_the_process_is_single_threaded_again() -> CaseResult {
+    check!(task_count() == 1, "starts with {} threads", task_count());
+    let net = ok!(Namespace::new(Kind::Net));
+    let mnt = ok!(Namespace::new(Kind::Mnt));
+    // Several at once: more than one helper; one entering a mount namespace is retired
+    // (through the reaper).
+    let a = ok!(net.try_clone());
+    let many: Vec<_> = (0..4)
+        .map(|_| {
+            let n = a.try_clone().map_err(|e| e.to_string())?;
+            Ok(std::thread::spawn(move || lxns::run(&[&n], || 1)))
+        })
+        .collect::<Result<_, String>>()?;
+    for t in many {
+        check!(matches!(t.join(), Ok(Ok(1))), "run on a thread");
+    }
+    ok!(lxns::run(&[&mnt], || ()));
+    check!(task_count() > 1, "the pool keeps its helpers");
+    match lxns::unshare_current_thread(KindSet::of(Kind::User)) {
+        Err(e) if matches!(e.reason(), Reason::MultiThreaded { .. }) => {
+            check!(format!("{e:#}").contains("drain_helpers"), "{e:#}");
+        }
+        other => {
+            return Err(format!(
+                "expected MultiThreaded with helpers alive: {other:?}"
+            ));
+        }
+    }
+    let ended = lxns::drain_helpers();
+    check!(ended >= 1, "drained {ended}");
+    check!(task_count() == 1, "{} threads after drain", task_count());
+    // Single-threaded again: the kernel gives it a user namespace.
+    let before = common::thread_ns(Kind::User);
+    ok!(lxns::unshare_current_thread(KindSet::of(Kind::User)));
+    check!(
+        common::thread_ns(Kind::User) != before,
+        "a new user namespace"
+    );
+    // Idle exit, without a drain (in the new user namespace we own everything below).
+    let net2 = ok!(Namespace::new(Kind::Net));
+    ok!(lxns::run(&[&net2], || ()));
+    check!(task_count() > 1, "a helper waits");
+    let deadline = Instant::now() + lxns::HELPER_IDLE_EXIT * 5;
+    while task_count() > 1 {
+        check!(Instant::now() < deadline, "helpers did not exit when idle");
+        std::thread::yield_now();
+    }
+    Ok(())
 }
