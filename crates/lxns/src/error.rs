@@ -165,6 +165,8 @@ pub enum Op {
     IdMap,
     /// Writing `/proc/PID/uid_map`, `gid_map` or `setgroups`.
     WriteIdMap,
+    /// Reading `/proc/PID/uid_map` or `gid_map`.
+    ReadIdMap,
     /// Spawning a program ([`Command`](crate::Command)); the step says where it stopped.
     Spawn(crate::SpawnStep),
     /// Checking the running kernel's version ([`kernel::require`](crate::kernel::require)).
@@ -203,6 +205,7 @@ impl fmt::Display for Op {
             Op::WriteIdMap => "write id map",
             Op::Spawn(step) => return write!(f, "spawn: {step}"),
             Op::CheckKernel => "check kernel version",
+            Op::ReadIdMap => "read id map",
             Op::NetNsId => "netnsid (rtnetlink RTM_GETNSID/RTM_NEWNSID)",
         })
     }

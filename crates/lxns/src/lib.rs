@@ -210,8 +210,8 @@ pub use enter::{
 };
 pub use error::{Errno, Error, Op, Reason, Result, Target};
 pub use idmap::{
-    IdMap, IdRange, MapKind, MapWriter, Setgroups, subordinate_id_blocks, subordinate_ids,
-    write_id_map, write_setgroups,
+    IdMap, IdRange, MapKind, MapWriter, Setgroups, read_id_map, subordinate_id_blocks,
+    subordinate_ids, write_id_map, write_setgroups,
 };
 pub use inspect::{limit, parse_limit, set_limit};
 pub use join::JoinPlan;

@@ -97,6 +97,8 @@ impl fmt::Display for NsId {
 pub struct Namespace {
     fd: OwnedFd,
     id: NsId,
+    /// The path it was opened from ([`Namespace::open`], [`Namespace::open_as`]).
+    path: Option<Box<Path>>,
 }
 
 impl Namespace {
@@ -199,6 +201,31 @@ impl Namespace {
         Self::validate(fd, None, Target::Fd(-1), Op::Validate)
     }
 
+    /// Checks that a borrowed fd (one the caller keeps: an fd from a C library, a socket
+    /// message, `/proc/self/fd`) is a namespace, of `kind` when one is given, and returns a
+    /// handle of its own on it (a close-on-exec duplicate, `F_DUPFD_CLOEXEC`); `fd` is left
+    /// as it is.
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// let file = std::fs::File::open("/proc/self/ns/net")?;
+    /// let ns = lxns::Namespace::from_borrowed_fd(file.as_fd(), Some(lxns::Kind::Net))?;
+    /// assert_eq!(ns, lxns::Namespace::open("/proc/self/ns/net")?);
+    /// let not = std::fs::File::open("/proc/self/status")?;
+    /// assert!(lxns::Namespace::from_borrowed_fd(not.as_fd(), None).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`from_fd_as`](Namespace::from_fd_as); [`Reason::Os`](crate::Reason::Os) with
+    /// `EMFILE` when no fd is left for the duplicate.
+    pub fn from_borrowed_fd(fd: BorrowedFd<'_>, kind: Option<Kind>) -> Result<Namespace> {
+        let target = Target::Fd(fd.as_raw_fd());
+        let own = rustix::io::fcntl_dupfd_cloexec(fd, 0)
+            .map_err(|e| Error::os(Op::Validate, kind, target.clone(), e.into()))?;
+        Self::validate(own, kind, target, Op::Validate)
+    }
+
     /// Like [`from_fd`](Namespace::from_fd), and checks the kind.
     ///
     /// # Errors
@@ -286,7 +313,23 @@ impl Namespace {
         Ok(Namespace {
             id: NsId::new(kind, st.st_dev, st.st_ino),
             fd,
+            path: None,
         })
+    }
+
+    /// The path this handle was opened from ([`open`](Namespace::open),
+    /// [`open_as`](Namespace::open_as), [`cni::get_netns`](crate::cni::get_netns): CNI's
+    /// `NetNS.Path()`), as given; `None` for a handle from a pid, an fd, a helper thread or
+    /// an id. The path may name something else by now; the handle does not.
+    ///
+    /// ```
+    /// let ns = lxns::Namespace::open("/proc/self/ns/uts")?;
+    /// assert_eq!(ns.path(), Some(std::path::Path::new("/proc/self/ns/uts")));
+    /// assert_eq!(lxns::Namespace::current(lxns::Kind::Uts)?.path(), None);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The namespace's kind.
@@ -317,7 +360,11 @@ impl Namespace {
                 Errno::from_io(&e).unwrap_or(Errno::from_raw(24)),
             )
         })?;
-        Ok(Namespace { fd, id: self.id })
+        Ok(Namespace {
+            fd,
+            id: self.id,
+            path: self.path.clone(),
+        })
     }
 
     /// Gives up the handle and returns its fd.
@@ -354,7 +401,12 @@ impl Namespace {
             Mode::empty(),
         )
         .map_err(map_open_err)?;
-        Self::validate(fd, kind, target(), op)
+        let mut ns = Self::validate(fd, kind, target(), op)?;
+        // Only a path the caller gave: /proc/thread-self would mean another thread later.
+        if op == Op::OpenPath {
+            ns.path = Some(path.into());
+        }
+        Ok(ns)
     }
 
     fn validate(fd: OwnedFd, kind: Option<Kind>, target: Target, op: Op) -> Result<Namespace> {

@@ -103,6 +103,82 @@ impl Process {
         Self::namespace_of_pidfd(self.fd.as_fd(), Some(self.pid), kind, false)
     }
 
+    /// This process's `/proc/PID` directory, checked through the pidfd to be its own (the
+    /// process was alive after the directory was opened, so the pid was not reused).
+    fn proc_dir(&self) -> Result<OwnedFd> {
+        let path = format!("/proc/{}", self.pid);
+        let dir = rustix::fs::open(
+            path.as_str(),
+            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| match e {
+            RErrno::NOENT => Error::process_gone(Op::OpenProcess, None, self.pid),
+            other => Error::os(
+                Op::OpenProcess,
+                None,
+                Target::Path(path.clone().into()),
+                other.into(),
+            ),
+        })?;
+        if has_exited(self.fd.as_fd()) {
+            return Err(Error::process_gone(Op::OpenProcess, None, self.pid).with_errno(None));
+        }
+        Ok(dir)
+    }
+
+    /// The process's uid or gid map ([`read_id_map`](crate::read_id_map), through the pidfd).
+    ///
+    /// ```
+    /// let me = lxns::Process::current()?;
+    /// let map = me.read_id_map(lxns::MapKind::Gid)?;
+    /// assert!(!map.is_empty());
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`read_id_map`](crate::read_id_map).
+    pub fn read_id_map(&self, which: crate::MapKind) -> Result<crate::IdMap> {
+        let dir = self.proc_dir()?;
+        let text = std::fs::read_to_string(format!(
+            "/proc/self/fd/{}/{}",
+            dir.as_raw_fd(),
+            which.file()
+        ))
+        .map_err(|e| {
+            Error::from_io(Op::ReadIdMap, Target::Pid(self.pid), &e).with_kind(Some(Kind::User))
+        })?;
+        crate::idmap::parse_kernel_map(&text)
+    }
+
+    /// Writes the process's uid or gid map ([`write_id_map`](crate::write_id_map), through
+    /// the pidfd: a pid reused since the handle was made is never written to).
+    ///
+    /// # Errors
+    /// As for [`write_id_map`](crate::write_id_map).
+    pub fn write_id_map(&self, which: crate::MapKind, map: &crate::IdMap) -> Result<()> {
+        let dir = self.proc_dir()?;
+        crate::idmap::write_id_map_path(
+            self.pid,
+            &format!("/proc/self/fd/{}/{}", dir.as_raw_fd(), which.file()),
+            map,
+        )
+    }
+
+    /// Writes the process's `setgroups` ([`write_setgroups`](crate::write_setgroups), through
+    /// the pidfd).
+    ///
+    /// # Errors
+    /// As for [`write_setgroups`](crate::write_setgroups).
+    pub fn write_setgroups(&self, value: crate::Setgroups) -> Result<()> {
+        let dir = self.proc_dir()?;
+        crate::idmap::write_setgroups_path(
+            self.pid,
+            &format!("/proc/self/fd/{}/setgroups", dir.as_raw_fd()),
+            value,
+        )
+    }
+
     /// The network namespace that the process's socket `fd` was created in (`nsenter -N`):
     /// a copy of the socket through `pidfd_getfd(2)` (Linux 5.6, ptrace access to the
     /// process), then `ioctl(SIOCGSKNS)` (Linux 4.9). A process can keep sockets of a

@@ -314,7 +314,7 @@ pub enum MapKind {
 }
 
 impl MapKind {
-    fn file(self) -> &'static str {
+    pub(crate) fn file(self) -> &'static str {
         match self {
             MapKind::Uid => "uid_map",
             MapKind::Gid => "gid_map",
@@ -323,7 +323,16 @@ impl MapKind {
 }
 
 /// Writes `map` to `/proc/PID/uid_map` or `gid_map` of a process whose user namespace has no
-/// map yet. The write is one `write(2)`, as the kernel requires.
+/// map yet. The write is one `write(2)`, as the kernel requires. Pid `0` is the calling
+/// process (`/proc/self`); [`Process::write_id_map`](crate::Process::write_id_map) writes
+/// through a pidfd, safe against pid reuse.
+///
+/// ```no_run
+/// // In a child that unshared its user namespace: map root inside to our uid outside.
+/// let map: lxns::IdMap = "0 1000 1".parse()?;
+/// lxns::write_id_map(4242, lxns::MapKind::Uid, &map)?;
+/// # Ok::<(), lxns::Error>(())
+/// ```
 ///
 /// # Errors
 ///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for an empty or invalid map (nothing is written).
@@ -333,7 +342,13 @@ impl MapKind {
 ///    `/etc/subuid`/`/etc/subgid`.
 ///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when the process has exited.
 pub fn write_id_map(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
-    let path = format!("/proc/{pid}/{}", which.file());
+    write_id_map_path(pid, &proc_file(pid, which.file()), map)
+}
+
+/// [`write_id_map`] to `path` (a `/proc/PID/*_map` file, or one reached through a directory
+/// fd).
+pub(crate) fn write_id_map_path(pid: i32, path: &str, map: &IdMap) -> Result<()> {
+    let path = path.to_owned();
     if map.is_empty() {
         return Err(invalid(
             &path,
@@ -344,17 +359,79 @@ pub fn write_id_map(pid: i32, which: MapKind, map: &IdMap) -> Result<()> {
     write_proc(pid, &path, &map.to_string(), Op::WriteIdMap)
 }
 
-/// Writes `allow` or `deny` to `/proc/PID/setgroups` (before `gid_map` is written).
+/// The map of `/proc/PID/uid_map` or `gid_map` (empty for a user namespace whose map is not
+/// written yet). Process `0` means the calling process (`/proc/self`, as Haskell
+/// `linux-namespaces`' `Nothing` does); [`Process::read_id_map`](crate::Process::read_id_map)
+/// reads through a pidfd, safe against pid reuse.
+///
+/// ```
+/// let map = lxns::read_id_map(0, lxns::MapKind::Uid)?;
+/// // The initial user namespace maps every id onto itself.
+/// # if lxns::Namespace::current(lxns::Kind::User)?.parent().is_err() {
+/// assert_eq!(map.to_outside(1000), Some(1000));
+/// # }
+/// # Ok::<(), lxns::Error>(())
+/// ```
+///
+/// # Errors
+///  - [`Reason::ProcessGone`](crate::Reason::ProcessGone) when the process has exited.
+///  - [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) should the kernel's text not
+///    parse.
+pub fn read_id_map(pid: i32, which: MapKind) -> Result<IdMap> {
+    let path = if pid == 0 {
+        format!("/proc/self/{}", which.file())
+    } else {
+        format!("/proc/{pid}/{}", which.file())
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::process_gone(Op::ReadIdMap, Some(crate::Kind::User), pid)
+        }
+        _ => Error::from_io(Op::ReadIdMap, Target::Path(path.clone().into()), &e)
+            .with_kind(Some(crate::Kind::User)),
+    })?;
+    parse_kernel_map(&text)
+}
+
+/// The kernel's map text: possibly empty.
+pub(crate) fn parse_kernel_map(text: &str) -> Result<IdMap> {
+    if text.trim().is_empty() {
+        return Ok(IdMap::new());
+    }
+    text.parse()
+}
+
+/// Writes `allow` or `deny` to `/proc/PID/setgroups` (before `gid_map` is written); pid `0`
+/// is the calling process.
+///
+/// ```no_run
+/// lxns::write_setgroups(0, lxns::Setgroups::Deny)?;
+/// # Ok::<(), lxns::Error>(())
+/// ```
 ///
 /// # Errors
 /// As for [`write_id_map`].
 pub fn write_setgroups(pid: i32, value: Setgroups) -> Result<()> {
-    let path = format!("/proc/{pid}/setgroups");
+    write_setgroups_path(pid, &proc_file(pid, "setgroups"), value)
+}
+
+/// [`write_setgroups`] to `path`.
+pub(crate) fn write_setgroups_path(pid: i32, path: &str, value: Setgroups) -> Result<()> {
+    let path = path.to_owned();
     let text = match value {
         Setgroups::Allow => "allow",
         Setgroups::Deny => "deny",
     };
     write_proc(pid, &path, text, Op::WriteIdMap)
+}
+
+/// `/proc/PID/NAME`, or `/proc/self/NAME` for pid 0.
+fn proc_file(pid: i32, name: &str) -> String {
+    if pid == 0 {
+        format!("/proc/self/{name}")
+    } else {
+        format!("/proc/{pid}/{name}")
+    }
 }
 
 fn write_proc(pid: i32, path: &str, text: &str, op: Op) -> Result<()> {
