@@ -146,7 +146,7 @@ fn benches(c: &mut Criterion, pid: i32) {
         b.iter(|| lxns::list(&lxns::ListOptions::new()).expect("list"))
     });
     g.bench_function("list(net)", |b| {
-        b.iter(|| lxns::list(&lxns::ListOptions::new().kinds(Kind::Net.into())).expect("list"))
+        b.iter(|| lxns::list(&lxns::ListOptions::new().kinds(Kind::Net)).expect("list"))
     });
     g.finish();
 

@@ -142,7 +142,7 @@
 //!
 //! ```no_run
 //! use lxns::{Kind, ListOptions};
-//! let nets = lxns::list(&ListOptions::new().kinds(Kind::Net.into()))?;
+//! let nets = lxns::list(&ListOptions::new().kinds(Kind::Net))?;
 //! let blue = lxns::netns::Registry::new().add("blue")?; // visible to `ip netns list`
 //! # let _ = (nets, blue);
 //! # Ok::<(), lxns::Error>(())

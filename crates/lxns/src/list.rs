@@ -26,7 +26,7 @@ use crate::namespace::{Namespace, NsId};
 ///
 /// ```no_run
 /// use lxns::{Kind, ListOptions};
-/// let nets = lxns::list(&ListOptions::new().kinds(Kind::Net.into()).netnsid(true))?;
+/// let nets = lxns::list(&ListOptions::new().kinds(Kind::Net).netnsid(true))?;
 /// for ns in &nets.namespaces {
 ///     println!("{} {} procs, lowest pid {:?}", ns.id, ns.nprocs, ns.pid);
 /// }
@@ -69,8 +69,8 @@ impl ListOptions {
 
     /// Only these kinds (only their `/proc/PID/ns` links are read).
     #[must_use]
-    pub fn kinds(mut self, kinds: KindSet) -> ListOptions {
-        self.kinds = kinds;
+    pub fn kinds(mut self, kinds: impl Into<KindSet>) -> ListOptions {
+        self.kinds = kinds.into();
         self
     }
 

@@ -181,8 +181,59 @@ impl Registry {
     }
 
     /// A registry in another directory (tests, or a private namespace store).
+    ///
+    /// Like `ip netns`, the first [`add`](Registry::add) (or [`attach`](Registry::attach))
+    /// creates the directory (0755) if it is missing and, when it is not a mount point yet,
+    /// bind-mounts it onto itself and makes that mount **shared**, so that names added later
+    /// propagate to every mount namespace that has a copy of it. That mount stays after the
+    /// registry is empty (as `/run/netns`'s does); [`unmount_dir`](Registry::unmount_dir)
+    /// undoes it.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-reg-{}", std::process::id()));
+    /// # let _ = rustix::mount::unmount(&tmp, rustix::mount::UnmountFlags::DETACH);
+    /// # std::fs::create_dir_all(&tmp).unwrap();
+    /// let reg = lxns::netns::Registry::at(&tmp);
+    /// let _blue = reg.add("blue")?;          // binds the directory onto itself, shared
+    /// reg.delete("blue")?;
+    /// reg.unmount_dir()?;                     // and takes that mount away again
+    /// # std::fs::remove_dir(&tmp).unwrap();
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn at(dir: impl Into<PathBuf>) -> Registry {
         Registry { dir: dir.into() }
+    }
+
+    /// Undoes the mount that the first [`add`](Registry::add) made: when the directory is a
+    /// mount point of its own (the bind onto itself), it is unmounted (`MNT_DETACH`). Names
+    /// must be deleted first. Returns whether there was a mount to take away.
+    ///
+    /// # Errors
+    ///  - [`Reason::Busy`] while a name is still registered (nothing is changed).
+    ///  - As for [`repair`](Registry::repair) (permission, a symlinked directory).
+    pub fn unmount_dir(&self) -> Result<bool> {
+        let locked = self.lock_existing()?;
+        let held: Vec<OsString> = std::fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| is_persisted(e.path()))
+                    .map(|e| e.file_name())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(name) = held.first() {
+            return Err(
+                Error::busy(Op::Registry, Target::Path(self.dir.join(name))).with_errno(None)
+            );
+        }
+        if !is_own_mount(&self.dir) {
+            return Ok(false);
+        }
+        drop(locked);
+        rustix::mount::unmount(&self.dir, rustix::mount::UnmountFlags::DETACH)
+            .map_err(|e| path_error(Op::Registry, None, &self.dir, e))?;
+        Ok(true)
     }
 
     /// The registry's directory.
@@ -361,7 +412,7 @@ impl Registry {
         let ns = self.open(name)?;
         let listing = crate::list(
             &ListOptions::new()
-                .kinds(Kind::Net.into())
+                .kinds(Kind::Net)
                 .fds(false)
                 .mounts(false)
                 .command(false),
@@ -523,6 +574,87 @@ fn repair_locked(locked: &Locked, dir: &Path) -> Vec<OsString> {
 }
 
 /// The id the caller's network namespace gives `ns` (`RTM_GETNSID` with `NETNSA_FD`).
+/// A uniquely named network namespace in a registry, deleted when dropped — also when a test
+/// panics (CNI testutils' `NewNS` and `UnmountNS`). The name is `lxns-<pid>-<n>-<what>`, so
+/// parallel tests and leftovers of an earlier run never collide, and `ip netns list` shows
+/// it like any other.
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// # let tmp = std::env::temp_dir().join(format!("lxns-doc-scratch-{}", std::process::id()));
+/// # std::fs::create_dir_all(&tmp).unwrap();
+/// let reg = lxns::netns::Registry::at(&tmp);
+/// let path = {
+///     let ns = lxns::netns::Scratch::new(&reg, "doc")?;
+///     assert!(lxns::is_persisted(ns.path()));
+///     ns.path().to_owned()
+/// }; // deleted here
+/// assert!(!path.exists());
+/// # reg.unmount_dir()?;
+/// # std::fs::remove_dir(&tmp).unwrap();
+/// # Ok::<(), lxns::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Scratch {
+    registry: Registry,
+    name: OsString,
+    path: PathBuf,
+    ns: Namespace,
+}
+
+impl Scratch {
+    /// Creates and registers a new network namespace named after `what`.
+    ///
+    /// # Errors
+    /// As for [`Registry::add`].
+    pub fn new(registry: &Registry, what: &str) -> Result<Scratch> {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = OsString::from(format!("lxns-{}-{n}-{what}", std::process::id()));
+        let ns = registry.add(&name)?;
+        let path = registry.path(&name)?;
+        Ok(Scratch {
+            registry: registry.clone(),
+            name,
+            path,
+            ns,
+        })
+    }
+
+    /// Its name in the registry.
+    pub fn name(&self) -> &OsStr {
+        &self.name
+    }
+
+    /// Its file (`/run/netns/NAME`): what `ip netns exec NAME` and CNI's `CNI_NETNS` take.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A handle on the namespace (valid after the drop too, if cloned).
+    pub fn namespace(&self) -> &Namespace {
+        &self.ns
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = self.registry.delete(&self.name);
+    }
+}
+
+/// Whether `dir` is the root of a mount (its mount id differs from its parent's).
+fn is_own_mount(dir: &Path) -> bool {
+    use rustix::fs::{AtFlags, StatxFlags, statx};
+    let id = |p: &Path| {
+        statx(rustix::fs::CWD, p, AtFlags::empty(), StatxFlags::MNT_ID)
+            .ok()
+            .map(|s| s.stx_mnt_id)
+    };
+    let parent = dir.join("..");
+    matches!((id(dir), id(&parent)), (Some(a), Some(b)) if a != b)
+}
+
 /// A NETLINK_ROUTE socket, close-on-exec.
 fn rtnetlink() -> Result<OwnedFd> {
     use rustix::net::{AddressFamily, SocketFlags, SocketType};

@@ -804,8 +804,9 @@ where
 }
 
 /// Runs `f` inside `namespaces` on a **new** thread that ends afterwards, and returns its
-/// value. Unlike [`run`], `f` may borrow from the caller, and kinds not given are those of
-/// the calling thread (the new thread inherits them). It costs a thread creation per call.
+/// value. Unlike [`run`], `f` may borrow from the caller. Kinds not given follow lxns's one
+/// rule, as for [`run`] and [`Worker`]: the namespaces of the process (its main thread), not
+/// the calling thread's. It costs a thread creation per call.
 ///
 /// `run_scoped` returns only once the thread has exited completely, so nothing holds the
 /// namespaces on its behalf afterwards. A panic in `f` is resumed on the calling thread.
@@ -824,6 +825,8 @@ where
             .spawn_scoped(scope, move || {
                 let pidfd = ThreadExit::current();
                 let result = catch_unwind(AssertUnwindSafe(move || -> Result<T> {
+                    // The one rule for kinds not given: the process's, as for `run`.
+                    Home::of_process()?;
                     enter_each(namespaces)?;
                     Ok(f())
                 }));
@@ -1082,7 +1085,9 @@ impl Job for VerifyJob {
 }
 
 impl Worker {
-    /// Starts a thread that enters `namespaces` (in the order given) and waits for work.
+    /// Starts a thread that enters `namespaces` (in the order given) and waits for work. Kinds
+    /// not given are the process's (its main thread's), the one rule of [`run`] and
+    /// [`run_scoped`].
     ///
     /// # Errors
     /// As for [`run`]: user and time namespaces are refused, and a namespace that cannot be
@@ -1100,10 +1105,13 @@ impl Worker {
             .spawn(move || {
                 let pidfd = ThreadExit::current();
                 let refs: Vec<&Namespace> = owned.iter().collect();
-                let home = enter_each(&refs).and_then(|()| {
-                    let _ = take_mutated();
-                    Home::of_current_thread(owned)
-                });
+                // Kinds not given: the process's, as for `run`.
+                let home = Home::of_process()
+                    .and_then(|_| enter_each(&refs))
+                    .and_then(|()| {
+                        let _ = take_mutated();
+                        Home::of_current_thread(owned)
+                    });
                 let home = match home {
                     Ok(home) => home,
                     Err(e) => {

@@ -200,3 +200,43 @@ fn registry_names_are_validated_before_anything_changes() {
     }
     assert!(!dir.path().join("netns").exists(), "nothing was created");
 }
+
+/// The named-netns test guard (CNI testutils' NewNS/UnmountNS): a unique registered netns,
+/// gone after the drop — also when the test panics — and `Registry::at`'s bind of its
+/// directory, undone by `unmount_dir` once no name is left (refused while one is).
+#[test]
+fn a_scratch_netns_is_removed_on_drop_even_on_panic_and_the_registry_mount_is_undoable() {
+    require_root!();
+    let _s = common::serial();
+    let dir = TempDir::new("scratch-reg");
+    let reg = lxns::netns::Registry::at(dir.path());
+    let kept = lxns::netns::Scratch::new(&reg, "kept").unwrap();
+    assert!(
+        common::is_mount_point(dir.path()),
+        "the first add binds the directory"
+    );
+    let path = std::panic::catch_unwind(|| {
+        let ns = lxns::netns::Scratch::new(&reg, "panics").unwrap();
+        assert!(lxns::is_persisted(ns.path()));
+        let p = ns.path().to_owned();
+        std::panic::panic_any(p);
+    })
+    .unwrap_err()
+    .downcast::<PathBuf>()
+    .unwrap();
+    assert!(!path.exists(), "removed during the unwind");
+    // A second one has another name; the kept one is listed by its name.
+    let other = lxns::netns::Scratch::new(&reg, "kept").unwrap();
+    assert_ne!(other.name(), kept.name());
+    let names: Vec<_> = reg.list().unwrap().into_iter().map(|e| e.name).collect();
+    assert!(names.iter().any(|n| n == kept.name()), "{names:?}");
+    drop(other);
+    // While a name is registered, the directory's mount stays.
+    let err = reg.unmount_dir().unwrap_err();
+    assert!(matches!(err.reason(), Reason::Busy), "{err:#}");
+    drop(kept);
+    assert!(nsfs_mounts_under(dir.path()).is_empty());
+    assert!(reg.unmount_dir().unwrap(), "there was a mount to take away");
+    assert!(!common::is_mount_point(dir.path()));
+    assert!(!reg.unmount_dir().unwrap(), "nothing left to undo");
+}

@@ -85,29 +85,32 @@ fn the_callers_namespace_is_available_inside() {
     assert_eq!(back, host_ino);
 }
 
+/// One rule for kinds not given, whichever thread calls: `run`, `run_scoped` and
+/// `Worker::new` all run the closure in the process's namespaces for them (before,
+/// `run_scoped` and `Worker` took the calling thread's).
 #[test]
-fn kinds_not_given_are_the_process_s_for_run_and_the_caller_s_for_run_scoped() {
+fn kinds_not_given_are_the_process_s_for_run_run_scoped_and_worker() {
     let _g = NsGuard::new();
     let process_net = ns_inode("/proc/self/ns/net");
     let moved_to = Namespace::new(Kind::Net).unwrap();
     let uts = Namespace::new(Kind::Uts).unwrap();
-    let want_moved = moved_to.id().ino();
-    let (pooled, scoped) = std::thread::spawn(move || {
+    let want_uts = uts.id().ino();
+    let (pooled, scoped, worker) = std::thread::spawn(move || {
         moved_to.enter_current_thread().unwrap();
+        assert_ne!(thread_ns(Kind::Net), process_net, "the caller moved");
         let u = uts.try_clone().unwrap();
-        let pooled = lxns::run(&[&u], || (thread_ns(Kind::Net), thread_ns(Kind::Uts))).unwrap();
-        let scoped =
-            lxns::run_scoped(&[&uts], || (thread_ns(Kind::Net), thread_ns(Kind::Uts))).unwrap();
-        (pooled, scoped)
+        let probe = || (thread_ns(Kind::Net), thread_ns(Kind::Uts));
+        let pooled = lxns::run(&[&u], probe).unwrap();
+        let scoped = lxns::run_scoped(&[&uts], probe).unwrap();
+        let w = Worker::new(&[&uts]).unwrap();
+        let worker = w.run(probe).unwrap();
+        (pooled, scoped, worker)
     })
     .join()
     .unwrap();
-    assert_eq!(pooled.0, process_net, "run: other kinds are the process's");
-    assert_eq!(
-        scoped.0, want_moved,
-        "run_scoped: other kinds are the caller's"
-    );
-    assert_eq!(pooled.1, scoped.1);
+    for (what, got) in [("run", pooled), ("run_scoped", scoped), ("Worker", worker)] {
+        assert_eq!(got, (process_net, want_uts), "{what}");
+    }
 }
 
 // CNI: "when called concurrently / can be used concurrently"
