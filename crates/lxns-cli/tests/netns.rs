@@ -347,6 +347,9 @@ fn the_next_command_repairs_an_interrupted_add_and_says_so() {
     // never removed, by list or by an add of the same name.
     let half = reg.0.join("half-added");
     std::fs::write(&half, b"").unwrap();
+    // Young however slow this machine is (a VM under emulation can take 10 s between two
+    // commands): modified in the future, it is younger than the grace period throughout.
+    young(&half);
     assert!(!lxns::is_persisted(&half));
     let out = ok(lxns().args(["netns", &arg, "list"]));
     assert!(String::from_utf8_lossy(&out.stderr).is_empty());
@@ -378,6 +381,18 @@ fn the_next_command_repairs_an_interrupted_add_and_says_so() {
     assert!(lxns::is_persisted(reg.0.join("again")));
     // A real namespace is never "repaired".
     assert!(lxns::is_persisted(reg.0.join(&n)));
+}
+
+/// Makes a file look younger than the registry's grace period for as long as the test runs
+/// (its modification time an hour ahead).
+fn young(path: &Path) {
+    let ahead = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(ahead)
+        .unwrap();
 }
 
 /// Makes a file look older than the registry's grace period (its modification time).

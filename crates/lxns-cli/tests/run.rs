@@ -1122,6 +1122,18 @@ fn load_interp_registers_a_format_in_the_namespaces_own_binfmt_misc() {
         format!("enabled\ninterpreter /bin/cat\n#LXNS-a\nran by cat\n")
     );
     assert!(!std::path::Path::new(name).exists());
+    // --mount-binfmt alone: at /proc/sys/fs/binfmt_misc of a fresh proc, as unshare does.
+    let out = stdout(&mut lxns_run(&[
+        "-r",
+        "-p",
+        "--mount-binfmt",
+        "ls",
+        "/proc/sys/fs/binfmt_misc",
+    ]));
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["register", "status"]
+    );
     // --mount-binfmt=DIR alone: a binfmt_misc there, empty but for its two files.
     let at = dir.path().join("bf");
     std::fs::create_dir(&at).unwrap();

@@ -668,6 +668,10 @@ fn permission_hint(op: Op, kind: Option<Kind>, owner: Option<&NsId>) -> String {
             execute permission (chmod +x), must not be a directory or on a noexec mount, and a \
             script needs an interpreter (#!) that exists"
             .into(),
+        Op::Spawn(crate::SpawnStep::MountProc) => "in a new user namespace the kernel mounts a \
+            fresh proc only for a new pid namespace too (add Kind::Pid; -p on the command line), \
+            and only while another proc is fully visible"
+            .into(),
         Op::Spawn(crate::SpawnStep::Clone) => format!(
             "creating a {} namespace needs CAP_SYS_ADMIN in your user namespace; without \
              root, create a user namespace too (Kind::User with map_root; -U -r on the \

@@ -153,21 +153,57 @@
 //! way out in its hint. A Rust test binary is always multithreaded: do such work in a child
 //! process.
 //!
+//! ## Sockets, sysfs and `/proc` bind where they were made
+//!
+//! A socket belongs to the network namespace it was **created** in, whichever thread uses it
+//! later; sysfs (`/sys/class/net`) shows the network namespace of whoever **mounted** it;
+//! `/proc/thread-self/net/*` shows the calling thread's. So, in [`run`] or a [`Worker`],
+//! create sockets (netlink ones too) inside the closure and read `/proc/thread-self/net`,
+//! not `/sys`: a veth that exists only in the target namespace is absent from `/sys/class/net`
+//! there (ENOENT) and present in `/proc/thread-self/net/dev`. A socket made inside can be
+//! returned and used from any thread afterwards (see [`recipes`]).
+//!
 //! ## Errors
 //!
-//! One [`Error`] enum. Each variant names the failed step ([`Op`]), the kind and the
-//! pid/path/namespace ([`Target`]); [`Error::raw_os_error`] gives the kernel's errno, and
-//! [`Error::hint`] the remedy for the classic traps (user namespaces in a multithreaded
-//! process, `EPERM` and which user namespace's `CAP_SYS_ADMIN` is missing, `ENOSPC` and which
-//! sysctl to raise). Nothing in lxns panics on bad input.
+//! One small [`Error`] (a pointer: `Result<()>` is 8 bytes): the failed step ([`Op`]), the
+//! kind, the pid/path/namespace ([`Target`]), the kernel's errno when a system call answered
+//! ([`Error::raw_os_error`]; `None` when lxns refused before asking), and the class of
+//! failure ([`Error::reason`], a `#[non_exhaustive]` [`Reason`] to match on). `Display` is one
+//! line; `{:#}` adds the remedy for the classic traps ([`Error::hint`]: user namespaces in a
+//! multithreaded process, `EPERM` and which user namespace's `CAP_SYS_ADMIN` is missing,
+//! `ENOSPC` and which sysctl to raise). `Debug` is that long form, so
+//! `fn main() -> lxns::Result<()>` prints both. Nothing in lxns panics on bad input.
 //!
 //! ## Kernels
 //!
-//! lxns needs Linux 4.11, and 5.3 for anything that takes a pid. It uses each newer call
-//! (`clone3`, `setns` on a pidfd, `PIDFD_GET_*_NAMESPACE`, `PIDFD_THREAD`, `NS_GET_PID_*`,
-//! `NS_GET_ID`) where the kernel has it and falls back where it does not, or where a seccomp
-//! profile blocks it; [`kernel`] has the table of what happens below each version, and
-//! [`kernel::require`] checks a minimum with a clear error.
+//! lxns needs Linux 4.11 (the nsfs ioctls), and 5.3 for anything that takes a pid
+//! (`pidfd_open`). Each newer call is used where the kernel has it and emulated where it does
+//! not, or where a seccomp profile blocks it:
+//!
+//! | feature | kernel | below it, lxns… |
+//! |---|---|---|
+//! | [`Namespace`], [`list`], [`netns`], limits | 4.11 | [`kernel::require`] says so |
+//! | [`Process`], [`Command`], [`run`] with pids | 5.3 | [`kernel::require`] says so |
+//! | `clone3` with `CLONE_INTO_CGROUP` | 5.7 | spawns with `clone(2)` + `CLONE_PIDFD` (5.2; also where seccomp blocks `clone3`) |
+//! | `open_tree`/`move_mount` | 5.2 | persists with a `mount(2)` bind |
+//! | time namespaces | 5.6 | `Kind::Time` is [`Reason::Unsupported`] |
+//! | `setns(pidfd, several kinds)` | 5.8 | joins kind by kind in the join plan's order |
+//! | `pidfd_getfd` ([`Process::socket_namespace`]) | 5.6 | [`Reason::Unsupported`] |
+//! | `PIDFD_THREAD` | 6.9 | waits for `/proc/self/task/TID` to go |
+//! | idmapped binfmt_misc per user namespace ([`Command::mount_binfmt_misc_at`]) | 6.7 | the kernel's `EPERM` |
+//! | `PIDFD_GET_*_NAMESPACE` | 6.11 | opens `/proc/PID/ns/KIND`, then checks the pidfd |
+//! | `NS_GET_PID_*_PIDNS` | 6.11 | translates through `NSpid:` in `/proc/PID/status` |
+//! | `NS_GET_ID`, nsfs file handles ([`Namespace::ns_id`], [`Namespace::open_by_id`]) | 6.18 | [`Reason::Unsupported`] |
+//!
+//! [`kernel`] has the same table with the details, and [`kernel::require`] checks a minimum
+//! with a clear error.
+//!
+//! ## Coming from another library
+//!
+//! [`porting`] maps python-lxns, CPython's `os.setns`/`os.unshare`, Haskell's
+//! `linux-namespaces`, Go CNI's `pkg/ns` and `vishvananda/netns` onto lxns, call by call;
+//! [`recipes`] has whole jobs (a veth pair configured over netlink, a tokio server in a
+//! network namespace, a rootless sandbox, a CNI plugin).
 //!
 //! ## What lxns does not do
 //!
@@ -197,7 +233,9 @@ mod namespace;
 pub mod netns;
 mod nspid;
 mod persist;
+pub mod porting;
 mod process;
+pub mod recipes;
 mod run;
 mod signal;
 mod spawn;
@@ -220,7 +258,9 @@ pub use list::{ListOptions, Listing, NetNsId, NsInfo, list};
 pub use namespace::{Namespace, NsId};
 pub use persist::{is_persisted, unpersist};
 pub use process::Process;
-pub use run::{HELPER_IDLE_EXIT, RunFuture, Worker, drain_helpers, run, run_async, run_scoped};
+pub use run::{
+    HELPER_IDLE_EXIT, RunFuture, Worker, drain_helpers, run, run_async, run_scoped, try_run,
+};
 pub use signal::parse_signal;
 
 /// The crate's private parsers of kernel text, for the fuzz targets in `fuzz/` only
@@ -249,3 +289,8 @@ pub mod fuzzing {
 /// [`ForwardSignals::block`] (rustix's, re-exported so that no dependent needs rustix).
 pub use rustix::process::Signal;
 pub use spawn::{Child, Command, ForwardSignals, Output, Propagation, SpawnStep, Stdio};
+
+/// The README's tour, compiled and run as a doctest (so it cannot rot).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -803,6 +803,29 @@ where
     }
 }
 
+/// [`run`] for a closure that returns a `Result`: lxns's error and the closure's come back as
+/// one `E` (anything `From<lxns::Error>`: `std::io::Error`, `anyhow::Error`, `Box<dyn
+/// Error>`, your own), instead of `Result<Result<T, E>>`.
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// let ns = lxns::Namespace::new(lxns::Kind::Net)?;
+/// let dev: String = lxns::try_run(&[&ns], || std::fs::read_to_string("/proc/thread-self/net/dev"))?;
+/// assert!(dev.contains("lo:"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// As for [`run`], converted into `E`; and whatever `f` returns.
+pub fn try_run<T, E, F>(namespaces: &[&Namespace], f: F) -> std::result::Result<T, E>
+where
+    F: FnOnce() -> std::result::Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<Error> + Send + 'static,
+{
+    run(namespaces, f)?
+}
+
 /// Runs `f` inside `namespaces` on a **new** thread that ends afterwards, and returns its
 /// value. Unlike [`run`], `f` may borrow from the caller. Kinds not given follow lxns's one
 /// rule, as for [`run`] and [`Worker`]: the namespaces of the process (its main thread), not

@@ -95,7 +95,7 @@ pub struct Args {
     /// just before running; implies --mount and --user (Linux 6.7+ gives each user namespace
     /// its own binfmt_misc).
     #[arg(long = "mount-binfmt", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    mount_binfmt: Option<PathBuf>,
+    mount_binfmt: Option<OsString>,
     /// Register a binary format in the new binfmt_misc: :name:type:offset:magic:mask:interpreter:flags
     /// (implies --mount-binfmt). With flag F and --root, the interpreter is opened in our tree.
     #[arg(short = 'l', long = "load-interp", value_name = "FORMAT")]
@@ -378,7 +378,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     if let Some(dir) = &args.mount_binfmt {
         // unshare: without a directory, /proc/sys/fs/binfmt_misc under a fresh /proc.
-        if dir.as_os_str().is_empty() {
+        if dir.is_empty() {
             if args.mount_proc.is_none() {
                 command.mount_proc();
             }
