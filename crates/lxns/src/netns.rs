@@ -35,17 +35,51 @@ use crate::persist::{is_persisted, path_error, unpersist};
 use crate::process::Process;
 
 /// iproute2's directory for named network namespaces.
+///
+/// ```
+/// assert_eq!(lxns::netns::Registry::new().dir(), std::path::Path::new(lxns::netns::RUN_DIR));
+/// ```
 pub const RUN_DIR: &str = "/run/netns";
 /// The older spelling, used when `/run` does not exist.
+///
+/// ```
+/// assert!(lxns::netns::VAR_RUN_DIR.ends_with("/netns"));
+/// ```
 pub const VAR_RUN_DIR: &str = "/var/run/netns";
 
 /// A directory of named network namespaces (`/run/netns` by default).
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+/// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+/// # let reg = lxns::netns::Registry::at(&tmp);
+/// let blue = reg.add("blue")?;                       // ip netns add blue
+/// assert_eq!(reg.open("blue")?, blue);                // ip netns exec blue … opens this
+/// assert_eq!(reg.identify(std::process::id() as i32)?.len(), 0); // we are not in it
+/// reg.delete("blue")?;                               // ip netns delete blue
+/// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Registry {
     dir: PathBuf,
 }
 
 /// One named namespace, from [`Registry::list`].
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+/// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+/// # let reg = lxns::netns::Registry::at(&tmp);
+/// let _blue = reg.add("blue")?;
+/// let entry = reg.list()?.into_iter().find(|e| e.name == "blue").unwrap();
+/// assert!(entry.id.is_some()); // a namespace is mounted on the file
+/// # reg.delete("blue")?;
+/// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Entry {
@@ -113,6 +147,16 @@ pub fn validate_name(name: impl AsRef<OsStr>) -> Result<()> {
 /// # Errors
 /// As for [`Registry::open`], [`Namespace::enter_current_thread`] and
 /// [`unshare_current_thread`](crate::unshare_current_thread); mounting errors name the step.
+///
+/// ```no_run
+/// use std::os::unix::process::CommandExt;
+/// // In a single-threaded program about to exec: `ip netns exec blue ip link`.
+/// let reg = lxns::netns::Registry::new();
+/// lxns::netns::prepare_exec_current_thread(&reg, "blue")?;
+/// let err = std::process::Command::new("ip").arg("link").exec();
+/// # let _ = err;
+/// # Ok::<(), lxns::Error>(())
+/// ```
 pub fn prepare_exec_current_thread(registry: &Registry, name: impl AsRef<OsStr>) -> Result<()> {
     let name = name.as_ref();
     let ns = registry.open(name)?;
@@ -160,6 +204,18 @@ struct Locked {
 /// (an `add` of its name reports it taken, with this reason). Its age is its modification
 /// time, which only the registry's owner (root) can change: `touch -d '-1 min' FILE` ages a
 /// file on purpose.
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+/// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+/// # let reg = lxns::netns::Registry::at(&tmp);
+/// // What `ip netns add` looks like before its mount (or a killed add leaves): an empty file.
+/// std::fs::write(tmp.join("half"), b"").unwrap();
+/// assert!(reg.repair()?.is_empty()); // young: left alone
+/// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Default for Registry {
@@ -171,6 +227,13 @@ impl Default for Registry {
 impl Registry {
     /// The registry `ip netns` uses: `/run/netns`, or `/var/run/netns` where `/run` does not
     /// exist.
+    ///
+    /// ```
+    /// let reg = lxns::netns::Registry::new();
+    /// let names = reg.list()?; // what `ip netns list` shows
+    /// # let _ = names;
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn new() -> Registry {
         let dir = if Path::new("/run").is_dir() {
             RUN_DIR
@@ -212,6 +275,20 @@ impl Registry {
     /// # Errors
     ///  - [`Reason::Busy`] while a name is still registered (nothing is changed).
     ///  - As for [`repair`](Registry::repair) (permission, a symlinked directory).
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let a = reg.add("a")?;
+    /// assert!(reg.unmount_dir().is_err()); // a name is still registered
+    /// reg.delete("a")?;
+    /// assert!(reg.unmount_dir()?);
+    /// # drop(a);
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn unmount_dir(&self) -> Result<bool> {
         let locked = self.lock_existing()?;
         let held: Vec<OsString> = std::fs::read_dir(&self.dir)
@@ -237,6 +314,10 @@ impl Registry {
     }
 
     /// The registry's directory.
+    ///
+    /// ```
+    /// assert_eq!(lxns::netns::Registry::at("/tmp/r").dir(), std::path::Path::new("/tmp/r"));
+    /// ```
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -245,6 +326,13 @@ impl Registry {
     ///
     /// # Errors
     /// [`Reason::InvalidArgument`] for an invalid name.
+    ///
+    /// ```
+    /// let reg = lxns::netns::Registry::new();
+    /// assert_eq!(reg.path("blue")?, std::path::Path::new("/run/netns/blue"));
+    /// assert!(reg.path("a/b").is_err());
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn path(&self, name: impl AsRef<OsStr>) -> Result<PathBuf> {
         let name = name.as_ref();
         validate_name(name)?;
@@ -259,6 +347,20 @@ impl Registry {
     ///    name is taken. Nothing is changed in either case.
     ///  - [`Reason::PermissionDenied`] without `CAP_SYS_ADMIN`.
     ///  - [`Reason::InvalidArgument`] when the registry directory is a symlink.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let blue = reg.add("blue")?;
+    /// assert_eq!(blue.kind(), lxns::Kind::Net);
+    /// let again = reg.add("blue").unwrap_err();
+    /// assert!(matches!(again.reason(), lxns::Reason::AlreadyExists));
+    /// # reg.delete("blue")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn add(&self, name: impl AsRef<OsStr>) -> Result<Namespace> {
         let name = name.as_ref();
         let path = self.path(name)?;
@@ -274,6 +376,19 @@ impl Registry {
     /// # Errors
     /// As for [`add`](Registry::add); [`Reason::WrongKind`] for a namespace that is not a
     /// network namespace.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let ns = lxns::Namespace::new(lxns::Kind::Net)?;
+    /// reg.add_namespace("green", &ns)?;  // register one you already have
+    /// assert_eq!(reg.open("green")?, ns);
+    /// # reg.delete("green")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn add_namespace(&self, name: impl AsRef<OsStr>, ns: &Namespace) -> Result<()> {
         let name = name.as_ref();
         if ns.kind() != Kind::Net {
@@ -296,6 +411,19 @@ impl Registry {
     ///
     /// # Errors
     /// As for [`add`](Registry::add), and [`Reason::ProcessGone`] for a missing process.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let me = std::process::id() as i32;
+    /// reg.attach("mine", me)?;           // ip netns attach mine PID
+    /// assert!(reg.identify(me)?.contains(&"mine".into()));
+    /// # reg.delete("mine")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn attach(&self, name: impl AsRef<OsStr>, pid: i32) -> Result<()> {
         let name = name.as_ref();
         validate_name(name)?;
@@ -308,6 +436,21 @@ impl Registry {
     /// # Errors
     ///  - [`Reason::NotFound`] when no such name is registered.
     ///  - [`Reason::NotNamespace`] when the file has no namespace mounted (left by a crash).
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let _blue = reg.add("blue")?;
+    /// let ns = reg.open("blue")?;
+    /// assert!(ns.path().is_some_and(|p| p.ends_with("blue")));
+    /// let missing = reg.open("nope").unwrap_err();
+    /// assert!(matches!(missing.reason(), lxns::Reason::NotFound));
+    /// # reg.delete("blue")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn open(&self, name: impl AsRef<OsStr>) -> Result<Namespace> {
         Namespace::open_as(self.path(name)?, Kind::Net)
     }
@@ -318,6 +461,19 @@ impl Registry {
     /// # Errors
     ///  - [`Reason::NotFound`] when no such name is registered (nothing is changed).
     ///  - [`Reason::Busy`] when another mount namespace pins the mount.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let blue = reg.add("blue")?;
+    /// reg.delete("blue")?;               // the name goes; `blue` (the handle) still works
+    /// assert_eq!(blue.kind(), lxns::Kind::Net);
+    /// assert!(matches!(reg.delete("blue").unwrap_err().reason(), lxns::Reason::NotFound));
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn delete(&self, name: impl AsRef<OsStr>) -> Result<()> {
         let path = self.path(name)?;
         // No registry directory: no such name (as ip says), not a registry error.
@@ -353,6 +509,19 @@ impl Registry {
     /// [`Reason::PermissionDenied`] when the directory cannot be read;
     /// [`Reason::InvalidArgument`] when it is a symlink (as for [`add`](Registry::add)). A
     /// registry directory that does not exist lists as empty.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let _a = reg.add("a")?;
+    /// let names: Vec<_> = reg.list()?.into_iter().map(|e| e.name).collect();
+    /// assert_eq!(names, ["a"]);
+    /// # reg.delete("a")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn list(&self) -> Result<Vec<Entry>> {
         // The same rule as add and delete: a symlinked registry is not followed.
         if self.is_symlink() {
@@ -393,6 +562,18 @@ impl Registry {
     ///
     /// # Errors
     /// As for [`Namespace::of_process`] and [`list`](Registry::list).
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// reg.attach("here", std::process::id() as i32)?;
+    /// assert_eq!(reg.identify(std::process::id() as i32)?, ["here"]);
+    /// # reg.delete("here")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn identify(&self, pid: i32) -> Result<Vec<OsString>> {
         let ns = Process::open(pid)?.namespace(Kind::Net)?;
         Ok(self
@@ -408,6 +589,18 @@ impl Registry {
     ///
     /// # Errors
     /// As for [`open`](Registry::open).
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let _empty = reg.add("empty")?;
+    /// assert!(reg.pids("empty")?.is_empty()); // no process in it
+    /// # reg.delete("empty")?;
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn pids(&self, name: impl AsRef<OsStr>) -> Result<Vec<i32>> {
         let ns = self.open(name)?;
         let listing = crate::list(
@@ -428,6 +621,20 @@ impl Registry {
     ///
     /// # Errors
     /// As for the registry's preparation (permission, a symlinked directory).
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let file = tmp.join("left-by-a-crash");
+    /// std::fs::write(&file, b"").unwrap();
+    /// let old = std::time::SystemTime::now() - lxns::netns::STALE_AFTER * 2;
+    /// std::fs::File::options().write(true).open(&file).unwrap().set_modified(old).unwrap();
+    /// assert_eq!(reg.repair()?, ["left-by-a-crash"]);
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn repair(&self) -> Result<Vec<OsString>> {
         let locked = self.lock_existing()?;
         Ok(repair_locked(&locked, &self.dir))
@@ -607,6 +814,17 @@ impl Scratch {
     ///
     /// # Errors
     /// As for [`Registry::add`].
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let s = lxns::netns::Scratch::new(&reg, "test")?; // like CNI's testutils.NewNS()
+    /// # drop(s);
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn new(registry: &Registry, what: &str) -> Result<Scratch> {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -622,16 +840,53 @@ impl Scratch {
     }
 
     /// Its name in the registry.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let s = lxns::netns::Scratch::new(&reg, "x")?;
+    /// assert!(s.name().to_string_lossy().ends_with("-x"));
+    /// # drop(s);
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn name(&self) -> &OsStr {
         &self.name
     }
 
     /// Its file (`/run/netns/NAME`): what `ip netns exec NAME` and CNI's `CNI_NETNS` take.
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let s = lxns::netns::Scratch::new(&reg, "x")?;
+    /// assert!(lxns::is_persisted(s.path()));
+    /// # drop(s);
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// A handle on the namespace (valid after the drop too, if cloned).
+    ///
+    /// ```
+    /// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+    /// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+    /// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+    /// # let reg = lxns::netns::Registry::at(&tmp);
+    /// let s = lxns::netns::Scratch::new(&reg, "x")?;
+    /// let dev = lxns::run(&[s.namespace()], || std::fs::read_to_string("/proc/thread-self/net/dev"))?;
+    /// assert!(dev.unwrap().contains("lo:"));
+    /// # drop(s);
+    /// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn namespace(&self) -> &Namespace {
         &self.ns
     }

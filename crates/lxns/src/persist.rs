@@ -197,6 +197,11 @@ pub(crate) fn path_error(op: Op, kind: Option<Kind>, path: &Path, e: RErrno) -> 
 }
 
 /// Whether `path` is a mounted namespace file (on nsfs), without following a final symlink.
+///
+/// ```
+/// assert!(!lxns::is_persisted("/proc/self/status")); // a file, nothing mounted on it
+/// assert!(!lxns::is_persisted("/nonexistent"));
+/// ```
 pub fn is_persisted(path: impl AsRef<Path>) -> bool {
     open_nofollow(path.as_ref()).is_ok_and(|fd| on_nsfs(&fd))
 }
@@ -231,6 +236,22 @@ fn on_nsfs(fd: &OwnedFd) -> bool {
 ///
 /// # References
 ///  - [umount2(2)](https://man7.org/linux/man-pages/man2/umount2.2.html)
+///
+/// ```
+/// # if !rustix::process::geteuid().is_root() { return Ok(()); }
+/// # let tmp = std::env::temp_dir().join(format!("lxns-doc-{}-{}", std::process::id(), line!()));
+/// # let _ = std::fs::remove_dir_all(&tmp); std::fs::create_dir_all(&tmp).unwrap();
+/// # let reg = lxns::netns::Registry::at(&tmp);
+/// let ns = lxns::Namespace::new(lxns::Kind::Uts)?;
+/// let file = tmp.join("uts");
+/// ns.persist(&file)?;                 // outlives every handle and process now
+/// assert!(lxns::is_persisted(&file));
+/// lxns::unpersist(&file)?;            // unmounted and removed
+/// assert!(!file.exists());
+/// assert!(lxns::unpersist("/proc/self/status").is_err()); // refuses what is no nsfs mount
+/// # let _ = reg.unmount_dir(); let _ = std::fs::remove_dir_all(&tmp);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 pub fn unpersist(path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let op = Op::Unpersist;

@@ -33,12 +33,18 @@ pub use write::{MapWriter, subordinate_id_blocks, subordinate_ids};
 pub(crate) use write::{Maps, effective_ids, maps_only, write_maps};
 
 /// The kernel's limit on lines in `uid_map`/`gid_map` (since Linux 4.15).
-pub const MAX_LINES: usize = 340;
+pub(crate) const MAX_LINES: usize = 340;
 
 /// The kernel takes a map in one write of less than a page (`count >= PAGE_SIZE` is EINVAL).
 const MAX_TEXT: usize = 4096;
 
 /// `count` ids starting at `inside` in the user namespace, and at `outside` in its parent.
+///
+/// ```
+/// let r = lxns::IdRange { inside: 0, outside: 100_000, count: 65_536 };
+/// let map = lxns::IdMap::single_range(r);
+/// assert_eq!(map.to_string(), "0 100000 65536\n");
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IdRange {
     /// The first id inside the namespace.
@@ -64,6 +70,10 @@ fn number(text: &str, field: &str, what: &str) -> Result<u32> {
 
 impl IdRange {
     /// One id: `inside` maps to `outside`.
+    ///
+    /// ```
+    /// assert_eq!(lxns::IdRange::single(0, 1000).count, 1);
+    /// ```
     pub const fn single(inside: u32, outside: u32) -> IdRange {
         IdRange {
             inside,
@@ -77,6 +87,14 @@ impl IdRange {
     ///
     /// # Errors
     /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) for anything else, or a range that is invalid on its own.
+    ///
+    /// ```
+    /// let old = lxns::IdRange::parse_cli("100000,0,65536")?; // outer,inner,count (2.38)
+    /// let new = lxns::IdRange::parse_cli("0:100000:65536")?; // inner:outer:count (2.39+)
+    /// assert_eq!(old, new);
+    /// assert!(lxns::IdRange::parse_cli("0-100000-1").is_err());
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn parse_cli(spec: &str) -> Result<IdRange> {
         let (sep, outer_first) = if spec.contains(',') {
             (',', true)
@@ -130,6 +148,13 @@ impl IdRange {
 }
 
 /// A user namespace's id map: the contents of `/proc/PID/uid_map` or `gid_map`.
+///
+/// ```
+/// let map: lxns::IdMap = "0 1000 1\n1 100000 65535".parse()?; // the kernel's format
+/// assert_eq!(map.to_outside(0), Some(1000));
+/// assert_eq!(map.to_inside(100_001), Some(2));
+/// # Ok::<(), lxns::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdMap {
     ranges: Vec<IdRange>,
@@ -137,11 +162,23 @@ pub struct IdMap {
 
 impl IdMap {
     /// An empty map (no id is mapped).
+    ///
+    /// ```
+    /// let mut map = lxns::IdMap::new();
+    /// assert!(map.is_empty());
+    /// map.push(lxns::IdRange::single(0, 1000))?;
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn new() -> IdMap {
         IdMap::default()
     }
 
     /// A map of one range (not validated until used).
+    ///
+    /// ```
+    /// let map = lxns::IdMap::single_range(lxns::IdRange { inside: 0, outside: 100_000, count: 10 });
+    /// assert_eq!(map.ranges().len(), 1);
+    /// ```
     pub fn single_range(range: IdRange) -> IdMap {
         IdMap {
             ranges: vec![range],
@@ -152,6 +189,14 @@ impl IdMap {
     ///
     /// # Errors
     /// As for [`validate`](IdMap::validate).
+    ///
+    /// ```
+    /// use lxns::{IdMap, IdRange};
+    /// let ok = IdMap::from_ranges([IdRange::single(0, 1000), IdRange { inside: 1, outside: 100_000, count: 100 }]);
+    /// assert!(ok.is_ok());
+    /// let overlap = IdMap::from_ranges([IdRange::single(0, 1000), IdRange::single(0, 2000)]);
+    /// assert!(overlap.is_err()); // 0 inside twice: the kernel would refuse it too
+    /// ```
     pub fn from_ranges(ranges: impl IntoIterator<Item = IdRange>) -> Result<IdMap> {
         let map = IdMap {
             ranges: ranges.into_iter().collect(),
@@ -161,6 +206,10 @@ impl IdMap {
     }
 
     /// Maps one id: `inside` in the namespace is `outside` in its parent.
+    ///
+    /// ```
+    /// assert_eq!(lxns::IdMap::single(0, 1000).to_string(), "0 1000 1\n");
+    /// ```
     pub fn single(inside: u32, outside: u32) -> IdMap {
         IdMap {
             ranges: vec![IdRange::single(inside, outside)],
@@ -171,6 +220,13 @@ impl IdMap {
     ///
     /// # Errors
     /// As for [`validate`](IdMap::validate); the map is unchanged then.
+    ///
+    /// ```
+    /// let mut map = lxns::IdMap::single(0, 1000);
+    /// map.push(lxns::IdRange { inside: 1, outside: 100_000, count: 65_535 })?;
+    /// assert!(map.push(lxns::IdRange::single(0, 5)).is_err()); // overlaps inside
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn push(&mut self, range: IdRange) -> Result<()> {
         self.ranges.push(range);
         if let Err(e) = self.validate() {
@@ -181,11 +237,21 @@ impl IdMap {
     }
 
     /// The ranges, in order.
+    ///
+    /// ```
+    /// let map = lxns::IdMap::single(0, 1000);
+    /// assert_eq!(map.ranges(), &[lxns::IdRange::single(0, 1000)]);
+    /// ```
     pub fn ranges(&self) -> &[IdRange] {
         &self.ranges
     }
 
     /// Whether nothing is mapped.
+    ///
+    /// ```
+    /// assert!(lxns::IdMap::new().is_empty());
+    /// assert!(!lxns::IdMap::single(0, 0).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
@@ -197,6 +263,10 @@ impl IdMap {
     ///
     /// # Errors
     /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument) naming the offending range.
+    ///
+    /// ```
+    /// assert!(lxns::IdMap::single(0, 1000).validate().is_ok());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if self.ranges.len() > MAX_LINES {
             return Err(invalid(
@@ -235,6 +305,13 @@ impl IdMap {
     }
 
     /// The parent-namespace id of `inside`, if it is mapped.
+    ///
+    /// ```
+    /// let map: lxns::IdMap = "0 100000 65536".parse()?;
+    /// assert_eq!(map.to_outside(5), Some(100_005));
+    /// assert_eq!(map.to_outside(70_000), None);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn to_outside(&self, inside: u32) -> Option<u32> {
         self.ranges.iter().find_map(|r| {
             let off = inside.checked_sub(r.inside)?;
@@ -247,6 +324,13 @@ impl IdMap {
     }
 
     /// The namespace id of parent-namespace id `outside`, if it is mapped.
+    ///
+    /// ```
+    /// let map: lxns::IdMap = "0 100000 65536".parse()?;
+    /// assert_eq!(map.to_inside(100_005), Some(5));
+    /// assert_eq!(map.to_inside(5), None);
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
     pub fn to_inside(&self, outside: u32) -> Option<u32> {
         self.ranges.iter().find_map(|r| {
             let off = outside.checked_sub(r.outside)?;
@@ -296,6 +380,13 @@ impl fmt::Display for IdMap {
 
 /// Whether a process in a user namespace may call `setgroups(2)`: what
 /// `/proc/PID/setgroups` holds.
+///
+/// ```no_run
+/// // As `unshare -U --setgroups=deny`: required before an unprivileged gid_map.
+/// let child = lxns::Command::new("true").unshare(lxns::Kind::User).setgroups(lxns::Setgroups::Deny).spawn()?;
+/// # drop(child);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Setgroups {
     /// `allow` (the default when the parent allows it).
@@ -305,6 +396,13 @@ pub enum Setgroups {
 }
 
 /// Which map to write.
+///
+/// ```
+/// let uids = lxns::read_id_map(0, lxns::MapKind::Uid)?;  // /proc/self/uid_map
+/// let gids = lxns::read_id_map(0, lxns::MapKind::Gid)?;  // /proc/self/gid_map
+/// assert!(!uids.is_empty() && !gids.is_empty());
+/// # Ok::<(), lxns::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum MapKind {
     /// `/proc/PID/uid_map`.

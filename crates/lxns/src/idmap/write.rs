@@ -8,6 +8,16 @@ use crate::error::{Errno, Error, Op, Result, Target};
 use crate::kind::Kind;
 
 /// How an id map is written.
+///
+/// ```no_run
+/// // Rootless, with ranges from /etc/subuid: always through newuidmap/newgidmap.
+/// let mut cmd = lxns::Command::new("id");
+/// cmd.unshare(lxns::Kind::User)
+///     .uid_map("0 100000 65536".parse()?)
+///     .gid_map("0 100000 65536".parse()?)
+///     .map_writer(lxns::MapWriter::Helper);
+/// # Ok::<(), lxns::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum MapWriter {
     /// Write `/proc/PID/uid_map` directly; if the kernel refuses (`EPERM`: the ids are not
