@@ -468,12 +468,7 @@ pub(crate) fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target:
             e.into(),
             ns.and_then(|n| n.user_namespace().ok()).map(|u| u.id()),
         ),
-        RErrno::INVAL if kind == Kind::User && thread_count() > 1 => {
-            Error::multi_threaded(op, kind, e.into(), thread_count())
-        }
-        RErrno::USERS if kind == Kind::Time => {
-            Error::multi_threaded(op, kind, e.into(), thread_count())
-        }
+        // userns_install checks "already in it" before the thread count.
         RErrno::INVAL
             if kind == Kind::User
                 && ns
@@ -489,6 +484,12 @@ pub(crate) fn setns_error(e: RErrno, ns: Option<&Namespace>, kind: Kind, target:
             )
             .with_kind(Some(kind))
             .with_errno(Some(e.into()))
+        }
+        RErrno::INVAL if kind == Kind::User && thread_count() > 1 => {
+            Error::multi_threaded(op, kind, e.into(), thread_count())
+        }
+        RErrno::USERS if kind == Kind::Time => {
+            Error::multi_threaded(op, kind, e.into(), thread_count())
         }
         other => Error::os(op, Some(kind), target, other.into()),
     }
