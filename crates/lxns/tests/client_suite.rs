@@ -103,7 +103,8 @@ fn a_handle_remembers_the_path_it_came_from() {
     let ns = lxns::cni::get_netns("/proc/self/ns/net").unwrap();
     assert_eq!(ns.path(), Some(std::path::Path::new("/proc/self/ns/net")));
     assert_eq!(ns.try_clone().unwrap().path(), ns.path());
-    let by_pid = Namespace::of_process(std::process::id() as i32, Kind::Net).unwrap();
+    let by_pid =
+        Namespace::of_process(i32::try_from(std::process::id()).unwrap(), Kind::Net).unwrap();
     assert_eq!(by_pid.path(), None);
     assert_eq!(by_pid, ns);
 }
