@@ -261,6 +261,17 @@ impl Namespace {
     pub fn open_by_id(id: u64, kind: Option<Kind>) -> Result<Namespace> {
         let op = Op::OpenPath;
         let target = Target::Text(format!(":{id}"));
+        // Namespace ids (NS_GET_ID) and nsfs file handles came in 6.18. Before, older
+        // kernels hand out generic inode handles for nsfs that open nothing: say so.
+        if !crate::kernel::Version::current().at_least(6, 18) {
+            return Err(Error::unsupported(
+                op,
+                kind,
+                "opening a namespace by its id (NS_GET_ID and nsfs file handles, Linux 6.18)"
+                    .into(),
+                None,
+            ));
+        }
         let ours = Namespace::current(kind.unwrap_or(Kind::Mnt))?;
         let ns_type = kind.map_or(0, Kind::clone_flag);
         let fd = match sys::open_ns_by_id(ours.fd.as_fd(), id, ns_type) {
@@ -374,11 +385,8 @@ impl Namespace {
 
     fn open_checked(path: &Path, kind: Option<Kind>, op: Op) -> Result<Namespace> {
         let target = || Target::Path(path.to_path_buf());
+        // The one classifier (ENOENT, EPERM/EACCES, …), and ENXIO: opening a socket.
         let map_open_err = |e: RErrno| match e {
-            RErrno::NOENT => Error::not_found(op, kind, target()),
-            RErrno::ACCESS | RErrno::PERM => {
-                Error::permission_denied(op, kind, target(), e.into(), None)
-            }
             RErrno::NXIO => Error::not_namespace(op, target(), "a socket".into(), Some(e.into())),
             other => Error::os(op, kind, target(), other.into()),
         };

@@ -180,18 +180,14 @@ fn remove_if_same(path: &Path, file: &OwnedFd) {
 }
 
 pub(crate) fn path_error(op: Op, kind: Option<Kind>, path: &Path, e: RErrno) -> Error {
+    // The one classifier (EEXIST, ENOENT, EPERM/EACCES, EBUSY, …), and ELOOP: a symlink.
     match e {
-        RErrno::EXIST => Error::already_exists(op, target(path)),
-        RErrno::NOENT => Error::not_found(op, kind, target(path)),
-        RErrno::PERM | RErrno::ACCESS => {
-            Error::permission_denied(op, kind, target(path), e.into(), None)
-        }
         RErrno::LOOP => Error::invalid_argument(
             op,
             target(path),
-            "the path is a symlink, which lxns refuses to follow (ELOOP)".into(),
-        ),
-        RErrno::BUSY => Error::busy(op, target(path)),
+            "the path is a symlink, which lxns refuses to follow".into(),
+        )
+        .with_errno(Some(e.into())),
         other => Error::os(op, kind, target(path), other.into()),
     }
 }
