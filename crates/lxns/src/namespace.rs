@@ -422,11 +422,21 @@ impl Namespace {
             Target::Fd(_) => Target::Fd(fd.as_raw_fd()),
             t => t,
         };
-        let sfs =
-            rustix::fs::fstatfs(&fd).map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
-        #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
-        let fs_type = i64::from(sfs.f_type);
-        if fs_type != NSFS_MAGIC {
+        // One fstat: its device is nsfs's (known after the first call) for every namespace
+        // file, which spares the fstatfs; anything else is looked at closely.
+        let st =
+            rustix::fs::fstat(&fd).map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
+        let on_nsfs = nsfs_dev() == Some(st.st_dev) || {
+            let sfs = rustix::fs::fstatfs(&fd)
+                .map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
+            #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
+            let fs_type = i64::from(sfs.f_type);
+            fs_type == NSFS_MAGIC
+        };
+        if !on_nsfs {
+            let sfs = rustix::fs::fstatfs(&fd).ok();
+            #[allow(clippy::useless_conversion)]
+            let fs_type = sfs.map_or(0, |s| i64::from(s.f_type));
             let st = rustix::fs::fstat(&fd).ok();
             let ft = st.map(|s| FileType::from_raw_mode(s.st_mode));
             let (found, errno) = match ft {
@@ -464,8 +474,23 @@ impl Namespace {
             }
             _ => {}
         }
-        Self::from_trusted_fd(fd, found, op, target)
+        Ok(Namespace {
+            id: NsId::new(found, st.st_dev, st.st_ino),
+            fd,
+            path: None,
+        })
     }
+}
+
+/// The device number of nsfs, which every namespace file has (one superblock for the whole
+/// kernel), read once.
+fn nsfs_dev() -> Option<u64> {
+    static DEV: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *DEV.get_or_init(|| {
+        rustix::fs::stat("/proc/self/ns/net")
+            .ok()
+            .map(|st| st.st_dev)
+    })
 }
 
 fn describe_file_type(ft: FileType) -> &'static str {
