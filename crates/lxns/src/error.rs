@@ -227,8 +227,11 @@ pub enum Target {
     Fd(i32),
     /// A namespace, by identity.
     Namespace(NsId),
-    /// A piece of text being parsed.
+    /// A piece of text being parsed (printed quoted).
     Text(String),
+    /// A helper program run by lxns, with its arguments and what it said (`newuidmap 4242 0
+    /// 100000 65536`; printed as it is).
+    Command(String),
 }
 
 impl fmt::Display for Target {
@@ -241,6 +244,7 @@ impl fmt::Display for Target {
             Target::Fd(fd) => write!(f, "fd {fd}"),
             Target::Namespace(id) => write!(f, "{id}"),
             Target::Text(t) => write!(f, "{t:?}"),
+            Target::Command(c) => f.write_str(c),
         }
     }
 }

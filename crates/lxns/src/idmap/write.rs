@@ -127,15 +127,16 @@ fn helper_path(which: MapKind) -> Option<PathBuf> {
 }
 
 fn helper_missing(which: MapKind) -> Error {
-    Error::not_found(
+    Error::unsupported(
         Op::WriteIdMap,
         Some(Kind::User),
-        Target::Text(format!(
-            "{} (install the uidmap package to map subordinate ids)",
+        format!(
+            "{} is not installed (the uidmap package): it maps subordinate ids for an \
+             unprivileged caller",
             helper_name(which)
-        )),
+        ),
+        None,
     )
-    .with_errno(None)
 }
 
 /// Runs `newuidmap PID inside outside count…` (or newgidmap), checking its exit status and
@@ -159,11 +160,12 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> 
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    // The helper's refusal: no errno of the kernel's to keep, its words instead.
     Err(Error::permission_denied(
         Op::WriteIdMap,
         Some(Kind::User),
-        Target::Text(format!(
-            "{name} {pid} {} failed ({}): {stderr}",
+        Target::Command(format!(
+            "{name} {pid} {} ({}: {stderr})",
             map.ranges()
                 .iter()
                 .map(|r| format!("{} {} {}", r.inside, r.outside, r.count))
@@ -173,7 +175,8 @@ fn run_helper(pid: i32, which: MapKind, map: &IdMap, path: &Path) -> Result<()> 
         )),
         Errno::from_raw(1),
         None,
-    ))
+    )
+    .with_errno(None))
 }
 
 /// The first block of subordinate ids the caller (by effective uid, or its user name) owns,
