@@ -102,7 +102,10 @@ pub struct Namespace {
 }
 
 impl Namespace {
-    /// The calling thread's namespace of `kind` (`/proc/thread-self/ns/<kind>`).
+    /// The calling thread's namespace of `kind` (`/proc/thread-self/ns/<kind>`). The
+    /// *process's* (python-lxns's `from_self()`, Haskell's `Nothing`, `/proc/self`) is
+    /// [`Process::current`]`()?.`[`namespace`](Process::namespace)`(kind)`; in a
+    /// single-threaded program they are the same.
     ///
     /// For [`Kind::Pid`] and [`Kind::Time`] this is the namespace the thread itself is in;
     /// see [`current_for_children`](Namespace::current_for_children) for the one its

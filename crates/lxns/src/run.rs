@@ -758,6 +758,10 @@ pub fn drain_helpers() -> usize {
 /// such code with [`run_scoped`] (its thread is never reused), or call
 /// [`Worker::verify`] on a worker.
 ///
+/// The helpers make the process **multithreaded** while they live: the kernel then refuses
+/// it user namespaces ([`Reason::MultiThreaded`](crate::Reason::MultiThreaded)). An idle
+/// helper exits after [`HELPER_IDLE_EXIT`]; [`drain_helpers`] ends them at once.
+///
 /// `f` must be `'static` (capture by `move`; clone handles with
 /// [`Namespace::try_clone`]); [`run_scoped`] takes borrowing closures.
 ///
