@@ -81,6 +81,7 @@ for line in open(sys.argv[1]):
 pairs = [
     ("open+enter+return+close (pidfd)", "open-setns-back-close", "C setns(2)", "open-setns-back-close"),
     ("open+enter+return+close (path)", "open(path)-setns-back-close", "C setns(2)", "open-setns-back-close"),
+    ("open+enter+return+close (path)", "open(path)-setns-back-close", "C setns(2)", "checked-open-floor"),
     ("enter+return, pre-opened", "setns-pair(pre-opened)", "C setns(2)", "setns-pair(pre-opened)"),
     ("open+enter+return+close (pidfd)", "open-setns-back-close", "C setns(2)", "pidfd-floor"),
     ("run(closure), helper pool", "run(empty closure)", "Go", "cni NetNS.Do(pre-opened)"),

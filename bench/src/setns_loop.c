@@ -7,6 +7,9 @@
  *   open-setns-back-close   open("/proc/PID/ns/net"), setns into it, setns back into a kept
  *                           fd of our own network namespace, close
  *   setns-pair(pre-opened)  the two setns calls on fds opened once
+ *   checked-open-floor      the least that gives lxns's guarantee for a path: stat (refuse a
+ *                           fifo or device before opening it), open, fstat (nsfs and the
+ *                           identity), NS_GET_NSTYPE (the kind), setns, setns back, close
  *   pidfd-floor             the least that gives lxns's guarantee for a pid: pidfd_open,
  *                           the namespace (PIDFD_GET_NET_NAMESPACE on 6.11+, else open of
  *                           /proc/PID/ns/net and a poll of the pidfd: the process had not
@@ -85,6 +88,22 @@ int main(int argc, char **argv) {
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         printf("ITER setns-pair(pre-opened) %.1f\n", elapsed_ns(&t0, &t1, iters));
+    }
+    for (int r = 0; r < reps; r++) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (long i = 0; i < iters; i++) {
+            struct stat s0, s1;
+            if (stat(path, &s0) != 0 || !S_ISREG(s0.st_mode)) return fail("stat");
+            int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            if (fd < 0 || fstat(fd, &s1) != 0) return fail("checked open");
+            if (ioctl(fd, 0xb703 /* NS_GET_NSTYPE: _IO(0xb7, 3) */) != CLONE_NEWNET)
+                return fail("kind");
+            if (setns(fd, CLONE_NEWNET) != 0 || setns(home, CLONE_NEWNET) != 0)
+                return fail("setns");
+            close(fd);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("ITER checked-open-floor %.1f\n", elapsed_ns(&t0, &t1, iters));
     }
     struct utsname u;
     int major = 0, minor = 0;

@@ -31,6 +31,12 @@ pub(crate) fn mark_mutated() {
     MUTATED.with(|m| m.set(true));
 }
 
+/// Whether lxns ever changed this thread's namespaces (since the last [`take_mutated`]),
+/// without clearing the mark.
+pub(crate) fn was_mutated() -> bool {
+    MUTATED.with(std::cell::Cell::get)
+}
+
 /// Whether lxns changed this thread's namespaces since the last call; clears the mark.
 pub(crate) fn take_mutated() -> bool {
     MUTATED.with(|m| m.replace(false))

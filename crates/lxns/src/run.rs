@@ -355,14 +355,27 @@ impl<T> Handoff<T> {
         }
     }
 
-    /// As [`take`](Handoff::take), but gives up after `limit` with nothing: `Err(())`.
+    /// As [`take`](Handoff::take) (poll for [`SPIN`], then park), but gives up after `limit`
+    /// with nothing: `Err(())`.
     fn take_for(&self, limit: Duration) -> std::result::Result<Option<T>, ()> {
-        let deadline = Instant::now() + limit;
+        let start = Instant::now();
+        let deadline = start + limit;
+        let mut spins = 0u32;
         loop {
             if self.state.load(Ordering::Acquire) == FULL {
                 return Ok(self.take());
             }
+            spins = spins.wrapping_add(1);
+            if spins < 256 {
+                std::hint::spin_loop();
+                continue;
+            }
             let now = Instant::now();
+            if now.duration_since(start) < SPIN {
+                // The other side may be waiting for this CPU.
+                std::thread::yield_now();
+                continue;
+            }
             if now >= deadline {
                 return Err(());
             }
@@ -590,6 +603,31 @@ where
     fn fail(self: Box<Self>, error: Error) {
         self.reply.send(Ok(Err(error)));
     }
+}
+
+/// Whether the calling thread is in the process's namespaces of every kind a helper goes
+/// home to: a `statat` of each pair of links through two directory fds (far cheaper than
+/// opening the namespaces).
+fn at_process_home() -> bool {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    let dir = |p: &str| {
+        rustix::fs::open(
+            p,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let (Ok(mine), Ok(main)) = (dir("/proc/thread-self/ns"), dir("/proc/self/ns")) else {
+        return false;
+    };
+    let ino = |d: &OwnedFd, name: &str| {
+        rustix::fs::statat(d, name, AtFlags::empty())
+            .ok()
+            .map(|s| s.st_ino)
+    };
+    ["cgroup", "ipc", "net", "uts", "mnt", "pid_for_children"]
+        .iter()
+        .all(|k| ino(&mine, k) == ino(&main, k))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -846,14 +884,28 @@ where
     T: Send,
 {
     check_joinable(namespaces)?;
+    // Checked on the calling thread (its /proc entries are warm; a new thread's first
+    // lookups cost some 60 µs), and remembered: a thread found home is not checked again
+    // until lxns moves it.
+    let caller_moved = crate::enter::was_mutated() && {
+        if at_process_home() {
+            let _ = crate::enter::take_mutated();
+            false
+        } else {
+            true
+        }
+    };
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name("lxns-run".into())
             .spawn_scoped(scope, move || {
                 let pidfd = ThreadExit::current();
                 let result = catch_unwind(AssertUnwindSafe(move || -> Result<T> {
-                    // The one rule for kinds not given: the process's, as for `run`.
-                    Home::of_process()?;
+                    // The one rule for kinds not given: the process's, as for `run`. A caller
+                    // that lxns never moved is in them already (the new thread inherits).
+                    if caller_moved {
+                        Home::of_process()?;
+                    }
                     enter_each(namespaces)?;
                     Ok(f())
                 }));
