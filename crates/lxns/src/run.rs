@@ -889,7 +889,7 @@ where
     // until lxns moves it.
     let caller_moved = crate::enter::was_mutated() && {
         if at_process_home() {
-            let _ = crate::enter::take_mutated();
+            let _ = take_mutated();
             false
         } else {
             true
