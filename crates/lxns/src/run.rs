@@ -796,6 +796,10 @@ pub fn drain_helpers() -> usize {
 /// such code with [`run_scoped`] (its thread is never reused), or call
 /// [`Worker::verify`] on a worker.
 ///
+/// What binds where: a socket made in `f` belongs to the namespace (and keeps it after `f`
+/// returns it); `/proc/thread-self/net/*` is the namespace's; `/sys` is **not** (sysfs shows
+/// the namespace of whoever mounted it). See the crate docs and [`recipes`](crate::recipes).
+///
 /// The helpers make the process **multithreaded** while they live: the kernel then refuses
 /// it user namespaces ([`Reason::MultiThreaded`](crate::Reason::MultiThreaded)). An idle
 /// helper exits after [`HELPER_IDLE_EXIT`]; [`drain_helpers`] ends them at once.
