@@ -980,27 +980,39 @@ pub fn set_nsid(ns: &Namespace, nsid: Option<u32>) -> Result<()> {
     rustix::net::send(&sock, &req, rustix::net::SendFlags::empty()).map_err(os)?;
     let mut buf = [0u8; 1024];
     loop {
-        let (_, n) = match rustix::net::recv(&sock, &mut buf[..], rustix::net::RecvFlags::empty()) {
-            Ok(r) => r,
-            Err(RErrno::INTR) => continue,
-            Err(e) => return Err(os(e)),
-        };
-        let data = buf.get(..n).unwrap_or(&[]);
+        let data = recv_datagram(&sock, &mut buf).map_err(os)?;
         // The ack: NLMSG_ERROR with error 0, or the negated errno.
         if crate::list::u16_at(data, 4) == Some(crate::list::NLMSG_ERROR) {
-            let code = data
-                .get(16..20)
-                .and_then(|b| b.try_into().ok())
-                .map_or(-5, i32::from_ne_bytes);
-            return match code {
-                0 => Ok(()),
-                c => Err(os(RErrno::from_raw_os_error(c.saturating_neg()))),
+            return match nlmsg_error(data, 0) {
+                None => Ok(()),
+                Some(e) => Err(os(e)),
             };
         }
-        if n == 0 {
-            return Err(os(RErrno::IO));
-        }
     }
+}
+
+/// One datagram from `sock` into `buf` (retried on `EINTR`); `EIO` for an empty one.
+fn recv_datagram<'b>(sock: &OwnedFd, buf: &'b mut [u8]) -> std::result::Result<&'b [u8], RErrno> {
+    let n = loop {
+        match rustix::net::recv(sock, &mut *buf, rustix::net::RecvFlags::empty()) {
+            Ok((_, n)) => break n,
+            Err(RErrno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    };
+    match buf.get(..n) {
+        Some(data) if n > 0 => Ok(data),
+        _ => Err(RErrno::IO),
+    }
+}
+
+/// The errno of the `NLMSG_ERROR` message at `at` (`None`: 0, an ack).
+fn nlmsg_error(data: &[u8], at: usize) -> Option<RErrno> {
+    let code = data
+        .get(at + 16..at + 20)
+        .and_then(|b| b.try_into().ok())
+        .map_or(-5, i32::from_ne_bytes);
+    (code != 0).then(|| RErrno::from_raw_os_error(code.saturating_neg()))
 }
 
 /// The id the caller's network namespace gives `ns` (`RTM_GETNSID`): what `ip netns list`
@@ -1068,15 +1080,7 @@ pub fn nsids() -> Result<Vec<i32>> {
     let mut ids = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
     loop {
-        let (_, n) = match rustix::net::recv(&sock, &mut buf[..], rustix::net::RecvFlags::empty()) {
-            Ok(r) => r,
-            Err(RErrno::INTR) => continue,
-            Err(e) => return Err(os(e)),
-        };
-        let data = buf.get(..n).unwrap_or(&[]);
-        if n == 0 {
-            return Err(os(RErrno::IO));
-        }
+        let data = recv_datagram(&sock, &mut buf).map_err(os)?;
         // Walk the datagram: NLMSG_DONE ends the dump, an error ends it with its errno.
         let mut at = 0usize;
         while let (Some(len), Some(kind)) = (
@@ -1093,11 +1097,7 @@ pub fn nsids() -> Result<Vec<i32>> {
                     return Ok(ids);
                 }
                 crate::list::NLMSG_ERROR => {
-                    let code = data
-                        .get(at + 16..at + 20)
-                        .and_then(|b| b.try_into().ok())
-                        .map_or(-5, i32::from_ne_bytes);
-                    return Err(os(RErrno::from_raw_os_error(code.saturating_neg())));
+                    return Err(os(nlmsg_error(data, at).unwrap_or(RErrno::IO)));
                 }
                 _ => {
                     let mut one = Vec::new();
