@@ -268,6 +268,50 @@ impl Listing {
         self.members.get(&(kind, ino)).map_or(&[], Vec::as_slice)
     }
 
+    /// One row per process in a namespace, in pid order (what `lsns NAMESPACE` lists): the
+    /// namespace's row with that process's pid, parent pid, uid and, with `command`, command
+    /// line. A process gone since the scan is left out.
+    ///
+    /// ```
+    /// use lxns::{Kind, ListOptions};
+    /// let listing = lxns::list(&ListOptions::new().kinds(Kind::Uts))?;
+    /// let ours = lxns::Namespace::current(Kind::Uts)?.id().ino();
+    /// let rows = listing.member_rows(Kind::Uts, ours, true);
+    /// let me = i32::try_from(std::process::id()).unwrap();
+    /// assert!(rows.iter().any(|r| r.pid == Some(me) && r.command.is_some()));
+    /// # Ok::<(), lxns::Error>(())
+    /// ```
+    pub fn member_rows(&self, kind: Kind, ino: u64, command: bool) -> Vec<NsInfo> {
+        let Some(ns) = self.get(kind, ino) else {
+            return Vec::new();
+        };
+        let Ok(proc_dir) = rustix::fs::open(
+            "/proc",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) else {
+            return Vec::new();
+        };
+        self.members(kind, ino)
+            .iter()
+            .filter_map(|&pid| {
+                let dir = rustix::fs::openat(
+                    &proc_dir,
+                    pid.to_string().as_str(),
+                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .ok()?;
+                let mut row = ns.clone();
+                row.pid = Some(pid);
+                row.ppid = Some(read_stat_ppid(&dir)?);
+                row.uid = Some(rustix::fs::fstat(&dir).ok()?.st_uid);
+                row.command = if command { read_command(&dir) } else { None };
+                Some(row)
+            })
+            .collect()
+    }
+
     /// The owner tree: for each namespace, the namespaces whose owning user namespace it is
     /// (requires [`ListOptions::hierarchy`]). Roots are namespaces whose owner is unknown or
     /// not listed.
@@ -655,7 +699,7 @@ fn socket_namespace(pidfd: &OwnedFd, fd: i32) -> Option<(Kind, u64)> {
 /// The namespace behind `PID/fd/N`, whose link is a path, when the file is on nsfs.
 fn nsfs_behind_path(dir: &OwnedFd, fd_path: &str) -> Option<(Kind, u64)> {
     let st = rustix::fs::statat(dir, fd_path, rustix::fs::AtFlags::empty()).ok()?;
-    if st.st_dev != nsfs_dev()? {
+    if st.st_dev != crate::namespace::nsfs_dev()? {
         return None;
     }
     let fd = rustix::fs::openat(
@@ -667,16 +711,6 @@ fn nsfs_behind_path(dir: &OwnedFd, fd_path: &str) -> Option<(Kind, u64)> {
     .ok()?;
     let kind = Kind::from_clone_flag(crate::sys::ns_get_nstype(&fd).ok()?)?;
     Some((kind, st.st_ino))
-}
-
-/// The device number of nsfs (every namespace file has it).
-fn nsfs_dev() -> Option<u64> {
-    static DEV: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
-    *DEV.get_or_init(|| {
-        rustix::fs::stat("/proc/self/ns/net")
-            .ok()
-            .map(|st| st.st_dev)
-    })
 }
 
 /// Namespaces of a process's threads that differ from the process's own.

@@ -487,7 +487,7 @@ impl Namespace {
 
 /// The device number of nsfs, which every namespace file has (one superblock for the whole
 /// kernel), read once.
-fn nsfs_dev() -> Option<u64> {
+pub(crate) fn nsfs_dev() -> Option<u64> {
     static DEV: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
     *DEV.get_or_init(|| {
         rustix::fs::stat("/proc/self/ns/net")

@@ -391,15 +391,7 @@ impl Registry {
     /// ```
     pub fn add_namespace(&self, name: impl AsRef<OsStr>, ns: &Namespace) -> Result<()> {
         let name = name.as_ref();
-        if ns.kind() != Kind::Net {
-            return Err(Error::wrong_kind(
-                Op::Persist,
-                Target::Namespace(ns.id()),
-                Kind::Net,
-                ns.kind(),
-                None,
-            ));
-        }
+        require_net(ns, Op::Persist)?;
         let path = self.path(name)?;
         let locked = self.prepare()?;
         exists_check(&locked, name, &path)?;
@@ -898,6 +890,20 @@ impl Drop for Scratch {
     }
 }
 
+/// [`Reason::WrongKind`] unless `ns` is a network namespace (no system call: no errno).
+fn require_net(ns: &Namespace, op: Op) -> Result<()> {
+    if ns.kind() == Kind::Net {
+        return Ok(());
+    }
+    Err(Error::wrong_kind(
+        op,
+        Target::Namespace(ns.id()),
+        Kind::Net,
+        ns.kind(),
+        None,
+    ))
+}
+
 /// Whether `dir` is the root of a mount (its mount id differs from its parent's).
 fn is_own_mount(dir: &Path) -> bool {
     use rustix::fs::{AtFlags, StatxFlags, statx};
@@ -944,16 +950,8 @@ fn rtnetlink() -> Result<OwnedFd> {
 /// # Ok::<(), lxns::Error>(())
 /// ```
 pub fn set_nsid(ns: &Namespace, nsid: Option<u32>) -> Result<()> {
+    require_net(ns, Op::NetNsId)?;
     let target = Target::Namespace(ns.id());
-    if ns.kind() != Kind::Net {
-        return Err(Error::wrong_kind(
-            Op::NetNsId,
-            target,
-            Kind::Net,
-            ns.kind(),
-            None,
-        ));
-    }
     let id = match nsid {
         None => -1,
         Some(n) => i32::try_from(n).map_err(|_| {
@@ -1031,15 +1029,7 @@ fn nlmsg_error(data: &[u8], at: usize) -> Option<RErrno> {
 /// # Ok::<(), lxns::Error>(())
 /// ```
 pub fn nsid(ns: &Namespace) -> Result<NetNsId> {
-    if ns.kind() != Kind::Net {
-        return Err(Error::wrong_kind(
-            Op::NetNsId,
-            Target::Namespace(ns.id()),
-            Kind::Net,
-            ns.kind(),
-            None,
-        ));
-    }
+    require_net(ns, Op::NetNsId)?;
     netnsid_of(ns).ok_or_else(|| {
         Error::os(
             Op::NetNsId,

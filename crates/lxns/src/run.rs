@@ -323,6 +323,18 @@ impl<T> Handoff<T> {
     /// Waits for the next value (called by the consumer thread only). `None` once the queue
     /// is closed and empty.
     fn take(&self) -> Option<T> {
+        // Without a deadline the wait ends only with a value or the close.
+        self.take_until(None).unwrap_or(None)
+    }
+
+    /// As [`take`](Handoff::take), but gives up after `limit` with nothing: `Err(())`.
+    fn take_for(&self, limit: Duration) -> std::result::Result<Option<T>, ()> {
+        self.take_until(Some(Instant::now() + limit))
+    }
+
+    /// The consumer's wait: poll for [`SPIN`] (spinning, then yielding the CPU), then park
+    /// until a producer unparks it or `deadline` passes (`Err(())`).
+    fn take_until(&self, deadline: Option<Instant>) -> std::result::Result<Option<T>, ()> {
         let start = Instant::now();
         let mut spins = 0u32;
         loop {
@@ -333,37 +345,9 @@ impl<T> Handoff<T> {
                     self.state.store(EMPTY, Ordering::Release);
                 }
                 if value.is_some() || q.1 {
-                    return value;
+                    return Ok(value);
                 }
                 continue;
-            }
-            spins = spins.wrapping_add(1);
-            if spins < 256 {
-                std::hint::spin_loop();
-            } else if start.elapsed() < SPIN {
-                // The other side may be waiting for this CPU.
-                std::thread::yield_now();
-            } else if self
-                .state
-                .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                while self.state.load(Ordering::Acquire) == PARKED {
-                    std::thread::park();
-                }
-            }
-        }
-    }
-
-    /// As [`take`](Handoff::take) (poll for [`SPIN`], then park), but gives up after `limit`
-    /// with nothing: `Err(())`.
-    fn take_for(&self, limit: Duration) -> std::result::Result<Option<T>, ()> {
-        let start = Instant::now();
-        let deadline = start + limit;
-        let mut spins = 0u32;
-        loop {
-            if self.state.load(Ordering::Acquire) == FULL {
-                return Ok(self.take());
             }
             spins = spins.wrapping_add(1);
             if spins < 256 {
@@ -376,7 +360,7 @@ impl<T> Handoff<T> {
                 std::thread::yield_now();
                 continue;
             }
-            if now >= deadline {
+            if deadline.is_some_and(|d| now >= d) {
                 return Err(());
             }
             if self
@@ -384,11 +368,23 @@ impl<T> Handoff<T> {
                 .compare_exchange(EMPTY, PARKED, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                std::thread::park_timeout(deadline - now);
-                // Not woken by a producer: stop being parked (unless one came meanwhile).
-                let _ =
-                    self.state
-                        .compare_exchange(PARKED, EMPTY, Ordering::AcqRel, Ordering::Acquire);
+                match deadline {
+                    None => {
+                        while self.state.load(Ordering::Acquire) == PARKED {
+                            std::thread::park();
+                        }
+                    }
+                    Some(d) => {
+                        std::thread::park_timeout(d.saturating_duration_since(now));
+                        // Not woken by a producer: stop being parked (unless one came).
+                        let _ = self.state.compare_exchange(
+                            PARKED,
+                            EMPTY,
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        );
+                    }
+                }
             }
         }
     }

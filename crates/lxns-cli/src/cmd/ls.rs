@@ -448,7 +448,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         None => lxns::list(&opts)?,
     };
     if let Some(ino) = namespace {
-        listing = processes_of(listing, ino, has(Col::Command))?;
+        listing = processes_of(&listing, ino, has(Col::Command))?;
     }
     let users = Users::load(&listing);
     let keep: Vec<usize> = listing
@@ -582,69 +582,15 @@ fn filter_value(c: Cell<'_>) -> crate::filter::Value {
     }
 }
 
-/// `lsns NAMESPACE`: one row per process in the namespace with inode `ino` (the namespace's
-/// row, with that process's PID, PPID, UID and COMMAND), in pid order.
-fn processes_of(listing: Listing, ino: u64, command: bool) -> Result<Listing> {
-    let Some(ns) = listing
-        .namespaces
-        .iter()
-        .find(|n| n.id.ino() == ino)
-        .cloned()
-    else {
+/// `lsns NAMESPACE`: one row per process in the namespace with inode `ino`
+/// ([`Listing::member_rows`]).
+fn processes_of(listing: &Listing, ino: u64, command: bool) -> Result<Listing> {
+    let Some(ns) = listing.namespaces.iter().find(|n| n.id.ino() == ino) else {
         bail!("not found namespace: {ino}");
     };
-    let mut rows = Vec::new();
-    for &pid in listing.members(ns.id.kind(), ino) {
-        let Some((ppid, uid)) = process_ids(pid) else {
-            continue; // Gone since the scan.
-        };
-        let mut row = ns.clone();
-        row.pid = Some(pid);
-        row.ppid = Some(ppid);
-        row.uid = Some(uid);
-        if command {
-            row.command = process_command(pid);
-        }
-        rows.push(row);
-    }
     let mut out = Listing::default();
-    out.namespaces = rows;
+    out.namespaces = listing.member_rows(ns.id.kind(), ino, command);
     Ok(out)
-}
-
-/// The parent pid (`/proc/PID/stat`, after the command's closing parenthesis) and uid (the
-/// owner of `/proc/PID`) of `pid`.
-fn process_ids(pid: i32) -> Option<(i32, u32)> {
-    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
-    let after = stat.iter().rposition(|&b| b == b')')?;
-    let rest = std::str::from_utf8(stat.get(after + 1..)?).ok()?;
-    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
-    let uid = rustix::fs::stat(format!("/proc/{pid}").as_str())
-        .ok()?
-        .st_uid;
-    Some((ppid, uid))
-}
-
-/// The command line (NULs as spaces), or `comm` when it is empty, as lsns shows it.
-fn process_command(pid: i32) -> Option<std::ffi::OsString> {
-    use std::os::unix::ffi::OsStringExt;
-    let mut line = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    while line.last() == Some(&0) {
-        line.pop();
-    }
-    if line.is_empty() {
-        line = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
-        while line.last() == Some(&b'\n') {
-            line.pop();
-        }
-    } else {
-        for b in &mut line {
-            if *b == 0 {
-                *b = b' ';
-            }
-        }
-    }
-    Some(std::ffi::OsString::from_vec(line))
 }
 
 /// The rows to print, in order, with their tree prefix.

@@ -167,24 +167,13 @@ fn resolve_id(spec: &str, db: crate::users::Db) -> Result<u32> {
 /// `--map-users=all`: every id of this process's user namespace, onto itself (its
 /// `/proc/self/uid_map` or `gid_map`, as unshare reads it).
 fn pass_through(which: MapKind) -> Result<Vec<IdRange>> {
-    let file = match which {
-        MapKind::Uid => "/proc/self/uid_map",
-        MapKind::Gid => "/proc/self/gid_map",
-    };
-    let text = std::fs::read_to_string(file).with_context(|| format!("read {file}"))?;
-    Ok(text
-        .lines()
-        .filter_map(|line| {
-            let mut f = line.split_whitespace().map(str::parse::<u32>);
-            let (Some(Ok(start)), Some(Ok(_)), Some(Ok(count))) = (f.next(), f.next(), f.next())
-            else {
-                return None;
-            };
-            Some(IdRange {
-                inside: start,
-                outside: start,
-                count,
-            })
+    Ok(lxns::read_id_map(0, which)?
+        .ranges()
+        .iter()
+        .map(|r| IdRange {
+            inside: r.inside,
+            outside: r.inside,
+            count: r.count,
         })
         .collect())
 }

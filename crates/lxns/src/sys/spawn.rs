@@ -782,10 +782,15 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
 
 /// `mount -t proc proc TARGET` (nosuid, nodev, noexec).
 fn mount_proc(target: &CStr) -> Result<()> {
+    mount_fresh(c"proc", target)
+}
+
+/// `mount -t FS FS TARGET`, nosuid, nodev, noexec: a new instance of a pseudo file system.
+fn mount_fresh(fs: &CStr, target: &CStr) -> Result<()> {
     rustix::mount::mount(
-        c"proc",
+        fs,
         target,
-        c"proc",
+        fs,
         MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
         None,
     )
@@ -804,13 +809,7 @@ fn relative(path: &CStr) -> &CStr {
 
 /// `mount -t binfmt_misc binfmt_misc TARGET` (nosuid, nodev, noexec, as unshare mounts it).
 fn mount_binfmt(target: &CStr) -> Result<()> {
-    rustix::mount::mount(
-        c"binfmt_misc",
-        target,
-        c"binfmt_misc",
-        MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
-        None,
-    )
+    mount_fresh(c"binfmt_misc", target)
 }
 
 /// Writes `bytes` to the existing file `path` in one `write(2)` (binfmt_misc's `register`
