@@ -56,6 +56,18 @@ VENV="$ROOT/target/bench/venv-$("$PY" -c 'import sys; print("%d.%d" % sys.versio
 "$VENV/bin/python" -c 'import lxns.namespaces' 2>/dev/null ||
   "$VENV/bin/pip" install --quiet lxns==0.1.0 || echo "python-lxns could not be installed from PyPI: its rows are missing" >&2
 
+# This repository's Python package (lxns-rs, crates/lxns-py), built as a wheel and installed
+# into a venv of the same interpreter, beside python-lxns's.
+RSVENV="$VENV-lxns-rs"
+[ -x "$RSVENV/bin/python" ] || "$PY" -m venv "$RSVENV"
+if "$RSVENV/bin/pip" install --quiet "maturin>=1.9,<2" &&
+   "$RSVENV/bin/maturin" build --release --quiet -m "$ROOT/crates/lxns-py/Cargo.toml" \
+     -o "$RESULTS_DIR/wheel" -i "$RSVENV/bin/python" &&
+   "$RSVENV/bin/pip" install --quiet --force-reinstall "$RESULTS_DIR"/wheel/lxns_rs-*.whl; then :
+else
+  echo "lxns-rs could not be built: its rows are missing" >&2
+fi
+
 trap stop_started EXIT
 net_holder
 OUT="$RESULTS_DIR/loops.md"
@@ -68,6 +80,7 @@ OUT="$RESULTS_DIR/loops.md"
   "$BIN/setns_loop_c" "$HOLDER" "$ITERS" "$REPS" | loop_rows "C setns(2)"
   [ -z "$GO_LOOP" ] || "$GO_LOOP" "$HOLDER" "$ITERS" "$REPS" | loop_rows "Go"
   "$VENV/bin/python" "$HERE/src/py_loop.py" "$HOLDER" "$ITERS" "$REPS" | loop_rows "Python"
+  PY_LOOP_CPYTHON=0 "$RSVENV/bin/python" "$HERE/src/py_loop.py" "$HOLDER" "$ITERS" "$REPS" | loop_rows "Python"
   "$LXNS_LOOP" "$HOLDER" "$ITERS" "$REPS" | loop_rows "lxns"
 } | tee "$OUT"
 
@@ -94,6 +107,16 @@ pairs = [
     ("open+enter+return+close (path)", "open(path)-setns-back-close", "Python", "os.setns open-setns-back-close"),
     ("enter+return, pre-opened", "setns-pair(pre-opened)", "Python", "os.setns setns-pair(pre-opened)"),
 ]
+# The Python package against python-lxns and the floors.
+for label, ours, who, theirs in [
+    ("lxns-rs from_pid-setns-back-close", "lxns-rs from_pid-setns-back-close", "Python", "lxns from_pid-setns-back-close"),
+    ("lxns-rs setns-pair(pre-opened)", "lxns-rs setns-pair(pre-opened)", "Python", "lxns setns-pair(pre-opened)"),
+    ("lxns-rs from_pid-setns-back-close", "lxns-rs from_pid-setns-back-close", "C setns(2)", "python-lxns-syscalls-floor"),
+    ("python-lxns from_pid-setns-back-close", "lxns from_pid-setns-back-close", "C setns(2)", "python-lxns-syscalls-floor"),
+    ("lxns-rs setns-pair(pre-opened)", "lxns-rs setns-pair(pre-opened)", "C setns(2)", "setns-pair(pre-opened)"),
+]:
+    rows[("lxns", ours)] = rows.get(("Python", ours))
+    pairs.append((label, ours, who, theirs))
 print("\n| lxns | us/iter | anchor | us/iter | lxns / anchor | anchor / lxns |")
 print("|---|---|---|---|---|---|")
 for label, ours, who, theirs in pairs:

@@ -1,5 +1,6 @@
 """The enter/return loop of bench/loops.sh in Python: python-lxns (PyPI ``lxns`` 0.1.0,
-``lxns.namespaces``) and CPython's own ``os.setns`` (3.12+).
+``lxns.namespaces``) or this repository's lxns-rs (whichever the venv has as ``lxns``), and
+CPython's own ``os.setns`` (3.12+; PY_LOOP_CPYTHON=0 leaves it out).
 
     python py_loop.py PID ITERS REPS
 
@@ -27,10 +28,14 @@ def timed(variant, iters, reps, body):
 
 def python_lxns(pid, target, iters, reps):
     try:
+        import lxns
         from lxns.namespaces import NetworkNamespace
     except ImportError as e:
-        print(f"py_loop: python-lxns not importable ({e}): its variants are left out", file=sys.stderr)
+        print(f"py_loop: lxns.namespaces not importable ({e}): its variants are left out", file=sys.stderr)
         return
+    # Both python-lxns and this repository's package (lxns-rs, crates/lxns-py) are imported
+    # as `lxns`; the venv decides which one runs. lxns-rs has lxns.run.
+    impl = "lxns-rs" if hasattr(lxns, "run") else "lxns"
     home = NetworkNamespace.from_self()
     probe = NetworkNamespace.from_pid(pid)
     probe.setns()
@@ -45,14 +50,14 @@ def python_lxns(pid, target, iters, reps):
         home.setns()
         ns.close()
 
-    timed("lxns from_pid-setns-back-close", iters, reps, open_enter_return_close)
+    timed(f"{impl} from_pid-setns-back-close", iters, reps, open_enter_return_close)
     kept = NetworkNamespace.from_pid(pid)
 
     def enter_return():
         kept.setns()
         home.setns()
 
-    timed("lxns setns-pair(pre-opened)", iters, reps, enter_return)
+    timed(f"{impl} setns-pair(pre-opened)", iters, reps, enter_return)
     kept.close()
     home.close()
 
@@ -91,7 +96,8 @@ def main():
     if inode(target) == inode("/proc/self/ns/net"):
         sys.exit(f"py_loop: pid {pid} is in our network namespace")
     python_lxns(pid, target, iters, reps)
-    cpython(target, iters, reps)
+    if os.environ.get("PY_LOOP_CPYTHON", "1") == "1":
+        cpython(target, iters, reps)
     if inode("/proc/thread-self/ns/net") != inode("/proc/self/ns/net"):
         sys.exit("py_loop: the thread did not end in its own network namespace")
 

@@ -105,6 +105,23 @@ int main(int argc, char **argv) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
         printf("ITER checked-open-floor %.1f\n", elapsed_ns(&t0, &t1, iters));
     }
+    /* python-lxns's own system calls for from_pid -> setns -> back -> close (open, the
+     * NS_GET_NSTYPE check of its __init__, two setns, close) with no other fd open on the
+     * target namespace, as in the Python loops: each open then makes nsfs's dentry anew.
+     * The floor of the Python "from_pid-setns-back-close" rows. */
+    close(there);
+    for (int r = 0; r < reps; r++) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (long i = 0; i < iters; i++) {
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || ioctl(fd, 0xb703) != CLONE_NEWNET) return fail("uncached open");
+            if (setns(fd, CLONE_NEWNET) != 0 || setns(home, CLONE_NEWNET) != 0)
+                return fail("setns");
+            close(fd);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("ITER python-lxns-syscalls-floor %.1f\n", elapsed_ns(&t0, &t1, iters));
+    }
     struct utsname u;
     int major = 0, minor = 0;
     if (uname(&u) == 0) sscanf(u.release, "%d.%d", &major, &minor);

@@ -174,6 +174,12 @@ pub enum Op {
     /// Reading or assigning netnsids over rtnetlink (`RTM_GETNSID`, `RTM_NEWNSID`;
     /// [`netns::set_nsid`](crate::netns::set_nsid), [`netns::nsids`](crate::netns::nsids)).
     NetNsId,
+    /// `open_tree(2)`: cloning a mount tree ([`mount::Tree`](crate::mount::Tree)).
+    OpenTree,
+    /// `move_mount(2)` (or `mount(2)` with `MS_BIND`): attaching a tree.
+    MoveMount,
+    /// `fsopen(2)`/`fsconfig(2)`/`fsmount(2)`: creating a filesystem.
+    MountFilesystem,
 }
 
 impl fmt::Display for Op {
@@ -207,6 +213,9 @@ impl fmt::Display for Op {
             Op::CheckKernel => "check kernel version",
             Op::ReadIdMap => "read id map",
             Op::NetNsId => "netnsid (rtnetlink RTM_GETNSID/RTM_NEWNSID)",
+            Op::OpenTree => "clone mount tree (open_tree)",
+            Op::MoveMount => "attach mount (move_mount)",
+            Op::MountFilesystem => "create filesystem (fsopen/fsconfig/fsmount)",
         })
     }
 }

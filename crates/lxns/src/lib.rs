@@ -229,6 +229,7 @@ mod join;
 pub mod kernel;
 mod kind;
 mod list;
+pub mod mount;
 mod namespace;
 pub mod netns;
 mod nspid;

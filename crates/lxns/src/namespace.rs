@@ -425,28 +425,53 @@ impl Namespace {
             Target::Fd(_) => Target::Fd(fd.as_raw_fd()),
             t => t,
         };
+        let id = Self::check(fd.as_fd(), kind, target, op)?;
+        Ok(Namespace { id, fd, path: None })
+    }
+
+    /// What a borrowed fd refers to, checked as [`from_fd`](Namespace::from_fd) checks it,
+    /// without taking or duplicating the fd: for code that keeps raw fds of its own (a C
+    /// library's, python-lxns's `BaseNamespace(fd)`).
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// let file = std::fs::File::open("/proc/self/ns/uts")?;
+    /// let id = lxns::Namespace::identify_fd(file.as_fd())?;
+    /// assert_eq!(id, lxns::Namespace::current(lxns::Kind::Uts)?.id());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`from_fd`](Namespace::from_fd): [`Reason::NotNamespace`](crate::Reason::NotNamespace)
+    /// (with `ENOTTY` for a regular file, the kernel's own answer), `EBADF` for an fd that is
+    /// not open.
+    pub fn identify_fd(fd: BorrowedFd<'_>) -> Result<NsId> {
+        Self::check(fd, None, Target::Fd(fd.as_raw_fd()), Op::Validate)
+    }
+
+    fn check(fd: BorrowedFd<'_>, kind: Option<Kind>, target: Target, op: Op) -> Result<NsId> {
         // One fstat: its device is nsfs's (known after the first call) for every namespace
         // file, which spares the fstatfs; anything else is looked at closely.
         let st =
-            rustix::fs::fstat(&fd).map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
+            rustix::fs::fstat(fd).map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
         let on_nsfs = nsfs_dev() == Some(st.st_dev) || {
-            let sfs = rustix::fs::fstatfs(&fd)
+            let sfs = rustix::fs::fstatfs(fd)
                 .map_err(|e| Error::os(op, kind, target.clone(), e.into()))?;
             #[allow(clippy::useless_conversion)] // f_type's width differs between architectures.
             let fs_type = i64::from(sfs.f_type);
             fs_type == NSFS_MAGIC
         };
         if !on_nsfs {
-            let sfs = rustix::fs::fstatfs(&fd).ok();
+            let sfs = rustix::fs::fstatfs(fd).ok();
             #[allow(clippy::useless_conversion)]
             let fs_type = sfs.map_or(0, |s| i64::from(s.f_type));
-            let st = rustix::fs::fstat(&fd).ok();
+            let st = rustix::fs::fstat(fd).ok();
             let ft = st.map(|s| FileType::from_raw_mode(s.st_mode));
             let (found, errno) = match ft {
                 Some(FileType::RegularFile) => {
                     // Ask the kernel too, so callers see its answer (ENOTTY) as python-lxns
                     // users do. Only for regular files: a device could act on the request.
-                    let errno = sys::ns_get_nstype(&fd).err().map(Errno::from);
+                    let errno = sys::ns_get_nstype(fd).err().map(Errno::from);
                     (format!("a regular file on {}", describe_fs(fs_type)), errno)
                 }
                 Some(ft) => (describe_file_type(ft).to_owned(), None),
@@ -454,7 +479,7 @@ impl Namespace {
             };
             return Err(Error::not_namespace(op, target, found, errno));
         }
-        let flag = sys::ns_get_nstype(&fd).map_err(|e| match e {
+        let flag = sys::ns_get_nstype(fd).map_err(|e| match e {
             RErrno::NOTTY => Error::unsupported(
                 op,
                 kind,
@@ -477,11 +502,7 @@ impl Namespace {
             }
             _ => {}
         }
-        Ok(Namespace {
-            id: NsId::new(found, st.st_dev, st.st_ino),
-            fd,
-            path: None,
-        })
+        Ok(NsId::new(found, st.st_dev, st.st_ino))
     }
 }
 

@@ -31,6 +31,15 @@
 //! | `lxns.os.unshare(flags)` | [`unshare_current_thread`](crate::unshare_current_thread)`(`[`KindSet::from_bits`](crate::KindSet)`)` |
 //! | `lxns.os.ns_get_userns`, `ns_get_parent`, `ns_get_nstype`, `ns_get_owner_uid` | [`user_namespace`](crate::Namespace::user_namespace), [`parent`](crate::Namespace::parent), [`kind`](crate::Namespace::kind), [`owner_uid`](crate::Namespace::owner_uid) |
 //! | `OSError(errno)` | [`Error::raw_os_error`](crate::Error::raw_os_error), [`Error::reason`](crate::Error::reason) |
+//! | `NetworkNamespace(fd)` (a raw fd kept by the caller) | [`Namespace::identify_fd`](crate::Namespace::identify_fd)`(fd)` (checks, takes nothing), [`Namespace::from_borrowed_fd`](crate::Namespace::from_borrowed_fd) (a duplicate of its own) |
+//! | `lxns.mount.ClonedTree(path)` | [`mount::Tree::clone_of`](crate::mount::Tree::clone_of)`(path, false)` |
+//! | `tree.mount(path)` | [`mount::Tree::attach`](crate::mount::Tree::attach)`(path)` |
+//! | `lxns.os.open_tree(path=p, flags=OPEN_TREE_CLONE)` | [`mount::Tree::clone_of`](crate::mount::Tree::clone_of)`(p, recursive)` (`AT_RECURSIVE`) |
+//! | `lxns.os.move_mount(fd, to_path=p, flags=MOVE_MOUNT_F_EMPTY_PATH)` | [`mount::Tree::attach`](crate::mount::Tree::attach)`(p)` |
+//!
+//! The Python package of this repository (`crates/lxns-py`, distribution `lxns-rs`) *is*
+//! python-lxns's API, natively, over these functions: code written for python-lxns runs
+//! unchanged.
 //!
 //! ## CPython `os.setns` / `os.unshare`
 //!

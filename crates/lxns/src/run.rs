@@ -190,11 +190,9 @@ struct Reaper {
     exit: Arc<std::sync::OnceLock<ThreadExit>>,
 }
 
-static REAPER: Mutex<Option<Reaper>> = Mutex::new(None);
-
 /// Hands `reap` to the reaper (started if none runs); gives it back if no thread can run it.
 fn reap_later(reap: Reap) -> std::result::Result<(), Reap> {
-    let mut slot = lock(&REAPER);
+    let mut slot = reaper();
     if slot.is_none() {
         let (tx, rx) = mpsc::channel::<Reap>();
         let exit = Arc::new(std::sync::OnceLock::new());
@@ -229,7 +227,7 @@ fn reaper_main(rx: &mpsc::Receiver<Reap>, me: &Arc<std::sync::OnceLock<ThreadExi
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 // Leave: no sender may send once we are out of the slot (sends hold its
                 // lock), then finish what was sent before.
-                let mut slot = lock(&REAPER);
+                let mut slot = reaper();
                 if slot.as_ref().is_some_and(|r| Arc::ptr_eq(&r.exit, me)) {
                     *slot = None;
                 }
@@ -247,7 +245,7 @@ fn reaper_main(rx: &mpsc::Receiver<Reap>, me: &Arc<std::sync::OnceLock<ThreadExi
 
 /// Stops the reaper, if one runs, and waits until it is gone. Whether one ran.
 fn stop_reaper() -> bool {
-    let Some(reaper) = lock(&REAPER).take() else {
+    let Some(reaper) = reaper().take() else {
         return false;
     };
     let exit = Arc::clone(&reaper.exit);
@@ -635,8 +633,26 @@ struct PoolThread {
     exit: ThreadExit,
 }
 
-/// Idle helpers, each parked (or polling) on its inbox.
-static IDLE: Mutex<Vec<Arc<PoolThread>>> = Mutex::new(Vec::new());
+/// The process's helpers: the idle ones, each parked (or polling) on its inbox, and the
+/// reaper. Per process: a child of `fork(2)` has none of these threads, so it starts with an
+/// empty pool of its own instead of the parent's (whose locks a parent thread may have held).
+struct Pool {
+    idle: Mutex<Vec<Arc<PoolThread>>>,
+    reaper: Mutex<Option<Reaper>>,
+}
+
+static POOL: crate::sys::PerProcess<Pool> = crate::sys::PerProcess::new(|| Pool {
+    idle: Mutex::new(Vec::new()),
+    reaper: Mutex::new(None),
+});
+
+fn idle() -> MutexGuard<'static, Vec<Arc<PoolThread>>> {
+    lock(&POOL.get().idle)
+}
+
+fn reaper() -> MutexGuard<'static, Option<Reaper>> {
+    lock(&POOL.get().reaper)
+}
 
 /// How many verified helpers wait for work at most; the rest exit after their job.
 const MAX_IDLE: usize = 8;
@@ -646,7 +662,7 @@ const MAX_IDLE: usize = 8;
 pub const HELPER_IDLE_EXIT: Duration = Duration::from_secs(2);
 
 fn dispatch(job: Box<dyn Job>) {
-    let idle = lock(&IDLE).pop();
+    let idle = idle().pop();
     match idle {
         Some(helper) => {
             // Idle helpers never close their inbox.
@@ -703,7 +719,7 @@ fn helper_main(first: Box<dyn Job>) {
         // Offer ourselves before handing the value back, so a caller that calls again at
         // once finds us.
         let offered = {
-            let mut idle = lock(&IDLE);
+            let mut idle = idle();
             if idle.len() < MAX_IDLE {
                 idle.push(Arc::clone(&me));
                 true
@@ -720,7 +736,7 @@ fn helper_main(first: Box<dyn Job>) {
             // Idle too long: leave the pool, unless a caller has just taken us out of it
             // (its job is on the way: wait for it).
             Err(()) => {
-                let mut idle = lock(&IDLE);
+                let mut idle = idle();
                 match idle.iter().position(|h| Arc::ptr_eq(h, &me)) {
                     Some(i) => {
                         idle.swap_remove(i);
@@ -759,7 +775,7 @@ fn helper_main(first: Box<dyn Job>) {
 /// # Ok::<(), lxns::Error>(())
 /// ```
 pub fn drain_helpers() -> usize {
-    let helpers: Vec<Arc<PoolThread>> = std::mem::take(&mut *lock(&IDLE));
+    let helpers: Vec<Arc<PoolThread>> = std::mem::take(&mut *idle());
     for h in &helpers {
         for job in h.inbox.close() {
             job.fail(helper_gone());
@@ -1110,6 +1126,21 @@ pub struct Worker {
     stopped: Arc<AtomicBool>,
     /// The worker thread's pidfd, to wait for its complete exit on drop.
     pidfd: Option<ThreadExit>,
+    /// The process the thread belongs to: a child of `fork(2)` has a copy of this handle
+    /// but not the thread.
+    owner: rustix::process::Pid,
+}
+
+/// The error of a [`Worker`] used in a child of `fork(2)`, which has no copy of its thread.
+fn forked_worker(owner: rustix::process::Pid) -> Error {
+    Error::invalid_argument(
+        Op::Run,
+        Target::Pid(owner.as_raw_nonzero().get()),
+        format!(
+            "this Worker's thread belongs to process {owner}, not to this one (fork(2) copies \
+             no threads): create a new Worker in this process"
+        ),
+    )
 }
 
 /// A job for a worker: runs `f` in place (the worker is already in its namespaces).
@@ -1225,6 +1256,7 @@ impl Worker {
                 ids,
                 stopped,
                 pidfd: Some(pidfd),
+                owner: rustix::process::getpid(),
             }),
             Ok((Err(e), pidfd)) => {
                 // Not gone until the kernel released the thread (and the namespaces it was
@@ -1246,9 +1278,11 @@ impl Worker {
     }
 
     /// Whether the worker thread still takes work (it stops when it cannot verify its
-    /// namespaces after a closure).
+    /// namespaces after a closure). False in a child of `fork(2)`, which has no copy of the
+    /// thread: there [`run`](Worker::run) fails with
+    /// [`Reason::InvalidArgument`](crate::Reason::InvalidArgument).
     pub fn is_alive(&self) -> bool {
-        !self.stopped.load(Ordering::SeqCst)
+        !self.stopped.load(Ordering::SeqCst) && rustix::process::getpid() == self.owner
     }
 
     /// Checks every namespace link of the worker thread against what it was when the worker
@@ -1287,6 +1321,9 @@ impl Worker {
         job: Box<dyn Job>,
         reply: &Handoff<std::thread::Result<Result<T>>>,
     ) -> Result<T> {
+        if rustix::process::getpid() != self.owner {
+            return Err(forked_worker(self.owner));
+        }
         if self.inbox.put(Some(job)).is_err() {
             return Err(helper_gone());
         }
@@ -1308,6 +1345,10 @@ impl Worker {
         T: Send + 'static,
     {
         let (tx, mut fut) = oneshot::<T>();
+        if rustix::process::getpid() != self.owner {
+            fut.ready = Some(Err(forked_worker(self.owner)));
+            return fut;
+        }
         let job: Box<dyn Job> = Box::new(WorkerJob {
             f,
             reply: tx,
@@ -1322,6 +1363,12 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
+        if rustix::process::getpid() != self.owner {
+            // A forked child's copy: the thread is not ours to stop or join (joining a
+            // thread this process does not have would never return).
+            std::mem::forget(self.thread.take());
+            return;
+        }
         let _ = self.inbox.put(None);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

@@ -259,3 +259,69 @@ pub(crate) fn signal_from_raw(raw: i32) -> Option<rustix::process::Signal> {
     }
     None
 }
+
+// ---------------------------------------------------------------------------------------
+// State that a forked child must not inherit.
+
+/// Bumped in every child `fork(2)` makes (a `pthread_atfork` child handler): a
+/// [`PerProcess`] value made before the fork is stale in the child.
+static FORK_GENERATION: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn after_fork_in_child() {
+    // Async-signal-safe: one atomic add, no lock, no allocation.
+    FORK_GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn register_fork_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `after_fork_in_child` is an `extern "C" fn()` with static lifetime that
+        // only does an atomic add; no prepare or parent handler is installed. A failure
+        // (ENOMEM) leaves forked children with the parent's state, as before.
+        let _ = unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
+    });
+}
+
+/// A lazily made value of which every process has its own: after `fork(2)` the child makes
+/// a fresh one on first use and never touches the parent's (whose locks may have been held
+/// by threads the child does not have, and whose threads it does not have). The parent's
+/// copy is leaked in the child: it cannot be dropped safely there.
+pub(crate) struct PerProcess<T: 'static> {
+    current: std::sync::atomic::AtomicPtr<(usize, T)>,
+    make: fn() -> T,
+}
+
+impl<T: Sync + 'static> PerProcess<T> {
+    pub(crate) const fn new(make: fn() -> T) -> PerProcess<T> {
+        PerProcess {
+            current: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+            make,
+        }
+    }
+
+    /// This process's value.
+    pub(crate) fn get(&'static self) -> &'static T {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire, SeqCst};
+        register_fork_handler();
+        loop {
+            let generation = FORK_GENERATION.load(SeqCst);
+            let seen = self.current.load(Acquire);
+            // SAFETY: a non-null pointer here came from `Box::into_raw` below and is never
+            // freed once published (stale values are leaked), so it is valid for 'static.
+            if let Some(value) = unsafe { seen.as_ref() } {
+                if value.0 == generation {
+                    return &value.1;
+                }
+            }
+            let fresh = Box::into_raw(Box::new((generation, (self.make)())));
+            match self.current.compare_exchange(seen, fresh, AcqRel, Acquire) {
+                // SAFETY: just published; never freed (see above).
+                Ok(_) => return &unsafe { &*fresh }.1,
+                Err(_) => {
+                    // SAFETY: `fresh` was never published: we still own it alone.
+                    drop(unsafe { Box::from_raw(fresh) });
+                }
+            }
+        }
+    }
+}
