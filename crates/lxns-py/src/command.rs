@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::lxns_error;
 use crate::run::namespace_of;
@@ -27,7 +27,7 @@ fn os_arg(obj: &Bound<'_, PyAny>) -> PyResult<OsString> {
 }
 
 /// None: inherit; DEVNULL (-3): /dev/null; an fd >= 0: a duplicate of it.
-fn stdio(py: Python<'_>, spec: Option<i32>, which: &str) -> PyResult<lxns::Stdio> {
+fn stdio(spec: Option<i32>, which: &str) -> PyResult<lxns::Stdio> {
     match spec {
         None => Ok(lxns::Stdio::inherit()),
         Some(-3) => Ok(lxns::Stdio::null()),
@@ -36,7 +36,6 @@ fn stdio(py: Python<'_>, spec: Option<i32>, which: &str) -> PyResult<lxns::Stdio
                 .ok_or_else(|| PyValueError::new_err(format!("{which}: bad fd {fd}")))?;
             let own: OwnedFd = rustix::io::fcntl_dupfd_cloexec(borrowed, 0)
                 .map_err(|e| crate::errors::os_error(e.raw_os_error()))?;
-            let _ = py;
             Ok(lxns::Stdio::from(own))
         }
         Some(other) => Err(PyValueError::new_err(format!(
@@ -209,9 +208,9 @@ fn spawn(
     if let Some(dir) = cwd {
         cmd.current_dir(std::path::PathBuf::from(os_arg(dir)?));
     }
-    cmd.stdin(stdio(py, stdin, "stdin")?);
-    cmd.stdout(stdio(py, stdout, "stdout")?);
-    cmd.stderr(stdio(py, stderr, "stderr")?);
+    cmd.stdin(stdio(stdin, "stdin")?);
+    cmd.stdout(stdio(stdout, "stdout")?);
+    cmd.stderr(stdio(stderr, "stderr")?);
     if map_root {
         cmd.map_root();
     }
@@ -246,7 +245,6 @@ fn spawn(
     let pidfd = rustix::io::fcntl_dupfd_cloexec(child.pidfd(), 0)
         .map_err(|e| crate::errors::os_error(e.raw_os_error()))?;
     let pid = child.pid();
-    let _ = PyTuple::empty(py);
     Ok(Child {
         child: Mutex::new(Some(child)),
         pidfd,
