@@ -68,16 +68,26 @@ sys.stdout.buffer.write(pickle.dumps(result))
 
 
 class Holder:
-    """A `sleep` in new namespaces (unshare(1)), killed and reaped on exit."""
+    """A `cat` in new namespaces (unshare(1) execs it), killed and reaped on exit.
+
+    Readiness is a round trip: the line written to cat's stdin comes back on
+    its stdout only once cat runs, so the process is in its final image (no
+    exec left to happen) and in its namespaces when the constructor returns.
+    """
 
     def __init__(self, *flags: str) -> None:
         self.proc = subprocess.Popen(
-            ["unshare", *flags, "--", "sh", "-c", "echo ready; exec sleep 600 >/dev/null"],
+            ["unshare", *flags, "--", "cat"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
         )
-        line = self.proc.stdout.readline().decode()
-        self.proc.stdout.close()
+        try:
+            self.proc.stdin.write(b"ready\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline().decode()
+        except OSError:
+            line = ""
         if line != "ready\n":
             self.__exit__(None, None, None)
             raise AssertionError(f"holder unshare {flags} did not start")
@@ -87,8 +97,14 @@ class Holder:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.proc.kill()
-        self.proc.wait()
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
 
 
 @pytest.fixture
