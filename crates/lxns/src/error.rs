@@ -180,6 +180,9 @@ pub enum Op {
     MoveMount,
     /// `fsopen(2)`/`fsconfig(2)`/`fsmount(2)`: creating a filesystem.
     MountFilesystem,
+    /// `mount_setattr(2)` (or `mount(2)` with `MS_REMOUNT`): changing a mount's attributes
+    /// ([`mount::Attributes`](crate::mount::Attributes)).
+    SetMountAttributes,
 }
 
 impl fmt::Display for Op {
@@ -216,6 +219,7 @@ impl fmt::Display for Op {
             Op::OpenTree => "clone mount tree (open_tree)",
             Op::MoveMount => "attach mount (move_mount)",
             Op::MountFilesystem => "create filesystem (fsopen/fsconfig/fsmount)",
+            Op::SetMountAttributes => "set mount attributes (mount_setattr)",
         })
     }
 }
@@ -648,6 +652,14 @@ impl Error {
                 _ => None,
             },
             Reason::Os => match errno.map(Errno::raw) {
+                Some(22) if *op == Op::SetMountAttributes => Some(
+                    "mount_setattr(2) answers EINVAL for an idmapped mount of a filesystem that \
+                     does not support idmapping (tmpfs before Linux 6.3, proc, 9p, overlayfs), \
+                     of a mount that is attached already (idmap a clone before attaching it), \
+                     or with a user namespace fd that is not one (or is the caller's own \
+                     initial namespace); and for an unknown attribute"
+                        .into(),
+                ),
                 Some(24) => Some(
                     "this process has reached its limit of open files (EMFILE): raise it \
                      (ulimit -n, RLIMIT_NOFILE) or close descriptors; lxns needs a few fds per \

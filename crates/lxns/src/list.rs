@@ -821,7 +821,7 @@ pub(crate) fn parse_mountinfo_nsfs(line: &[u8]) -> Option<(Kind, u64, PathBuf)> 
 }
 
 /// Undoes mountinfo's `\040`-style escapes, keeping the bytes.
-fn unescape_octal(bytes: &[u8]) -> std::ffi::OsString {
+pub(crate) fn unescape_octal(bytes: &[u8]) -> std::ffi::OsString {
     use std::os::unix::ffi::OsStringExt;
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -3,8 +3,8 @@
 //! # Safety
 //!
 //! Each function here wraps one kernel call that `rustix` has no safe wrapper for: the nsfs
-//! `ioctl_ns(2)` requests, the pidfd `PIDFD_GET_*_NAMESPACE` requests and `unshare(2)`
-//! restricted to namespace flags. Every `unsafe` block carries a `// SAFETY:` line naming the
+//! `ioctl_ns(2)` requests, the pidfd `PIDFD_GET_*_NAMESPACE` requests, `mount_setattr(2)`
+//! and `unshare(2)` restricted to namespace flags. Every `unsafe` block carries a `// SAFETY:` line naming the
 //! invariant it relies on. Everything else in the crate calls `rustix` safely and is compiled
 //! under `#![deny(unsafe_code)]`.
 
@@ -219,6 +219,49 @@ pub(crate) fn ns_pid_in_pidns(fd: BorrowedFd<'_>, pid: u32) -> Result<i32> {
 /// kind, race-free. `nr` comes from the kind table.
 pub(crate) fn pidfd_get_namespace(pidfd: impl AsFd, nr: u8) -> Result<OwnedFd> {
     fd_ioctl(pidfd, opcode::none(PIDFS_IOCTL_MAGIC, nr))
+}
+
+/// `struct mount_attr` from linux/mount.h (`MOUNT_ATTR_SIZE_VER0`, 32 bytes).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct MountAttr {
+    pub(crate) attr_set: u64,
+    pub(crate) attr_clr: u64,
+    pub(crate) propagation: u64,
+    pub(crate) userns_fd: u64,
+}
+
+/// `mount_setattr(dirfd, path, flags, &attr, sizeof attr)` (Linux 5.12+), which rustix does
+/// not wrap. `userns` is the user namespace of an idmapped mount (`MOUNT_ATTR_IDMAP`): it is
+/// borrowed for the call, so the fd number written into `attr` stays open throughout.
+pub(crate) fn mount_setattr(
+    dirfd: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    flags: u32,
+    mut attr: MountAttr,
+    userns: Option<BorrowedFd<'_>>,
+) -> Result<()> {
+    if let Some(fd) = userns {
+        // An open fd is never negative.
+        attr.userns_fd = u64::try_from(fd.as_raw_fd()).map_err(|_| Errno::BADF)?;
+    }
+    // SAFETY: `path` is NUL-terminated and `attr` a live `struct mount_attr` of the size
+    // passed, both outliving the call, which only reads them; `dirfd` (or AT_FDCWD) and the
+    // user namespace fd are borrowed, so open, for the duration of the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            dirfd.as_raw_fd(),
+            path.as_ptr(),
+            flags as libc::c_uint,
+            std::ptr::from_ref(&attr),
+            size_of::<MountAttr>(),
+        )
+    };
+    if r < 0 {
+        return Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO));
+    }
+    Ok(())
 }
 
 /// `unshare(2)` restricted to namespace flags (plus `CLONE_FS`).
