@@ -177,6 +177,21 @@ fn usage_error(e: &clap::Error) -> i32 {
 }
 
 fn main() -> ExitCode {
+    // `bwrap …` (a link named bwrap) and `lxns sandbox …`: bubblewrap's command line, parsed
+    // by hand (its options take several words and their order matters).
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next().unwrap_or_default();
+    let invoked_as = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n == "bwrap")
+        .unwrap_or(false);
+    if invoked_as {
+        return cmd::sandbox::main(argv.collect());
+    }
+    let rest: Vec<OsString> = argv.collect();
+    if rest.first().is_some_and(|a| a == "sandbox") {
+        return cmd::sandbox::main(rest.into_iter().skip(1).collect());
+    }
     // A closed stdout (`>&-`) cannot be told from `>/dev/null` here: Rust's runtime reopens
     // closed standard fds on /dev/null before main, so such output is discarded as
     // /dev/null discards it (exit 0). A failed write (`>/dev/full`) is an error.

@@ -289,7 +289,9 @@ pub mod fuzzing {
 /// The signal type of [`Child::signal`], [`Command::kill_on_parent_death`] and
 /// [`ForwardSignals::block`] (rustix's, re-exported so that no dependent needs rustix).
 pub use rustix::process::Signal;
-pub use spawn::{Child, Command, ForwardSignals, Output, Propagation, SpawnStep, Stdio};
+pub use spawn::{
+    Capabilities, Child, Command, ForwardSignals, FsOp, Output, Propagation, SpawnStep, Stdio,
+};
 
 /// The README's tour, compiled and run as a doctest (so it cannot rot).
 #[doc = include_str!("../README.md")]

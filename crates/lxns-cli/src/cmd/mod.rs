@@ -6,6 +6,7 @@ pub mod limits;
 pub mod ls;
 pub mod netns;
 pub mod run;
+pub mod sandbox;
 
 /// A pid argument, strictly: decimal digits only (no sign, no spaces), 1 to 2^31 - 1, with
 /// the same words for the same fault in every subcommand.

@@ -158,6 +158,15 @@ pub struct Command {
     pub(super) binfmt_mount: Option<PathBuf>,
     pub(super) binfmt_register: Option<OsString>,
     pub(super) owner: Option<(u32, u32)>,
+    pub(super) fs: Vec<super::sandbox::FsOp>,
+    pub(super) capabilities: Option<super::sandbox::Capabilities>,
+    pub(super) bounding: Option<super::sandbox::Capabilities>,
+    pub(super) no_new_privs: bool,
+    pub(super) new_session: bool,
+    pub(super) loopback_up: bool,
+    pub(super) arg0: Option<OsString>,
+    pub(super) block: Vec<OwnedFd>,
+    pub(super) seccomp: Vec<super::sandbox::SeccompProgram>,
     pub(super) error: Option<Error>,
 }
 
@@ -197,6 +206,15 @@ impl Command {
             binfmt_mount: None,
             binfmt_register: None,
             owner: None,
+            fs: Vec::new(),
+            capabilities: None,
+            bounding: None,
+            no_new_privs: false,
+            new_session: false,
+            loopback_up: false,
+            arg0: None,
+            block: Vec::new(),
+            seccomp: Vec::new(),
             error: None,
         }
     }
@@ -531,6 +549,140 @@ impl Command {
     pub fn user_namespace_owner(&mut self, uid: u32, gid: u32) -> &mut Command {
         self.unshare.insert(Kind::User);
         self.owner = Some((uid, gid));
+        self
+    }
+
+    /// Adds a filesystem operation to the new root of a sandbox (adds [`Kind::Mnt`]). With
+    /// any, the child gets a fresh tmpfs root, applies the operations in the order given and
+    /// `pivot_root`s into it, as bwrap does: see [`FsOp`](crate::FsOp). Destinations are
+    /// paths in the new root and cannot leave it (`openat2(RESOLVE_BENEATH)`). The mounts
+    /// below `/` become slaves of the caller's (`MS_SLAVE | MS_REC`) first, so nothing
+    /// propagates back. Not with [`root`](Command::root).
+    ///
+    /// # Errors
+    ///
+    /// Before the clone: [`InvalidArgument`](crate::Reason::InvalidArgument) for a
+    /// destination climbing out with `..`, or with [`root`](Command::root). At spawn:
+    /// [`SpawnStep::Filesystem`](crate::SpawnStep::Filesystem) with the kernel's errno and
+    /// the operation as bwrap's option in the target (`--ro-bind /nonexistent /x`):
+    /// [`NotFound`](crate::Reason::NotFound) for a missing bind source (unless
+    /// [`optional`](crate::FsOp::optional)), [`InvalidArgument`](crate::Reason::InvalidArgument)
+    /// with `EXDEV` for a destination reaching out through a symlink,
+    /// [`Unsupported`](crate::Reason::Unsupported) with `ENOSYS` where the new mount API is
+    /// missing or blocked.
+    pub fn fs(&mut self, op: super::sandbox::FsOp) -> &mut Command {
+        self.unshare.insert(Kind::Mnt);
+        self.fs.push(op);
+        self
+    }
+
+    /// The program runs with exactly `caps` (bwrap's `--cap-add`/`--cap-drop`): the
+    /// permitted, effective, inheritable and ambient sets become `caps` (as far as the
+    /// process has them in its user namespace) after the uid changes, so they survive
+    /// `execve` whatever the program's uid (capabilities(7)). With
+    /// [`no_new_privs`](Command::no_new_privs), a program that is uid 0 cannot regain the
+    /// others at `execve` either. See also
+    /// [`bounding_capabilities`](Command::bounding_capabilities).
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Capabilities`](crate::SpawnStep::Capabilities) with the errno
+    /// of `capset(2)` or `prctl(PR_CAP_AMBIENT)`.
+    pub fn capabilities(&mut self, caps: super::sandbox::Capabilities) -> &mut Command {
+        self.capabilities = Some(caps);
+        self
+    }
+
+    /// Drops every capability not in `caps` from the bounding set
+    /// (`prctl(PR_CAPBSET_DROP)`, before the uid changes): no `execve` can grant one of them
+    /// again.
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Capabilities`](crate::SpawnStep::Capabilities) (`EPERM`
+    /// without `CAP_SETPCAP` in the child's user namespace).
+    pub fn bounding_capabilities(&mut self, caps: super::sandbox::Capabilities) -> &mut Command {
+        self.bounding = Some(caps);
+        self
+    }
+
+    /// Sets `no_new_privs` (`prctl(PR_SET_NO_NEW_PRIVS)`): `execve` can never grant more
+    /// privileges (setuid bits and file capabilities are ignored). bwrap always sets it.
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::NoNewPrivs`](crate::SpawnStep::NoNewPrivs).
+    pub fn no_new_privs(&mut self, on: bool) -> &mut Command {
+        self.no_new_privs = on;
+        self
+    }
+
+    /// Runs the program in a new session (`setsid(2)`, bwrap's `--new-session`): it has no
+    /// controlling terminal, so it cannot push input to the caller's (`TIOCSTI`).
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Session`](crate::SpawnStep::Session) (`EPERM` for a process
+    /// group leader, which a fresh child is not).
+    pub fn new_session(&mut self) -> &mut Command {
+        self.new_session = true;
+        self
+    }
+
+    /// Brings up the loopback interface `lo` of the child's new network namespace before the
+    /// program runs (adds [`Kind::Net`]), as bwrap does for `--unshare-net`: one rtnetlink
+    /// `RTM_NEWLINK` request.
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Loopback`](crate::SpawnStep::Loopback) with the kernel's errno.
+    pub fn loopback_up(&mut self) -> &mut Command {
+        self.unshare.insert(Kind::Net);
+        self.loopback_up = true;
+        self
+    }
+
+    /// The program's `argv[0]` (default: the program as given), as bwrap's `--argv0`.
+    pub fn arg0(&mut self, arg0: impl AsRef<OsStr>) -> &mut Command {
+        self.arg0 = Some(arg0.as_ref().to_owned());
+        self
+    }
+
+    /// Before `execve` (after everything else but seccomp), waits until `fd` has a byte to
+    /// read or reaches end-of-file, as bwrap's `--block-fd` (the child holds its own copy of
+    /// every descriptor of the caller until `execve`, so for a pipe made for the purpose,
+    /// write a byte rather than closing the write end): the caller can look at the
+    /// ready sandbox (its pid, namespaces, mounts) before the program starts. Several are
+    /// waited on in the order given.
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Block`](crate::SpawnStep::Block) with the errno of `read(2)`.
+    pub fn block_on(&mut self, fd: OwnedFd) -> &mut Command {
+        self.block.push(fd);
+        self
+    }
+
+    /// Installs a classic BPF seccomp program (bytes: `struct sock_filter` instructions, 8
+    /// bytes each, native byte order, as bwrap's `--seccomp FD` reads them) just before
+    /// `execve`, after every other step; several are installed in order (bwrap's
+    /// `--add-seccomp-fd`). Without `CAP_SYS_ADMIN` in the child's user namespace, set
+    /// [`no_new_privs`](Command::no_new_privs) too.
+    ///
+    /// # Errors
+    ///
+    /// Before the clone: [`InvalidArgument`](crate::Reason::InvalidArgument) for bytes that
+    /// are not whole instructions (or more than 4096). At spawn:
+    /// [`SpawnStep::Seccomp`](crate::SpawnStep::Seccomp) with the kernel's errno (`EINVAL`
+    /// for a program the kernel's checker refuses, `EACCES` without `no_new_privs` or the
+    /// capability).
+    pub fn seccomp(&mut self, program: &[u8]) -> &mut Command {
+        match super::sandbox::SeccompProgram::from_bytes(program) {
+            Ok(p) => self.seccomp.push(p),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
         self
     }
 

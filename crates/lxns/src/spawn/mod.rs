@@ -73,10 +73,12 @@ mod in_place;
 mod parent;
 mod plan;
 mod report;
+pub(crate) mod sandbox;
 mod signals;
 mod step;
 
 pub use child::{Child, Output};
 pub use command::{Command, Propagation, Stdio};
+pub use sandbox::{Capabilities, FsOp};
 pub use signals::ForwardSignals;
 pub use step::SpawnStep;

@@ -44,6 +44,14 @@ pub(super) struct Prepared {
     uid: Option<u32>,
     gid: Option<u32>,
     keep_caps: bool,
+    fs: Vec<super::sandbox::Step>,
+    capabilities: Option<u64>,
+    bounding: Option<u64>,
+    new_session: bool,
+    loopback_up: bool,
+    no_new_privs: bool,
+    block: Vec<OwnedFd>,
+    seccomp: Vec<super::sandbox::SeccompProgram>,
     propagation: Option<MountPropagationFlags>,
     time_offsets: Option<Vec<u8>>,
     /// The cgroup directory (`CLONE_INTO_CGROUP`), with [`CloneApi::Clone3`].
@@ -122,6 +130,14 @@ impl Prepared {
             uid: self.uid,
             gid: self.gid,
             keep_caps: self.keep_caps,
+            fs: &self.fs,
+            capabilities: self.capabilities,
+            bounding: self.bounding,
+            new_session: self.new_session,
+            loopback_up: self.loopback_up,
+            no_new_privs: self.no_new_privs,
+            block: &self.block,
+            seccomp: &self.seccomp,
             stdio: [fd(0), fd(1), fd(2)],
             exec_paths: &v.exec_paths,
             argv: &v.argv,
@@ -154,6 +170,12 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
     check_persist(cmd, api)?;
     let (argv, envp, exec_paths) = vectors(cmd)?;
     check_root(cmd.root.as_deref())?;
+    if cmd.root.is_some() && !cmd.fs.is_empty() {
+        return Err(invalid(
+            "a new root directory and sandbox filesystem operations are exclusive: bind the \
+             directory with FsOp::bind(dir, \"/\") instead",
+        ));
+    }
     let path_c = |p: &Option<PathBuf>, what: &str| -> Result<Option<CString>> {
         p.as_ref()
             .map(|p| cstring(p.as_os_str().as_bytes(), what))
@@ -187,6 +209,24 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         uid: cmd.uid,
         gid: cmd.gid,
         keep_caps: cmd.keep_caps,
+        fs: super::sandbox::prepare(
+            &mut cmd.fs,
+            cmd.unshare.contains(Kind::Pid) || cmd.joins.kinds().contains(Kind::Pid),
+        )?,
+        capabilities: cmd.capabilities.map(super::sandbox::Capabilities::bits),
+        bounding: cmd.bounding.map(super::sandbox::Capabilities::bits),
+        new_session: cmd.new_session,
+        loopback_up: cmd.loopback_up,
+        no_new_privs: cmd.no_new_privs,
+        block: cmd
+            .block
+            .iter()
+            .map(|fd| {
+                fd.try_clone()
+                    .map_err(|e| Error::from_io(Op::Spawn(SpawnStep::Prepare), Target::None, &e))
+            })
+            .collect::<Result<_>>()?,
+        seccomp: cmd.seccomp.clone(),
         propagation: propagation_flags(cmd),
         time_offsets: time_text(cmd.time).or_else(|| own_time.then(Vec::new)),
         cgroup,
@@ -346,7 +386,8 @@ fn vectors(cmd: &Command) -> Result<Vecs> {
         .with_errno(None));
     }
     let mut argv = Vec::with_capacity(cmd.args.len() + 1);
-    argv.push(cstring(program, "the program name")?);
+    let arg0 = cmd.arg0.as_ref().map_or(program, |a| a.as_bytes());
+    argv.push(cstring(arg0, "the program name")?);
     for a in &cmd.args {
         argv.push(cstring(a.as_bytes(), "an argument")?);
     }

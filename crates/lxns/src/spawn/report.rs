@@ -60,6 +60,7 @@ pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i3
             None => Error::os(op, None, Target::Pid(pid), errno.into()),
         },
         SpawnStep::Clone => clone_error(errno, cmd.unshare),
+        SpawnStep::Filesystem => super::sandbox::step_error(&cmd.fs, r.index, errno),
         SpawnStep::RootBind
         | SpawnStep::RootChdir
         | SpawnStep::PivotRoot

@@ -80,10 +80,28 @@ pub enum SpawnStep {
     /// ([`Command::user_namespace_owner`](crate::Command::user_namespace_owner)): setgroups,
     /// setresgid, setresuid in the intermediate process.
     Owner = 29,
+    /// One of the new root's filesystem operations ([`Command::fs`](crate::Command::fs)),
+    /// named in the error's target.
+    Filesystem = 30,
+    /// Limiting the capabilities ([`Command::capabilities`](crate::Command::capabilities)):
+    /// bounding set, `capset`, ambient set.
+    Capabilities = 31,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)` ([`Command::no_new_privs`](crate::Command::no_new_privs)).
+    NoNewPrivs = 32,
+    /// `setsid(2)` ([`Command::new_session`](crate::Command::new_session)).
+    Session = 33,
+    /// Waiting on the block descriptor ([`Command::block_on`](crate::Command::block_on)).
+    Block = 34,
+    /// Installing a seccomp program ([`Command::seccomp`](crate::Command::seccomp)), the
+    /// error's index naming which.
+    Seccomp = 35,
+    /// Bringing up the loopback interface of a new network namespace
+    /// ([`Command::loopback_up`](crate::Command::loopback_up)).
+    Loopback = 36,
 }
 
 impl SpawnStep {
-    const ALL: [SpawnStep; 30] = [
+    const ALL: [SpawnStep; 37] = [
         SpawnStep::Prepare,
         SpawnStep::Clone,
         SpawnStep::Join,
@@ -114,6 +132,13 @@ impl SpawnStep {
         SpawnStep::RegisterBinfmt,
         SpawnStep::KeepCapabilities,
         SpawnStep::Owner,
+        SpawnStep::Filesystem,
+        SpawnStep::Capabilities,
+        SpawnStep::NoNewPrivs,
+        SpawnStep::Session,
+        SpawnStep::Block,
+        SpawnStep::Seccomp,
+        SpawnStep::Loopback,
     ];
 
     /// The step with wire number `v`.
@@ -157,6 +182,13 @@ impl std::fmt::Display for SpawnStep {
             SpawnStep::Owner => {
                 "become the user namespace's owner (setgroups, setresgid, setresuid)"
             }
+            SpawnStep::Filesystem => "build the sandbox root",
+            SpawnStep::Capabilities => "limit capabilities",
+            SpawnStep::NoNewPrivs => "set no_new_privs",
+            SpawnStep::Session => "create a new session (setsid)",
+            SpawnStep::Block => "wait on the block descriptor",
+            SpawnStep::Seccomp => "install a seccomp program",
+            SpawnStep::Loopback => "bring up the loopback interface (rtnetlink)",
         })
     }
 }
@@ -170,6 +202,6 @@ mod tests {
         for step in SpawnStep::ALL {
             assert_eq!(SpawnStep::from_wire(step as u32), Some(step));
         }
-        assert_eq!(SpawnStep::from_wire(30), None);
+        assert_eq!(SpawnStep::from_wire(37), None);
     }
 }

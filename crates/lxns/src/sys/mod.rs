@@ -3,8 +3,8 @@
 //! # Safety
 //!
 //! Each function here wraps one kernel call that `rustix` has no safe wrapper for: the nsfs
-//! `ioctl_ns(2)` requests, the pidfd `PIDFD_GET_*_NAMESPACE` requests, `mount_setattr(2)`
-//! and `unshare(2)` restricted to namespace flags. Every `unsafe` block carries a `// SAFETY:` line naming the
+//! `ioctl_ns(2)` requests, the pidfd `PIDFD_GET_*_NAMESPACE` requests, `mount_setattr(2)`,
+//! installing a seccomp program (`prctl(PR_SET_SECCOMP)`) and `unshare(2)` restricted to namespace flags. Every `unsafe` block carries a `// SAFETY:` line naming the
 //! invariant it relies on. Everything else in the crate calls `rustix` safely and is compiled
 //! under `#![deny(unsafe_code)]`.
 
@@ -256,6 +256,29 @@ pub(crate) fn mount_setattr(
             flags as libc::c_uint,
             std::ptr::from_ref(&attr),
             size_of::<MountAttr>(),
+        )
+    };
+    if r < 0 {
+        return Err(Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::IO));
+    }
+    Ok(())
+}
+
+/// `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)`: installs a classic BPF seccomp
+/// program (the caller holds `no_new_privs` or `CAP_SYS_ADMIN`, or the kernel answers
+/// `EACCES`). Async-signal-safe.
+pub(crate) fn install_seccomp(filter: &[libc::sock_filter]) -> Result<()> {
+    let prog = libc::sock_fprog {
+        len: u16::try_from(filter.len()).map_err(|_| Errno::INVAL)?,
+        filter: filter.as_ptr().cast_mut(),
+    };
+    // SAFETY: `prog` points at `filter`, `len` instructions long, both alive for the call;
+    // the kernel copies the program and does not write through the pointer.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_SET_SECCOMP,
+            libc::SECCOMP_MODE_FILTER,
+            std::ptr::from_ref(&prog),
         )
     };
     if r < 0 {

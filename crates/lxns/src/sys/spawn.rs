@@ -347,6 +347,22 @@ pub(crate) struct Setup<'a> {
     pub gid: Option<u32>,
     /// Raise the permitted capabilities into the ambient set after the credentials.
     pub keep_caps: bool,
+    /// The new root's filesystem operations (a sandbox), applied before `proc_mount`.
+    pub fs: &'a [crate::spawn::sandbox::Step],
+    /// The bounding set (bits), dropped to this before the credentials change.
+    pub bounding: Option<u64>,
+    /// Exactly these capabilities (bits): permitted, effective, inheritable and ambient.
+    pub capabilities: Option<u64>,
+    /// `setsid(2)`.
+    pub new_session: bool,
+    /// Bring up `lo` in the (new) network namespace.
+    pub loopback_up: bool,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`.
+    pub no_new_privs: bool,
+    /// Wait for a byte or end-of-file on each of these before the seccomp programs.
+    pub block: &'a [OwnedFd],
+    /// Seccomp programs installed last, just before `execve`.
+    pub seccomp: &'a [crate::spawn::sandbox::SeccompProgram],
     /// Descriptors for 0, 1, 2 (`None`: inherit).
     pub stdio: [Option<BorrowedFd<'a>>; 3],
     /// Paths to try, in order (one for a program with a slash, `$PATH` entries otherwise).
@@ -699,19 +715,19 @@ fn final_process(plan: &ChildPlan<'_>) -> ! {
             fail(plan, Step::CgroupNamespace, e, 0);
         }
     }
-    if let Err((step, e)) = setup(&plan.setup) {
-        fail(plan, step, e, 0);
+    if let Err((step, e, index)) = setup(&plan.setup) {
+        fail(plan, step, e, index);
     }
     let (err, index) = exec(&plan.setup);
     fail(plan, Step::Exec, err, index)
 }
 
-/// A failed step and its errno.
-type Failure = (Step, Errno);
+/// A failed step, its errno and the index of the failed item (a sandbox operation).
+type Failure = (Step, Errno, u32);
 
 /// Tags a step's error with the step.
 fn at<T>(step: Step, r: Result<T>) -> std::result::Result<T, Failure> {
-    r.map_err(|e| (step, e))
+    r.map_err(|e| (step, e, 0))
 }
 
 /// The set-up between the namespaces and `execve`, in order: time namespace, hostname and
@@ -727,6 +743,9 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
     if let Some(name) = plan.domainname {
         at(Step::Domainname, rustix::system::setdomainname(name))?;
     }
+    if plan.loopback_up {
+        at(Step::Loopback, crate::spawn::sandbox::loopback_up())?;
+    }
     if let Some(flags) = plan.propagation {
         at(
             Step::Propagation,
@@ -739,7 +758,23 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
             at(Step::RegisterBinfmt, write_file(register, spec))?;
         }
     }
-    if let Some(root) = plan.root {
+    if !plan.fs.is_empty() {
+        at(
+            Step::Propagation,
+            rustix::mount::mount_change(
+                c"/",
+                MountPropagationFlags::DOWNSTREAM | MountPropagationFlags::REC,
+            ),
+        )?;
+        crate::spawn::sandbox::build_root(plan.fs).map_err(|(step, (i, e))| (step, e, i))?;
+        if let Some(target) = plan.proc_mount {
+            at(Step::MountProc, mount_proc(relative(target)))?;
+        }
+        if let Some(target) = plan.binfmt_mount {
+            at(Step::MountBinfmt, mount_binfmt(relative(target)))?;
+        }
+        crate::spawn::sandbox::pivot().map_err(|(step, e)| (step, e, 0))?;
+    } else if let Some(root) = plan.root {
         pivot_into(root, plan.proc_mount, plan.binfmt_mount)?;
     } else {
         if let Some(target) = plan.proc_mount {
@@ -755,11 +790,22 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
     if let Some(dir) = plan.cwd {
         at(Step::Cwd, rustix::process::chdir(dir))?;
     }
+    if let Some(bounding) = plan.bounding {
+        at(Step::Capabilities, drop_bounding(bounding))?;
+    }
+    if let Some(caps) = plan.capabilities {
+        if caps != 0 && plan.uid.is_some_and(|u| u != 0) {
+            at(
+                Step::Capabilities,
+                rustix::thread::set_keep_capabilities(true),
+            )?;
+        }
+    }
     if let Some(gid) = plan.gid {
         // Supplementary groups go where the namespace allows it (not after "deny").
         match rustix::thread::set_thread_groups(&[]) {
             Ok(()) | Err(Errno::PERM) => {}
-            Err(e) => return Err((Step::Credentials, e)),
+            Err(e) => return Err((Step::Credentials, e, 0)),
         }
         let g = rustix::process::Gid::from_raw(gid);
         at(
@@ -774,10 +820,79 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
             rustix::thread::set_thread_res_uid(u, u, u),
         )?;
     }
+    if let Some(caps) = plan.capabilities {
+        at(Step::Capabilities, limit_capabilities(caps))?;
+    }
     if plan.keep_caps {
         at(Step::KeepCapabilities, keep_capabilities())?;
     }
-    at(Step::Stdio, setup_stdio(plan))
+    if plan.new_session {
+        at(Step::Session, rustix::process::setsid().map(drop))?;
+    }
+    if plan.no_new_privs {
+        at(Step::NoNewPrivs, rustix::thread::set_no_new_privs(true))?;
+    }
+    at(Step::Stdio, setup_stdio(plan))?;
+    for fd in plan.block {
+        at(Step::Block, block_on(fd.as_fd()))?;
+    }
+    for (i, program) in plan.seccomp.iter().enumerate() {
+        super::install_seccomp(&program.0).map_err(|e| (Step::Seccomp, e, index(i)))?;
+    }
+    Ok(())
+}
+
+/// Waits until `fd` has a byte to read or is at end-of-file (bwrap's `--block-fd`).
+fn block_on(fd: BorrowedFd<'_>) -> Result<()> {
+    let mut byte = [0u8; 1];
+    loop {
+        match rustix::io::read(fd, &mut byte) {
+            Ok(_) => return Ok(()),
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Drops from the bounding set every capability not in `keep` (bits, capabilities(7)).
+fn drop_bounding(keep: u64) -> Result<()> {
+    use rustix::thread::CapabilitySet;
+    for bit in 0..64 {
+        if keep & (1 << bit) != 0 {
+            continue;
+        }
+        match rustix::thread::remove_capability_from_bounding_set(CapabilitySet::from_bits_retain(
+            1 << bit,
+        )) {
+            // Past the kernel's last capability.
+            Ok(()) | Err(Errno::INVAL) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The permitted, effective, inheritable and ambient sets become `keep` (as far as
+/// permitted), so that they survive `execve` whatever the program's uid (capabilities(7)).
+fn limit_capabilities(keep: u64) -> Result<()> {
+    use rustix::thread::CapabilitySet;
+    let _ = rustix::thread::set_keep_capabilities(false);
+    let mut sets = rustix::thread::capabilities(None)?;
+    let kept = sets.permitted & CapabilitySet::from_bits_retain(keep);
+    sets.permitted = kept;
+    sets.effective = kept;
+    // Ambient capabilities must be inheritable.
+    sets.inheritable = kept;
+    rustix::thread::set_capabilities(None, sets)?;
+    {
+        for bit in 0..64 {
+            let cap = CapabilitySet::from_bits_retain(1 << bit);
+            if kept.contains(cap) {
+                rustix::thread::configure_capability_in_ambient_set(cap, true)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `mount -t proc proc TARGET` (nosuid, nodev, noexec).
@@ -900,8 +1015,8 @@ fn set_time_offsets(offsets: &[u8]) -> std::result::Result<(), Failure> {
         )?;
         match rustix::io::write(&file, offsets) {
             Ok(n) if n == offsets.len() => {}
-            Ok(_) => return Err((Step::TimeOffsets, Errno::IO)),
-            Err(e) => return Err((Step::TimeOffsets, e)),
+            Ok(_) => return Err((Step::TimeOffsets, Errno::IO, 0)),
+            Err(e) => return Err((Step::TimeOffsets, e, 0)),
         }
     }
     let ns = at(
@@ -924,7 +1039,7 @@ fn set_time_offsets(offsets: &[u8]) -> std::result::Result<(), Failure> {
 pub(crate) fn exec_in_place(plan: &Setup<'_>) -> Report {
     default_caught_signals();
     let (step, errno, index) = match setup(plan) {
-        Err((step, e)) => (step, e, 0),
+        Err((step, e, index)) => (step, e, index),
         Ok(()) => {
             let (e, i) = exec(plan);
             (Step::Exec, e, i)

@@ -1,0 +1,670 @@
+//! `lxns sandbox` (and the `bwrap` multi-call name): each filesystem operation and hardening
+//! option checked from inside (mountinfo, `/proc/self/status`, stat, EROFS), as root and as
+//! `nobody`; the same sandboxes built by Debian's bwrap compared line by line; bad input.
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(unused_macros)]
+#[macro_use]
+mod common;
+
+use std::process::{Command, Output, Stdio};
+
+use common::{NOBODY, TempDir, as_nobody, have_tool};
+
+/// The tree every sandbox below starts from: `/usr` read-only, and the usual links into it.
+const BASE: &[&str] = &[
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    "--symlink",
+    "usr/lib",
+    "/lib",
+    "--symlink",
+    "usr/lib64",
+    "/lib64",
+    "--symlink",
+    "usr/bin",
+    "/bin",
+];
+
+/// What the kernel shows inside: the mount table without mount ids and device numbers, and
+/// the credential lines of `/proc/self/status`.
+const VIEW: &str = r#"cut -d" " -f4- /proc/self/mountinfo; grep -E "^(Uid|Gid|Groups|Cap|NoNewPrivs|Seccomp)" /proc/self/status"#;
+
+fn lxns(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lxns"));
+    c.arg("sandbox").args(args);
+    c
+}
+
+fn bwrap(args: &[&str]) -> Command {
+    let mut c = Command::new("bwrap");
+    c.args(args);
+    c
+}
+
+fn with_base(args: &[&str]) -> Vec<String> {
+    BASE.iter().chain(args).map(|s| (*s).to_owned()).collect()
+}
+
+fn output(c: &mut Command, nobody: bool) -> Output {
+    if nobody {
+        as_nobody(c);
+    } else {
+        c.current_dir("/");
+    }
+    c.stdin(Stdio::null()).output().expect("spawn")
+}
+
+fn ok(c: &mut Command, nobody: bool) -> String {
+    let out = output(c, nobody);
+    assert!(
+        out.status.success(),
+        "{c:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `sh -c SCRIPT` in the sandbox `args` (after [`BASE`]).
+fn inside(args: &[&str], script: &str, nobody: bool) -> String {
+    let mut all = with_base(args);
+    all.extend(["--".into(), "/bin/sh".into(), "-c".into(), script.into()]);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    ok(&mut lxns(&all), nobody)
+}
+
+/// The ten-plus command lines compared with bwrap.
+fn representative(scratch: &str) -> Vec<Vec<String>> {
+    let lines: Vec<Vec<&str>> = vec![
+        vec![
+            "--unshare-all",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+        ],
+        vec!["--unshare-pid", "--proc", "/proc"],
+        vec![
+            "--unshare-user",
+            "--uid",
+            "0",
+            "--gid",
+            "0",
+            "--tmpfs",
+            "/tmp",
+        ],
+        vec![
+            "--unshare-user",
+            "--uid",
+            "1234",
+            "--gid",
+            "4321",
+            "--dir",
+            "/home/u",
+        ],
+        vec![
+            "--size", "1048576", "--perms", "0700", "--tmpfs", "/scratch",
+        ],
+        vec!["--bind", scratch, "/data", "--remount-ro", "/data"],
+        // Not /dev itself: its over-mounted (hidden) mounts get nosuid from lxns (mount_setattr
+        // reaches every mount of the tree) and keep their flags with bwrap (which remounts by
+        // path), a deliberate difference.
+        vec![
+            "--dev-bind",
+            "/dev/null",
+            "/dev/null",
+            "--ro-bind",
+            "/etc",
+            "/etc",
+        ],
+        vec![
+            "--dir",
+            "/var/x",
+            "--perms",
+            "0700",
+            "--dir",
+            "/y",
+            "--symlink",
+            "../tmp",
+            "/var/tmp",
+        ],
+        vec!["--unshare-ipc", "--mqueue", "/dev/mqueue"],
+        vec![
+            "--bind-try",
+            "/nonexistent",
+            "/x",
+            "--ro-bind-try",
+            "/etc",
+            "/etc",
+        ],
+        vec![
+            "--unshare-all",
+            "--share-net",
+            "--cap-drop",
+            "ALL",
+            "--new-session",
+        ],
+        vec![
+            "--unshare-user",
+            "--cap-add",
+            "CAP_NET_ADMIN",
+            "--cap-add",
+            "cap_sys_time",
+        ],
+        vec!["--tmpfs", "/t", "--chmod", "1777", "/t", "--dev", "/dev"],
+        vec![
+            "--unshare-net",
+            "--unshare-uts",
+            "--hostname",
+            "box",
+            "--proc",
+            "/proc",
+        ],
+    ];
+    lines
+        .into_iter()
+        .map(|l| l.into_iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn compare_with_bwrap(nobody: bool) {
+    if !have_tool("bwrap", &["--version"]) {
+        return;
+    }
+    let scratch = TempDir::new("sandbox-cmp");
+    std::fs::set_permissions(
+        scratch.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let scratch_path = scratch.path().to_str().unwrap().to_owned();
+    let mut compared = 0;
+    for line in representative(&scratch_path) {
+        let mut line = line;
+        if !line.iter().any(|a| a == "--proc") {
+            line.extend(["--unshare-pid", "--proc", "/proc"].map(str::to_owned));
+        }
+        let mut args = with_base(&line.iter().map(String::as_str).collect::<Vec<_>>());
+        args.extend(["--".into(), "/bin/sh".into(), "-c".into(), VIEW.into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let theirs = output(&mut bwrap(&args), nobody);
+        let ours = output(&mut lxns(&args), nobody);
+        let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{line:?} as {}: exit status\nbwrap: {}\nlxns: {}",
+            if nobody { "nobody" } else { "root" },
+            String::from_utf8_lossy(&theirs.stderr),
+            String::from_utf8_lossy(&ours.stderr),
+        );
+        assert_eq!(
+            text(&ours),
+            text(&theirs),
+            "{line:?} as {}: mount table and credentials differ from bwrap's",
+            if nobody { "nobody" } else { "root" }
+        );
+        assert!(text(&ours).contains("NoNewPrivs:\t1"), "{line:?}");
+        compared += 1;
+    }
+    assert!(compared >= 10);
+}
+
+#[test]
+fn the_same_sandbox_as_bwrap_as_root() {
+    compare_with_bwrap(false);
+}
+
+#[test]
+fn the_same_sandbox_as_bwrap_as_nobody() {
+    compare_with_bwrap(true);
+}
+
+#[test]
+fn each_filesystem_operation_as_the_kernel_shows_it() {
+    for nobody in [false, true] {
+        let view = inside(
+            &[
+                "--unshare-pid",
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                "--size",
+                "1048576",
+                "--perms",
+                "0710",
+                "--tmpfs",
+                "/small",
+                "--dir",
+                "/d/e",
+                "--symlink",
+                "d/e",
+                "/link",
+            ],
+            r#"grep -E " /(small|usr|proc|dev) " /proc/self/mountinfo
+               touch /usr/lxns-sandbox-test 2>&1; echo "rc=$?"
+               stat -c "%n %a %F" /small /d/e /link
+               ls -A /dev | tr "\n" " ""#,
+            nobody,
+        );
+        let who = if nobody { "nobody" } else { "root" };
+        let line = |mp: &str| {
+            view.lines()
+                .find(|l| l.split(' ').nth(4) == Some(mp))
+                .unwrap_or_else(|| panic!("{mp} not mounted as {who}:\n{view}"))
+                .to_owned()
+        };
+        let small = line("/small");
+        assert!(
+            small.contains(" - tmpfs tmpfs ") && small.contains("size=1024k"),
+            "{small}"
+        );
+        assert!(small.contains("mode=710"), "{small}");
+        assert!(small.contains("nosuid,nodev"), "{small}");
+        assert!(
+            line("/usr").split(' ').nth(5).unwrap().starts_with("ro,"),
+            "{view}"
+        );
+        assert!(line("/proc").contains(" - proc proc "), "{view}");
+        assert!(line("/dev").contains(" - tmpfs tmpfs "), "{view}");
+        assert!(
+            view.contains("touch: cannot touch '/usr/lxns-sandbox-test': Read-only file system"),
+            "{view}"
+        );
+        assert!(view.contains("rc=1"), "{view}");
+        assert!(view.contains("/small 710 directory"), "{view}");
+        assert!(view.contains("/d/e 755 directory"), "{view}");
+        assert!(view.contains("/link 777 symbolic link"), "{view}");
+        let dev = view.lines().last().unwrap().trim();
+        assert_eq!(
+            dev, "core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero",
+            "as {who}"
+        );
+    }
+}
+
+#[test]
+fn data_files_and_bound_data_hold_their_bytes() {
+    let dir = TempDir::new("sandbox-data");
+    let data = dir.path().join("data");
+    std::fs::write(&data, b"hello\0bytes\n").unwrap();
+    for (option, ro) in [
+        ("--file", false),
+        ("--bind-data", false),
+        ("--ro-bind-data", true),
+    ] {
+        let mut args = with_base(&[option, "0", "/etc/greeting"]);
+        args.extend(
+            [
+                "--",
+                "/bin/sh",
+                "-c",
+                "od -c /etc/greeting | head -1; echo x >> /etc/greeting 2>&1; echo rc=$?",
+            ]
+            .map(str::to_owned),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = lxns(&args);
+        c.current_dir("/")
+            .stdin(std::fs::File::open(&data).unwrap());
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("h   e   l   l   o  \\0   b   y   t   e   s  \\n"),
+            "{option}: {text}"
+        );
+        assert!(!text.contains("rc=0") == ro, "{option}: {text}");
+    }
+}
+
+#[test]
+fn capabilities_no_new_privs_and_session_as_the_kernel_shows_them() {
+    let status = |args: &[&str], nobody: bool| {
+        inside(
+            args,
+            r#"grep -E "^(Cap|NoNewPrivs)" /proc/self/status; echo "pid=$$ sid=$(cut -d" " -f6 /proc/self/stat)""#,
+            nobody,
+        )
+    };
+    // Root with a user namespace of its own: every set empty, the bounding set too.
+    let dropped = status(
+        &[
+            "--unshare-user",
+            "--unshare-pid",
+            "--proc",
+            "/proc",
+            "--cap-drop",
+            "ALL",
+        ],
+        false,
+    );
+    for set in ["CapEff", "CapPrm", "CapBnd", "CapAmb", "CapInh"] {
+        assert!(
+            dropped.contains(&format!("{set}:\t0000000000000000")),
+            "{dropped}"
+        );
+    }
+    assert!(dropped.contains("NoNewPrivs:\t1"), "{dropped}");
+    // Root without one: bwrap leaves the bounding set as it was (the caller's).
+    let held = std::fs::read_to_string("/proc/self/status").unwrap();
+    let bnd = held.lines().find(|l| l.starts_with("CapBnd:")).unwrap();
+    let kept = status(
+        &["--unshare-pid", "--proc", "/proc", "--cap-drop", "ALL"],
+        false,
+    );
+    assert!(kept.contains(bnd), "{kept}");
+    assert!(kept.contains("CapEff:\t0000000000000000"), "{kept}");
+    // CAP_NET_ADMIN is bit 12: 0x1000, ambient for a uid other than 0.
+    let added = status(
+        &[
+            "--unshare-user",
+            "--unshare-pid",
+            "--proc",
+            "/proc",
+            "--cap-add",
+            "CAP_NET_ADMIN",
+        ],
+        true,
+    );
+    for set in ["CapEff", "CapPrm", "CapBnd", "CapAmb"] {
+        assert!(
+            added.contains(&format!("{set}:\t0000000000001000")),
+            "{added}"
+        );
+    }
+    let session = status(&["--proc", "/proc", "--new-session"], false);
+    let ids = session.lines().last().unwrap();
+    let (pid, sid) = ids.split_once(' ').unwrap();
+    assert_eq!(
+        pid.trim_start_matches("pid="),
+        sid.trim_start_matches("sid="),
+        "{ids}"
+    );
+    let pid1 = inside(&["--unshare-pid", "--as-pid-1"], "echo $$", true);
+    assert_eq!(pid1.trim(), "1");
+}
+
+/// A seccomp program (classic BPF, native order) that makes `mkdirat` (and `mkdir`) fail
+/// with EPERM and allows everything else.
+fn deny_mkdir_program() -> Vec<u8> {
+    let ins = |code: u16, jt: u8, jf: u8, k: u32| {
+        let mut v = code.to_ne_bytes().to_vec();
+        v.extend([jt, jf]);
+        v.extend(k.to_ne_bytes());
+        v
+    };
+    #[cfg(target_arch = "x86_64")]
+    let mkdir = libc::SYS_mkdir as u32;
+    #[cfg(not(target_arch = "x86_64"))]
+    let mkdir = libc::SYS_mkdirat as u32;
+    [
+        ins(0x20, 0, 0, 0),                                // ld [nr]
+        ins(0x15, 2, 0, libc::SYS_mkdirat as u32),         // jeq mkdirat → deny
+        ins(0x15, 1, 0, mkdir),                            // jeq mkdir → deny
+        ins(0x06, 0, 0, 0x7fff_0000),                      // ret ALLOW
+        ins(0x06, 0, 0, 0x0005_0000 | libc::EPERM as u32), // ret ERRNO(EPERM)
+    ]
+    .concat()
+}
+
+#[test]
+fn a_seccomp_program_makes_one_call_fail_with_eperm() {
+    let dir = TempDir::new("sandbox-seccomp");
+    let program = dir.path().join("bpf");
+    std::fs::write(&program, deny_mkdir_program()).unwrap();
+    for nobody in [false, true] {
+        let mut args = with_base(&[
+            "--unshare-pid",
+            "--proc",
+            "/proc",
+            "--tmpfs",
+            "/tmp",
+            "--seccomp",
+            "0",
+        ]);
+        args.extend(
+            [
+                "--",
+                "/bin/sh",
+                "-c",
+                "mkdir /tmp/x 2>&1; echo rc=$?; touch /tmp/y && echo touched; grep Seccomp: /proc/self/status",
+            ]
+            .map(str::to_owned),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = lxns(&args);
+        if nobody {
+            as_nobody(&mut c);
+        }
+        c.stdin(std::fs::File::open(&program).unwrap());
+        let out = c.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("Operation not permitted") && text.contains("rc=1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("touched") && text.contains("Seccomp:\t2"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn info_and_json_status_as_bwrap_writes_them() {
+    let dir = TempDir::new("sandbox-info");
+    let (info, json) = (dir.path().join("info"), dir.path().join("json"));
+    let mut args = vec![
+        "-c".to_owned(),
+        r#"exec "$0" "$@" 3>"$INFO" 4>"$JSON""#.to_owned(),
+    ];
+    args.push(env!("CARGO_BIN_EXE_lxns").to_owned());
+    args.push("sandbox".to_owned());
+    args.extend(with_base(&[
+        "--unshare-all",
+        "--info-fd",
+        "3",
+        "--json-status-fd",
+        "4",
+        "--",
+        "/bin/sh",
+        "-c",
+        "exit 3",
+    ]));
+    let out = Command::new("/bin/sh")
+        .args(&args)
+        .env("INFO", &info)
+        .env("JSON", &json)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = std::fs::read_to_string(&info).unwrap();
+    let json = std::fs::read_to_string(&json).unwrap();
+    for key in [
+        "child-pid",
+        "cgroup-namespace",
+        "ipc-namespace",
+        "mnt-namespace",
+        "net-namespace",
+        "pid-namespace",
+        "uts-namespace",
+    ] {
+        assert!(info.contains(&format!("    \"{key}\": ")), "{info}");
+        assert!(
+            json.lines()
+                .next()
+                .unwrap()
+                .contains(&format!("\"{key}\": ")),
+            "{json}"
+        );
+    }
+    assert_eq!(json.lines().nth(1), Some("{ \"exit-code\": 3 }"), "{json}");
+}
+
+#[test]
+fn invoked_as_bwrap_it_is_lxns_sandbox() {
+    let dir = TempDir::new("sandbox-multicall");
+    let link = dir.path().join("bwrap");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_lxns"), &link).unwrap();
+    let out = Command::new(&link).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]")
+    );
+    let mut args = with_base(&[
+        "--unshare-uts",
+        "--hostname",
+        "multi",
+        "--",
+        "/bin/sh",
+        "-c",
+        "hostname",
+    ]);
+    args.insert(0, "--unshare-pid".into());
+    let out = Command::new(&link)
+        .args(&args)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "multi",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(&link).arg("--bogus").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "bwrap: Unknown option --bogus"
+    );
+}
+
+fn host_mounts() -> String {
+    std::fs::read_to_string("/proc/self/mountinfo").unwrap()
+}
+
+/// A bad command line: exit status 1, `bwrap: ` and the words expected, the program not run
+/// (it would print), and the caller's mount table unchanged.
+fn refused(args: &[&str], words: &str, nobody: bool) {
+    let before = host_mounts();
+    let mut all = with_base(args);
+    all.extend(["--", "/bin/echo", "RAN"].map(str::to_owned));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = output(&mut lxns(&all), nobody);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert!(
+        err.starts_with("bwrap: ") && err.contains(words),
+        "{args:?}: {err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("RAN"),
+        "{args:?}"
+    );
+    assert_eq!(
+        host_mounts(),
+        before,
+        "{args:?} changed the caller's mounts"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_the_program_runs() {
+    for nobody in [false, true] {
+        refused(
+            &["--ro-bind", "/nonexistent-lxns", "/x"],
+            "Can't find source path /nonexistent-lxns: No such file or directory",
+            nobody,
+        );
+        // The -try form skips it and runs.
+        let text = inside(
+            &["--ro-bind-try", "/nonexistent-lxns", "/x"],
+            "echo ran; ls /x 2>&1; true",
+            nobody,
+        );
+        assert!(text.starts_with("ran"), "{text}");
+        refused(&["--bind", "/tmp", "/../../escape"], "sandbox root", nobody);
+        refused(
+            &["--symlink", "/", "/esc", "--bind", "/tmp", "/esc/x"],
+            "sandbox root",
+            nobody,
+        );
+        refused(
+            &["--symlink", "../../..", "/up", "--dir", "/up/etc"],
+            "sandbox root",
+            nobody,
+        );
+        refused(
+            &["--cap-add", "CAP_BOGUS"],
+            "unknown cap: CAP_BOGUS",
+            nobody,
+        );
+        refused(
+            &["--seccomp", "97"],
+            "Can't read seccomp data: Bad file descriptor",
+            nobody,
+        );
+        refused(&["--block-fd", "98"], "Bad file descriptor", nobody);
+        refused(
+            &["--chmod", "99999", "/x"],
+            "--chmod takes a permissions argument",
+            nobody,
+        );
+        refused(
+            &["--overlay-src", "/usr"],
+            "--overlay-src is not supported by lxns sandbox",
+            nobody,
+        );
+        refused(
+            &["--hostname", "x"],
+            "Specifying --hostname requires --unshare-uts",
+            nobody,
+        );
+    }
+    let dir = TempDir::new("sandbox-bad-bpf");
+    for (bytes, words) in [
+        (vec![0u8; 5], "8-byte BPF instructions"),
+        (vec![0xffu8; 8], "seccomp"),
+    ] {
+        let program = dir.path().join("bpf");
+        std::fs::write(&program, &bytes).unwrap();
+        let mut all = with_base(&["--seccomp", "0", "--", "/bin/echo", "RAN"]);
+        all.truncate(all.len());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let out = lxns(&all)
+            .current_dir("/")
+            .stdin(std::fs::File::open(&program).unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(words), "{err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("RAN"));
+    }
+    let _ = NOBODY;
+}
