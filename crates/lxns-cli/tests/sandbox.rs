@@ -668,3 +668,107 @@ fn bad_input_is_refused_before_the_program_runs() {
     }
     let _ = NOBODY;
 }
+
+/// A process that is not ours to wait for, held by pidfd: `exited` polls it (no sleeps).
+struct Foreign(std::os::fd::OwnedFd, i32);
+
+impl Foreign {
+    fn open(pid: i32) -> Foreign {
+        use std::os::fd::FromRawFd;
+        // SAFETY: pidfd_open takes a pid and flags; a non-negative result is a new fd we own.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        assert!(fd >= 0, "pidfd_open {pid}: {}", std::io::Error::last_os_error());
+        // SAFETY: fd was just returned by pidfd_open and is owned by nobody else.
+        Foreign(
+            unsafe { std::os::fd::OwnedFd::from_raw_fd(i32::try_from(fd).unwrap()) },
+            pid,
+        )
+    }
+
+    /// Whether the process exited within `ms` (a pidfd is readable once it has).
+    fn exited(&self, ms: i32) -> bool {
+        use std::os::fd::AsRawFd;
+        let mut p = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&raw mut p, 1, ms) == 1 }
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: signalling through our pidfd; the process cannot be a reused pid.
+        unsafe {
+            libc::syscall(libc::SYS_pidfd_send_signal, self.0.as_raw_fd(), libc::SIGKILL, 0, 0);
+        }
+        let _ = self.1;
+    }
+}
+
+/// `--info-fd 1` read from the sandbox's stdout: the sandboxed program's pid.
+fn child_pid(stdout: &mut std::process::ChildStdout) -> i32 {
+    use std::io::Read;
+    let mut text = String::new();
+    let mut byte = [0u8; 1];
+    while !text.ends_with("}\n") {
+        assert_eq!(stdout.read(&mut byte).unwrap(), 1, "info ended early: {text}");
+        text.push(char::from(byte[0]));
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    i32::try_from(v["child-pid"].as_i64().unwrap()).unwrap()
+}
+
+#[test]
+fn die_with_parent_kills_the_program_when_the_sandbox_dies() {
+    for nobody in [false, true] {
+        let mut args = with_base(&["--unshare-pid", "--die-with-parent", "--info-fd", "1"]);
+        // The program holds stdout open: it never writes, and is killed by the test.
+        args.extend(["--", "/bin/sh", "-c", "read x"].map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = lxns(&args);
+        if nobody {
+            as_nobody(&mut c);
+        } else {
+            c.current_dir("/");
+        }
+        let (r, _w) = std::io::pipe().unwrap();
+        let mut sandbox = c.stdin(r).stdout(Stdio::piped()).spawn().unwrap();
+        let program = Foreign::open(child_pid(sandbox.stdout.as_mut().unwrap()));
+        assert!(!program.exited(0), "the program runs");
+        sandbox.kill().unwrap();
+        sandbox.wait().unwrap();
+        assert!(
+            program.exited(20_000),
+            "the program outlived its sandbox (as {})",
+            if nobody { "nobody" } else { "root" }
+        );
+    }
+}
+
+#[test]
+fn as_pid_1_the_program_is_pid_1_as_with_bwrap() {
+    for nobody in [false, true] {
+        let script = r#"echo "$$"; tr "\0" " " </proc/1/cmdline; echo; grep PPid /proc/1/status"#;
+        let args = with_base(&[
+            "--unshare-pid",
+            "--as-pid-1",
+            "--proc",
+            "/proc",
+            "--",
+            "/bin/sh",
+            "-c",
+            script,
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ours = ok(&mut lxns(&args), nobody);
+        assert!(ours.starts_with("1\n/bin/sh -c "), "{ours}");
+        if have_tool("bwrap", &["--version"]) {
+            let theirs = ok(&mut bwrap(&args), nobody);
+            assert_eq!(ours, theirs, "as {}", if nobody { "nobody" } else { "root" });
+        }
+    }
+}

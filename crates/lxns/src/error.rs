@@ -183,6 +183,8 @@ pub enum Op {
     /// `mount_setattr(2)` (or `mount(2)` with `MS_REMOUNT`): changing a mount's attributes
     /// ([`mount::Attributes`](crate::mount::Attributes)).
     SetMountAttributes,
+    /// `fcntl(F_DUPFD_CLOEXEC)` of an inherited descriptor ([`inherited_fd`](crate::inherited_fd)).
+    DupFd,
 }
 
 impl fmt::Display for Op {
@@ -220,6 +222,7 @@ impl fmt::Display for Op {
             Op::MoveMount => "attach mount (move_mount)",
             Op::MountFilesystem => "create filesystem (fsopen/fsconfig/fsmount)",
             Op::SetMountAttributes => "set mount attributes (mount_setattr)",
+            Op::DupFd => "duplicate inherited descriptor (fcntl F_DUPFD_CLOEXEC)",
         })
     }
 }
@@ -652,6 +655,12 @@ impl Error {
                 _ => None,
             },
             Reason::Os => match errno.map(Errno::raw) {
+                Some(9) if *op == Op::DupFd => Some(
+                    "the descriptor is not open in this process: open it in the shell that \
+                     starts the command (3<file, 4>file) and mind that a descriptor opened with \
+                     O_CLOEXEC does not survive execve"
+                        .into(),
+                ),
                 Some(22) if *op == Op::SetMountAttributes => Some(
                     "mount_setattr(2) answers EINVAL for an idmapped mount of a filesystem that \
                      does not support idmapping (tmpfs before Linux 6.3, proc, 9p, overlayfs), \

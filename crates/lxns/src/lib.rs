@@ -223,6 +223,7 @@
 pub mod cni;
 mod enter;
 mod error;
+mod fd;
 mod idmap;
 mod inspect;
 mod join;
@@ -248,6 +249,7 @@ pub use enter::{
     unshare_current_thread,
 };
 pub use error::{Errno, Error, Op, Reason, Result, Target};
+pub use fd::inherited_fd;
 pub use idmap::{
     IdMap, IdRange, MapKind, MapWriter, Setgroups, read_id_map, subordinate_id_blocks,
     subordinate_ids, write_id_map, write_setgroups,

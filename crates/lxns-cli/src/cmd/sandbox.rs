@@ -12,10 +12,9 @@
 //!    SELinux labels, `--lock-file`.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::process::ExitCode;
 
 use lxns::{Capabilities, Command, FsOp, Kind, KindSet, Namespace, Signal};
@@ -125,20 +124,16 @@ struct Opts {
 
 /// Reopens descriptor `fd` of this process through `/proc/self/fd` (the CLI holds no raw
 /// descriptors), for reading or writing.
-fn reopen(fd: &OsStr, write: bool, what: &str) -> Res<std::fs::File> {
-    let n: u32 = fd
+fn reopen(fd: &OsStr, what: &str) -> Res<std::fs::File> {
+    let n: i32 = fd
         .to_str()
         .and_then(|s| s.parse().ok())
+        .filter(|n| *n >= 0)
         .map_or_else(|| die(format!("Invalid fd: {}", fd.to_string_lossy())), Ok)?;
-    let path = format!("/proc/self/fd/{n}");
-    let r = if write {
-        std::fs::OpenOptions::new().write(true).open(&path)
-    } else {
-        std::fs::File::open(&path)
-    };
-    r.or_else(|e| match e.raw_os_error() {
-        Some(2) => die(format!("{what}: Bad file descriptor")),
-        _ => die(format!("{what}: {}", strerror(&e))),
+    // The same open file (a pipe's end, a socket), as bwrap uses the number itself.
+    lxns::inherited_fd(n).map(std::fs::File::from).or_else(|e| {
+        let text = e.errno().map_or_else(|| e.to_string(), |n| strerror(&std::io::Error::from_raw_os_error(n.raw())));
+        die(format!("{what}: {text}"))
     })
 }
 
@@ -152,7 +147,7 @@ fn strerror(e: &std::io::Error) -> String {
 }
 
 fn read_fd(fd: &OsStr, what: &str) -> Res<Vec<u8>> {
-    let mut f = reopen(fd, false, what)?;
+    let mut f = reopen(fd, what)?;
     let mut data = Vec::new();
     f.read_to_end(&mut data)
         .or_else(|e| die(format!("{what}: {}", strerror(&e))))?;
@@ -256,7 +251,7 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
             "unshare-cgroup-try" => o.cgroup_try = true,
             "userns" | "pidns" => {
                 let v = take(&mut args, 1, &name)?;
-                let f = reopen(&v[0], false, &format!("Invalid {name} fd"))?;
+                let f = reopen(&v[0], &format!("Invalid {name} fd"))?;
                 let ns = Namespace::from_fd(OwnedFd::from(f))
                     .or_else(|e| die(format!("Invalid {name} fd: {e}")))?;
                 if name == "userns" {
@@ -290,7 +285,7 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
             }
             "bind-fd" | "ro-bind-fd" => {
                 let v = take(&mut args, 2, &name)?;
-                let f = reopen(&v[0], false, "Can't use --bind-fd")?;
+                let f = reopen(&v[0], "Can't use --bind-fd")?;
                 fs_op(
                     FsOp::bind_fd(OwnedFd::from(f), &v[1], name == "ro-bind-fd"),
                     &mut perms,
@@ -358,16 +353,16 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
             }
             "block-fd" => {
                 let v = take(&mut args, 1, &name)?;
-                o.block = Some(OwnedFd::from(reopen(&v[0], false, "Invalid fd")?));
+                o.block = Some(OwnedFd::from(reopen(&v[0], "Invalid fd")?));
             }
             "sync-fd" => {
                 // The descriptor is inherited (not close-on-exec) and so stays open in the
                 // sandbox, which is all bwrap does with it.
                 take(&mut args, 1, &name)?;
             }
-            "info-fd" => o.info = Some(reopen(&take(&mut args, 1, &name)?[0], true, "Invalid fd")?),
+            "info-fd" => o.info = Some(reopen(&take(&mut args, 1, &name)?[0], "Invalid fd")?),
             "json-status-fd" => {
-                o.json = Some(reopen(&take(&mut args, 1, &name)?[0], true, "Invalid fd")?);
+                o.json = Some(reopen(&take(&mut args, 1, &name)?[0], "Invalid fd")?);
             }
             "new-session" => o.new_session = true,
             "die-with-parent" => o.die_with_parent = true,
@@ -538,6 +533,12 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
     if let Some(fd) = o.block.take() {
         cmd.block_on(fd);
     }
+    if let Some(f) = o.info.take() {
+        cmd.info_fd(f.into());
+    }
+    if let Some(f) = o.json.take() {
+        cmd.json_status_fd(f.into());
+    }
     for program in &o.seccomp {
         cmd.seccomp(program);
     }
@@ -572,20 +573,6 @@ fn describe(err: &lxns::Error, program: &OsStr) -> String {
     }
 }
 
-fn namespaces_json(pid: i32, pretty: bool) -> String {
-    let mut fields = vec![format!("\"child-pid\": {pid}")];
-    for kind in ["cgroup", "ipc", "mnt", "net", "pid", "uts"] {
-        if let Ok(m) = std::fs::metadata(format!("/proc/{pid}/ns/{kind}")) {
-            fields.push(format!("\"{kind}-namespace\": {}", m.ino()));
-        }
-    }
-    if pretty {
-        format!("{{\n    {}\n}}\n", fields.join(",\n    "))
-    } else {
-        format!("{{ {} }}\n", fields.join(", "))
-    }
-}
-
 fn exit_code(status: std::process::ExitStatus) -> u8 {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
@@ -602,38 +589,12 @@ fn sandbox(args: Vec<OsString>) -> Res<u8> {
     }
     let o = parse(args)?;
     let program = o.program.first().cloned().unwrap_or_default();
-    let (mut cmd, mut o) = build(o)?;
+    let (mut cmd, _opts) = build(o)?;
     let forward = lxns::ForwardSignals::block(&[Signal::TERM, Signal::INT, Signal::HUP])
         .or_else(|e| die(format!("{e}")))?;
-    // The program waits until the information is written (bwrap writes it before the
-    // program runs): an internal block descriptor, written to once it is.
-    let gate = if o.info.is_some() || o.json.is_some() {
-        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-            .or_else(|e| die(format!("pipe: {e}")))?;
-        cmd.block_on(r);
-        Some(w)
-    } else {
-        None
-    };
     let mut child = cmd.spawn().or_else(|e| die(describe(&e, &program)))?;
-    let pid = child.pid();
-    if let Some(f) = o.info.as_mut() {
-        let _ = f.write_all(namespaces_json(pid, true).as_bytes());
-    }
-    o.info = None;
-    if let Some(f) = o.json.as_mut() {
-        let _ = f.write_all(namespaces_json(pid, false).as_bytes());
-    }
-    // A byte, not end-of-file: the child holds a copy of the write end until it execs.
-    if let Some(w) = gate {
-        let _ = rustix::io::write(&w, b"g");
-    }
     let status = forward.wait(&mut child).or_else(|e| die(format!("{e}")))?;
-    let code = exit_code(status);
-    if let Some(f) = o.json.as_mut() {
-        let _ = f.write_all(format!("{{ \"exit-code\": {code} }}\n").as_bytes());
-    }
-    Ok(code)
+    Ok(exit_code(status))
 }
 
 /// Runs `lxns sandbox ARGS…` (or `bwrap ARGS…`) and returns its exit status.

@@ -38,6 +38,8 @@ pub struct Child {
     pub(super) pid: i32,
     pub(super) pidfd: OwnedFd,
     pub(super) status: Option<ExitStatus>,
+    /// Where `{ "exit-code": N }` goes once reaped ([`Command::json_status_fd`](crate::Command::json_status_fd)).
+    pub(super) status_fd: Option<File>,
     /// The write end of the child's standard input, if [`Stdio::piped`](crate::Stdio::piped).
     pub stdin: Option<File>,
     /// The read end of the child's standard output, if [`Stdio::piped`](crate::Stdio::piped).
@@ -122,7 +124,7 @@ impl Child {
         }
         let s = wait_pidfd(self.pidfd.as_fd(), self.pid, false)?
             .ok_or_else(|| wait_error(self.pid, RErrno::CHILD))?;
-        self.status = Some(s);
+        self.reaped(s);
         Ok(s)
     }
 
@@ -135,7 +137,9 @@ impl Child {
             return Ok(Some(s));
         }
         let s = wait_pidfd(self.pidfd.as_fd(), self.pid, true)?;
-        self.status = s;
+        if let Some(s) = s {
+            self.reaped(s);
+        }
         Ok(s)
     }
 
@@ -241,12 +245,26 @@ pub(super) fn wait_error(pid: i32, e: RErrno) -> Error {
 }
 
 impl Child {
+    /// Records the status; writes the exit line of [`Command::json_status_fd`](crate::Command::json_status_fd).
+    fn reaped(&mut self, status: ExitStatus) {
+        self.status = Some(status);
+        if let Some(mut f) = self.status_fd.take() {
+            use std::io::Write;
+            let code = status
+                .code()
+                .or_else(|| status.signal().map(|s| 128 + s))
+                .unwrap_or(255);
+            let _ = writeln!(f, "{{ \"exit-code\": {code} }}");
+        }
+    }
+
     /// A child from a pidfd the spawn holds (stdio not yet attached).
     pub(super) fn new(pid: i32, pidfd: OwnedFd) -> Child {
         Child {
             pid,
             pidfd,
             status: None,
+            status_fd: None,
             stdin: None,
             stdout: None,
             stderr: None,

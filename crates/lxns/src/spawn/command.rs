@@ -166,6 +166,8 @@ pub struct Command {
     pub(super) loopback_up: bool,
     pub(super) arg0: Option<OsString>,
     pub(super) block: Vec<OwnedFd>,
+    pub(super) info: Option<File>,
+    pub(super) json_status: Option<File>,
     pub(super) seccomp: Vec<super::sandbox::SeccompProgram>,
     pub(super) error: Option<Error>,
 }
@@ -214,6 +216,8 @@ impl Command {
             loopback_up: false,
             arg0: None,
             block: Vec::new(),
+            info: None,
+            json_status: None,
             seccomp: Vec::new(),
             error: None,
         }
@@ -651,15 +655,52 @@ impl Command {
     /// Before `execve` (after everything else but seccomp), waits until `fd` has a byte to
     /// read or reaches end-of-file, as bwrap's `--block-fd` (the child holds its own copy of
     /// every descriptor of the caller until `execve`, so for a pipe made for the purpose,
-    /// write a byte rather than closing the write end): the caller can look at the
-    /// ready sandbox (its pid, namespaces, mounts) before the program starts. Several are
-    /// waited on in the order given.
+    /// write a byte rather than closing the write end). Several are waited on in the order
+    /// given.
+    ///
+    /// [`spawn`](Command::spawn) returns only once the program runs, so the byte must come
+    /// from another process or thread (a supervisor that was handed the pid, e.g. through
+    /// [`info_fd`](Command::info_fd)); writing it after `spawn` on the same thread
+    /// deadlocks.
     ///
     /// # Errors
     ///
     /// At spawn: [`SpawnStep::Block`](crate::SpawnStep::Block) with the errno of `read(2)`.
     pub fn block_on(&mut self, fd: OwnedFd) -> &mut Command {
         self.block.push(fd);
+        self
+    }
+
+    /// Writes bwrap's `--info-fd` record to `fd` once the child's namespaces exist and
+    /// before its program runs, then closes `fd`: a JSON object with `child-pid` (in the
+    /// caller's pid namespace) and the inode of each of the child's `cgroup`, `ipc`, `mnt`,
+    /// `net`, `pid` and `uts` namespaces (`"net-namespace": 4026532008`), one field a line.
+    ///
+    /// The program does not start before the record is written. The descriptor is used by
+    /// the next spawn only (it is moved into it).
+    ///
+    /// # Errors
+    ///
+    /// At spawn: [`SpawnStep::Info`](crate::SpawnStep::Info) with the errno of `write(2)`
+    /// (`EPIPE` if the reader went away); the child is killed and reaped.
+    pub fn info_fd(&mut self, fd: OwnedFd) -> &mut Command {
+        self.info = Some(File::from(fd));
+        self
+    }
+
+    /// bwrap's `--json-status-fd`: the same record as [`info_fd`](Command::info_fd) on one
+    /// line before the program runs, then `{ "exit-code": N }` on a line of its own when
+    /// the [`Child`] is reaped by [`wait`](Child::wait) or
+    /// [`try_wait`](Child::try_wait) (`N` is the exit status, or 128 + the signal that
+    /// ended the program, as bwrap reports it). The descriptor is closed after that line,
+    /// or when the `Child` is dropped.
+    ///
+    /// # Errors
+    ///
+    /// As for [`info_fd`](Command::info_fd). A failing write of the exit line is ignored
+    /// (the status is still returned).
+    pub fn json_status_fd(&mut self, fd: OwnedFd) -> &mut Command {
+        self.json_status = Some(File::from(fd));
         self
     }
 

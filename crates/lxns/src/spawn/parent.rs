@@ -108,6 +108,7 @@ pub(super) fn spawn(cmd: &mut Command) -> Result<Child> {
     let two_stage = (!steps.is_empty() && (joined.contains(Kind::Pid) || !cmd.unshare.is_empty()))
         || cmd.owner.is_some();
     let channels = Channels::open(two_stage, plan::needs_go(cmd, &prep))?;
+    let records: Records = (cmd.info.take(), cmd.json_status.take());
     let first = clone(cmd, &prep, &steps, &channels)?;
     // The child has its own copies of its ends now; ours must go so that end-of-file works.
     prep.child_stdio = [None, None, None];
@@ -130,7 +131,7 @@ pub(super) fn spawn(cmd: &mut Command) -> Result<Child> {
         }
     }
     if let Some(go_w) = go_w {
-        parent_part(cmd, &mut prep, &mut guard)?;
+        parent_part(cmd, &mut prep, &mut guard, records)?;
         let pid = guard.child.as_ref().map_or(0, Child::pid);
         rustix::io::write(&go_w, &[1]).map_err(|e| {
             Error::os(
@@ -245,7 +246,12 @@ fn receive_handover(
 
 /// What the parent does while the child waits for its go byte: write the id maps, place the
 /// child in its cgroup (without `clone3`), persist its new namespaces.
-fn parent_part(cmd: &Command, prep: &mut Prepared, guard: &mut Guard) -> Result<()> {
+fn parent_part(
+    cmd: &Command,
+    prep: &mut Prepared,
+    guard: &mut Guard,
+    records: Records,
+) -> Result<()> {
     let Some(child) = guard.child.as_ref() else {
         return Ok(());
     };
@@ -262,6 +268,45 @@ fn parent_part(cmd: &Command, prep: &mut Prepared, guard: &mut Guard) -> Result<
         })?;
     }
     guard.persisted = persist_all(&cmd.persist, |kind| child.namespace(kind))?;
+    write_info(records, guard)
+}
+
+/// The descriptors of [`Command::info_fd`] and [`Command::json_status_fd`], taken from the
+/// command by the spawn that writes them.
+type Records = (Option<File>, Option<File>);
+
+/// bwrap's information record for the child: its pid and its namespaces' inodes.
+fn info_record(pid: i32, one_line: bool) -> String {
+    let mut fields = vec![format!("\"child-pid\": {pid}")];
+    for kind in [Kind::Cgroup, Kind::Ipc, Kind::Mnt, Kind::Net, Kind::Pid, Kind::Uts] {
+        let path = format!("/proc/{pid}/ns/{}", kind.proc_name());
+        if let Ok(m) = std::fs::metadata(path) {
+            use std::os::unix::fs::MetadataExt;
+            fields.push(format!("\"{}-namespace\": {}", kind.proc_name(), m.ino()));
+        }
+    }
+    if one_line {
+        format!("{{ {} }}\n", fields.join(", "))
+    } else {
+        format!("{{\n    {}\n}}\n", fields.join(",\n    "))
+    }
+}
+
+/// Writes the records of [`Command::info_fd`] and [`Command::json_status_fd`]; the status
+/// descriptor goes to the child, for the exit line.
+fn write_info((info, json_status): Records, guard: &mut Guard) -> Result<()> {
+    let Some(child) = guard.child.as_mut() else {
+        return Ok(());
+    };
+    let pid = child.pid();
+    let fail = |e: std::io::Error| Error::from_io(Op::Spawn(SpawnStep::Info), Target::Pid(pid), &e);
+    if let Some(mut info) = info {
+        info.write_all(info_record(pid, false).as_bytes()).map_err(fail)?;
+    }
+    if let Some(mut status) = json_status {
+        status.write_all(info_record(pid, true).as_bytes()).map_err(fail)?;
+        child.status_fd = Some(status);
+    }
     Ok(())
 }
 

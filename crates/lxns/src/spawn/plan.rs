@@ -571,5 +571,9 @@ pub(super) fn propagation_flags(cmd: &Command) -> Option<MountPropagationFlags> 
 /// Whether the child must wait for its parent's part before going on: id maps to write,
 /// namespaces to persist, or a cgroup the parent places it in (without `clone3`).
 pub(super) fn needs_go(cmd: &Command, prep: &Prepared) -> bool {
-    maps(cmd).any() || !cmd.persist.is_empty() || prep.cgroup_procs.is_some()
+    maps(cmd).any()
+        || !cmd.persist.is_empty()
+        || prep.cgroup_procs.is_some()
+        || cmd.info.is_some()
+        || cmd.json_status.is_some()
 }

@@ -98,10 +98,13 @@ pub enum SpawnStep {
     /// Bringing up the loopback interface of a new network namespace
     /// ([`Command::loopback_up`](crate::Command::loopback_up)).
     Loopback = 36,
+    /// Writing the information record ([`Command::info_fd`](crate::Command::info_fd),
+    /// [`Command::json_status_fd`](crate::Command::json_status_fd)), in the parent.
+    Info = 37,
 }
 
 impl SpawnStep {
-    const ALL: [SpawnStep; 37] = [
+    const ALL: [SpawnStep; 38] = [
         SpawnStep::Prepare,
         SpawnStep::Clone,
         SpawnStep::Join,
@@ -139,6 +142,7 @@ impl SpawnStep {
         SpawnStep::Block,
         SpawnStep::Seccomp,
         SpawnStep::Loopback,
+        SpawnStep::Info,
     ];
 
     /// The step with wire number `v`.
@@ -189,6 +193,7 @@ impl std::fmt::Display for SpawnStep {
             SpawnStep::Block => "wait on the block descriptor",
             SpawnStep::Seccomp => "install a seccomp program",
             SpawnStep::Loopback => "bring up the loopback interface (rtnetlink)",
+            SpawnStep::Info => "write the information record",
         })
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Each function here wraps one kernel call that `rustix` has no safe wrapper for: the nsfs
 //! `ioctl_ns(2)` requests, the pidfd `PIDFD_GET_*_NAMESPACE` requests, `mount_setattr(2)`,
-//! installing a seccomp program (`prctl(PR_SET_SECCOMP)`) and `unshare(2)` restricted to namespace flags. Every `unsafe` block carries a `// SAFETY:` line naming the
+//! installing a seccomp program (`prctl(PR_SET_SECCOMP)`), `unshare(2)` restricted to namespace
+//! flags, and duplicating a descriptor the process inherited by number. Every `unsafe` block carries a `// SAFETY:` line naming the
 //! invariant it relies on. Everything else in the crate calls `rustix` safely and is compiled
 //! under `#![deny(unsafe_code)]`.
 
@@ -302,6 +303,24 @@ pub(crate) fn unshare(flags: u32) -> Result<()> {
     // never unshare the file descriptor table or address space, which is the hazard that
     // makes `unshare_unsafe` unsafe.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::from_bits_retain(flags)) }
+}
+
+/// `fcntl(n, F_DUPFD_CLOEXEC)`: a new descriptor for the open file at number `n` (one the
+/// process inherited, as bwrap's `FD` arguments name them), with `FD_CLOEXEC` set on `n`
+/// too so that the number does not leak into programs started later. `EBADF` if `n` is not
+/// open.
+pub(crate) fn dup_inherited(n: i32) -> Result<OwnedFd> {
+    if n < 0 {
+        return Err(Errno::BADF);
+    }
+    // SAFETY: the borrow lives only for these fcntl calls, which read the number, make a
+    // new descriptor and set the close-on-exec flag; nothing is closed or taken over. Were
+    // `n` closed (or reused) by another thread meanwhile, the calls fail with EBADF or act
+    // on whatever is there: a new descriptor either way, never an alias of one we own.
+    let fd = unsafe { BorrowedFd::borrow_raw(n) };
+    let dup = rustix::io::fcntl_dupfd_cloexec(fd, 0)?;
+    rustix::io::fcntl_setfd(fd, rustix::io::fcntl_getfd(fd)? | rustix::io::FdFlags::CLOEXEC)?;
+    Ok(dup)
 }
 
 /// `setns(2)` with a raw `nstype` (0, one `CLONE_NEW*` flag, or several with a pidfd).
