@@ -325,7 +325,7 @@ fn data_files_and_bound_data_hold_their_bytes() {
             text.contains("h   e   l   l   o  \\0   b   y   t   e   s  \\n"),
             "{option}: {text}"
         );
-        assert!(!text.contains("rc=0") == ro, "{option}: {text}");
+        assert_eq!(text.contains("rc=0"), !ro, "{option}: {text}");
     }
 }
 
@@ -405,13 +405,14 @@ fn deny_mkdir_program() -> Vec<u8> {
         v.extend(k.to_ne_bytes());
         v
     };
+    let nr = |n: libc::c_long| u32::try_from(n).unwrap();
     #[cfg(target_arch = "x86_64")]
-    let mkdir = libc::SYS_mkdir as u32;
+    let mkdir = nr(libc::SYS_mkdir);
     #[cfg(not(target_arch = "x86_64"))]
-    let mkdir = libc::SYS_mkdirat as u32;
+    let mkdir = nr(libc::SYS_mkdirat);
     [
         ins(0x20, 0, 0, 0),                                // ld [nr]
-        ins(0x15, 2, 0, libc::SYS_mkdirat as u32),         // jeq mkdirat → deny
+        ins(0x15, 2, 0, nr(libc::SYS_mkdirat)),            // jeq mkdirat → deny
         ins(0x15, 1, 0, mkdir),                            // jeq mkdir → deny
         ins(0x06, 0, 0, 0x7fff_0000),                      // ret ALLOW
         ins(0x06, 0, 0, 0x0005_0000 | libc::EPERM as u32), // ret ERRNO(EPERM)
@@ -677,7 +678,11 @@ impl Foreign {
         use std::os::fd::FromRawFd;
         // SAFETY: pidfd_open takes a pid and flags; a non-negative result is a new fd we own.
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        assert!(fd >= 0, "pidfd_open {pid}: {}", std::io::Error::last_os_error());
+        assert!(
+            fd >= 0,
+            "pidfd_open {pid}: {}",
+            std::io::Error::last_os_error()
+        );
         // SAFETY: fd was just returned by pidfd_open and is owned by nobody else.
         Foreign(
             unsafe { std::os::fd::OwnedFd::from_raw_fd(i32::try_from(fd).unwrap()) },
@@ -703,7 +708,13 @@ impl Drop for Foreign {
         use std::os::fd::AsRawFd;
         // SAFETY: signalling through our pidfd; the process cannot be a reused pid.
         unsafe {
-            libc::syscall(libc::SYS_pidfd_send_signal, self.0.as_raw_fd(), libc::SIGKILL, 0, 0);
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.0.as_raw_fd(),
+                libc::SIGKILL,
+                0,
+                0,
+            );
         }
         let _ = self.1;
     }
@@ -715,7 +726,11 @@ fn child_pid(stdout: &mut std::process::ChildStdout) -> i32 {
     let mut text = String::new();
     let mut byte = [0u8; 1];
     while !text.ends_with("}\n") {
-        assert_eq!(stdout.read(&mut byte).unwrap(), 1, "info ended early: {text}");
+        assert_eq!(
+            stdout.read(&mut byte).unwrap(),
+            1,
+            "info ended early: {text}"
+        );
         text.push(char::from(byte[0]));
     }
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -768,7 +783,12 @@ fn as_pid_1_the_program_is_pid_1_as_with_bwrap() {
         assert!(ours.starts_with("1\n/bin/sh -c "), "{ours}");
         if have_tool("bwrap", &["--version"]) {
             let theirs = ok(&mut bwrap(&args), nobody);
-            assert_eq!(ours, theirs, "as {}", if nobody { "nobody" } else { "root" });
+            assert_eq!(
+                ours,
+                theirs,
+                "as {}",
+                if nobody { "nobody" } else { "root" }
+            );
         }
     }
 }

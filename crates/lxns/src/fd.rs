@@ -50,7 +50,11 @@ mod tests {
         drop((r2, w2));
         for bad in [-1, 1_000_000] {
             let err = inherited_fd(bad).unwrap_err();
-            assert_eq!(err.errno().map(crate::Errno::raw), Some(libc::EBADF), "{err}");
+            assert_eq!(
+                err.errno().map(crate::Errno::raw),
+                Some(libc::EBADF),
+                "{err}"
+            );
             assert!(err.to_string().contains(&bad.to_string()), "{err}");
         }
     }

@@ -132,7 +132,10 @@ fn reopen(fd: &OsStr, what: &str) -> Res<std::fs::File> {
         .map_or_else(|| die(format!("Invalid fd: {}", fd.to_string_lossy())), Ok)?;
     // The same open file (a pipe's end, a socket), as bwrap uses the number itself.
     lxns::inherited_fd(n).map(std::fs::File::from).or_else(|e| {
-        let text = e.errno().map_or_else(|| e.to_string(), |n| strerror(&std::io::Error::from_raw_os_error(n.raw())));
+        let text = e.errno().map_or_else(
+            || e.to_string(),
+            |n| strerror(&std::io::Error::from_raw_os_error(n.raw())),
+        );
         die(format!("{what}: {text}"))
     })
 }

@@ -278,7 +278,14 @@ type Records = (Option<File>, Option<File>);
 /// bwrap's information record for the child: its pid and its namespaces' inodes.
 fn info_record(pid: i32, one_line: bool) -> String {
     let mut fields = vec![format!("\"child-pid\": {pid}")];
-    for kind in [Kind::Cgroup, Kind::Ipc, Kind::Mnt, Kind::Net, Kind::Pid, Kind::Uts] {
+    for kind in [
+        Kind::Cgroup,
+        Kind::Ipc,
+        Kind::Mnt,
+        Kind::Net,
+        Kind::Pid,
+        Kind::Uts,
+    ] {
         let path = format!("/proc/{pid}/ns/{}", kind.proc_name());
         if let Ok(m) = std::fs::metadata(path) {
             use std::os::unix::fs::MetadataExt;
@@ -301,10 +308,13 @@ fn write_info((info, json_status): Records, guard: &mut Guard) -> Result<()> {
     let pid = child.pid();
     let fail = |e: std::io::Error| Error::from_io(Op::Spawn(SpawnStep::Info), Target::Pid(pid), &e);
     if let Some(mut info) = info {
-        info.write_all(info_record(pid, false).as_bytes()).map_err(fail)?;
+        info.write_all(info_record(pid, false).as_bytes())
+            .map_err(fail)?;
     }
     if let Some(mut status) = json_status {
-        status.write_all(info_record(pid, true).as_bytes()).map_err(fail)?;
+        status
+            .write_all(info_record(pid, true).as_bytes())
+            .map_err(fail)?;
         child.status_fd = Some(status);
     }
     Ok(())

@@ -893,11 +893,7 @@ fn make_file(root: BorrowedFd<'_>, path: &[u8]) -> SysResult<()> {
 
 /// `opened` when it says the path left the root (EXDEV), else `made`.
 fn escaped_or(opened: Errno, made: Errno) -> Errno {
-    if opened == Errno::XDEV {
-        opened
-    } else {
-        made
-    }
+    if opened == Errno::XDEV { opened } else { made }
 }
 
 /// Attaches the detached mount `tree` at `dest` beneath `root`.
@@ -983,7 +979,8 @@ fn fresh<'c>(
     rustix::mount::fsmount(
         &fs,
         FsMountFlags::FSMOUNT_CLOEXEC,
-        MountAttrFlags::from_bits_retain(attrs as u32),
+        // MOUNT_ATTR_* bits all lie in the low 32 bits (mount_setattr takes a u64).
+        MountAttrFlags::from_bits_retain(u32::try_from(attrs).map_err(|_| Errno::INVAL)?),
     )
 }
 

@@ -207,6 +207,6 @@ mod tests {
         for step in SpawnStep::ALL {
             assert_eq!(SpawnStep::from_wire(step as u32), Some(step));
         }
-        assert_eq!(SpawnStep::from_wire(37), None);
+        assert_eq!(SpawnStep::from_wire(38), None);
     }
 }

@@ -319,7 +319,10 @@ pub(crate) fn dup_inherited(n: i32) -> Result<OwnedFd> {
     // on whatever is there: a new descriptor either way, never an alias of one we own.
     let fd = unsafe { BorrowedFd::borrow_raw(n) };
     let dup = rustix::io::fcntl_dupfd_cloexec(fd, 0)?;
-    rustix::io::fcntl_setfd(fd, rustix::io::fcntl_getfd(fd)? | rustix::io::FdFlags::CLOEXEC)?;
+    rustix::io::fcntl_setfd(
+        fd,
+        rustix::io::fcntl_getfd(fd)? | rustix::io::FdFlags::CLOEXEC,
+    )?;
     Ok(dup)
 }
 
