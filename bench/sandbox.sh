@@ -3,10 +3,11 @@
 # through setpriv(1), bwrap's unprivileged mode: a user namespace), for issue 18's command:
 #     --unshare-all --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64
 #     --symlink usr/bin /bin --proc /proc --dev /dev --tmpfs /tmp -- /bin/true
-# Times: hyperfine -N (no shell), both commands in one hyperfine invocation, which itself runs
-# as the measured user (so setpriv's exec is not inside the figures). Peak RSS: GNU time's %M,
+# Times: hyperfine -N (no shell), both commands in each of ROUNDS hyperfine invocations, which
+# run as the measured user (so setpriv's exec is not inside the figures); the ratio is the
+# median of the rounds' ratios. Peak RSS: GNU time's %M,
 # the median of 5 runs each. Prints a markdown table; writes it to $RESULTS_DIR/sandbox.md.
-# Usage (as root): bench/sandbox.sh     [RUNS=200 WARMUP=20]
+# Usage (as root): bench/sandbox.sh     [RUNS=300 WARMUP=10 ROUNDS=6]
 # Leaves nothing behind: every sandbox is waited for by hyperfine/time; the scratch directory
 # is removed unless RESULTS_DIR was given.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +16,7 @@ command -v hyperfine >/dev/null || apt_install hyperfine
 command -v bwrap >/dev/null || apt_install bubblewrap
 TIME=/usr/bin/time
 [ -x "$TIME" ] || apt_install time
-export RUNS=${RUNS:-200} WARMUP=${WARMUP:-20}
+export RUNS=${RUNS:-300} WARMUP=${WARMUP:-10} ROUNDS=${ROUNDS:-6}
 scratch_dir
 (cd "$ROOT" && cargo build --quiet "${STATIC[@]}" -p lxns-cli)
 # The binary is copied where uid 65534 can read and execute it (target/ may be private).
@@ -40,30 +41,38 @@ peak() {
 {
   echo "## lxns sandbox beside bwrap $(bwrap --version | cut -d' ' -f2)"
   machine_line
-  echo "<!-- command: SANDBOX $ARGS; $RUNS runs after $WARMUP warm-up runs each -->"
+  echo "<!-- command: SANDBOX $ARGS; $RUNS runs each in $ROUNDS rounds (each after $WARMUP warm-up runs) -->"
   echo
   echo "| as | bwrap median | lxns sandbox median | bwrap / lxns | bwrap peak RSS | lxns peak RSS |"
   echo "|---|---|---|---|---|---|"
   for who in root nobody; do
     # shellcheck disable=SC2086
     run_as "$who" true || { echo "| $who | cannot run as $who | | | | |"; continue; }
-    json="$HFDIR/$who.json"
-    # shellcheck disable=SC2086
-    if ! run_as "$who" hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" \
-        --export-json "$json" "bwrap $ARGS" "$LX sandbox $ARGS" >"$HFDIR/$who.log" 2>&1; then
-      echo "| $who | FAILED: see $HFDIR/$who.log | | | | |"
-      continue
-    fi
+    # ROUNDS alternating rounds (bwrap, then lxns, in each), so that the machine's drift
+    # over the run (this VM's timings wander by tens of percent) lands on both alike.
+    failed=
+    for round in $(seq "$ROUNDS"); do
+      # shellcheck disable=SC2086
+      run_as "$who" hyperfine -N --style none --runs "$((RUNS / ROUNDS))" --warmup "$WARMUP" \
+        --export-json "$HFDIR/$who-$round.json" "bwrap $ARGS" "$LX sandbox $ARGS" \
+        >"$HFDIR/$who-$round.log" 2>&1 || { failed="see $HFDIR/$who-$round.log"; break; }
+    done
+    [ -z "$failed" ] || { echo "| $who | FAILED: $failed | | | | |"; continue; }
     # shellcheck disable=SC2086
     rb=$(peak "$who" bwrap $ARGS); rl=$(peak "$who" "$LX" sandbox $ARGS)
-    python3 - "$json" "$who" "$rb" "$rl" <<'PY'
+    python3 - "$who" "$rb" "$rl" "$HFDIR/$who"-*.json <<'PY'
 import json, statistics, sys
-res = json.load(open(sys.argv[1]))["results"]
-med = [statistics.median(r["times"]) * 1000 for r in res]
-q = [statistics.quantiles([t * 1000 for t in r["times"]], n=4) for r in res]
-who, rb, rl = sys.argv[2:5]
+who, rb, rl, *files = sys.argv[1:]
+rounds = [[statistics.median(r["times"]) * 1000 for r in json.load(open(f))["results"]]
+          for f in files]
+times = [[t * 1000 for f in files for t in json.load(open(f))["results"][i]["times"]]
+         for i in (0, 1)]
+med = [statistics.median(t) for t in times]
+q = [statistics.quantiles(t, n=4) for t in times]
+ratios = sorted(b / l for b, l in rounds)
 print(f"| {who} | {med[0]:.3f} ms (p25-p75 {q[0][0]:.3f}-{q[0][2]:.3f}) | "
-      f"{med[1]:.3f} ms (p25-p75 {q[1][0]:.3f}-{q[1][2]:.3f}) | {med[0] / med[1]:.2f}x | "
+      f"{med[1]:.3f} ms (p25-p75 {q[1][0]:.3f}-{q[1][2]:.3f}) | "
+      f"{statistics.median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}) | "
       f"{rb} KiB | {rl} KiB |")
 PY
   done

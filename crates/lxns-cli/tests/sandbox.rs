@@ -750,8 +750,12 @@ fn die_with_parent_kills_the_program_when_the_sandbox_dies() {
         } else {
             c.current_dir("/");
         }
-        let (r, _w) = std::io::pipe().unwrap();
-        let mut sandbox = c.stdin(r).stdout(Stdio::piped()).spawn().unwrap();
+        // stdin is a pipe whose write end the test holds (in `sandbox.stdin`): `read` blocks.
+        let mut sandbox = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let program = Foreign::open(child_pid(sandbox.stdout.as_mut().unwrap()));
         assert!(!program.exited(0), "the program runs");
         sandbox.kill().unwrap();

@@ -31,9 +31,14 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::fd::AsRawFd;
 
+    fn pipe() -> (std::fs::File, std::fs::File) {
+        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+        (r.into(), w.into())
+    }
+
     #[test]
     fn the_same_open_file_or_ebadf() {
-        let (r, w) = std::io::pipe().unwrap();
+        let (r, w) = pipe();
         let mut dup = std::fs::File::from(inherited_fd(w.as_raw_fd()).unwrap());
         assert_ne!(dup.as_raw_fd(), w.as_raw_fd());
         dup.write_all(b"x").unwrap();
@@ -41,7 +46,7 @@ mod tests {
         let mut got = Vec::new();
         (&r).read_to_end(&mut got).unwrap();
         assert_eq!(got, b"x");
-        let (r2, w2) = std::io::pipe().unwrap();
+        let (r2, w2) = pipe();
         rustix::io::fcntl_setfd(&r2, rustix::io::FdFlags::empty()).unwrap();
         let flags = rustix::io::fcntl_getfd(inherited_fd(r2.as_raw_fd()).unwrap()).unwrap();
         assert!(flags.contains(rustix::io::FdFlags::CLOEXEC));

@@ -1281,8 +1281,8 @@ fn covers_root(step: &Step) -> bool {
 /// way bwrap does: a staging tmpfs becomes the root with the old root under `oldroot` (a
 /// first `pivot_root`, so no bind of the old tree, `/` included, carries the staging tmpfs
 /// along), the process chroots into `oldroot` so that sources, symlinks in them and
-/// `/proc/self` resolve as they did for the caller, each step mounts beneath `newroot`, and
-/// the old root is detached. It returns with the working directory at the new root and the
+/// `/proc/self` resolve as they did for the caller, and each step mounts beneath `newroot`.
+/// It returns with the working directory at the new root and the
 /// process's root at the staging tmpfs; [`pivot`] finishes. Async-signal-safe.
 pub(crate) fn build_root(steps: &[Step]) -> std::result::Result<(), (SpawnStep, Failure)> {
     let setup = |e: Errno| (SpawnStep::RootBind, (u32::MAX, e));
@@ -1346,8 +1346,8 @@ pub(crate) fn build_root(steps: &[Step]) -> std::result::Result<(), (SpawnStep, 
     }
     enter(&staging).map_err(|e| (SpawnStep::RootChdir, (u32::MAX, e)))?;
     drop(old);
-    rustix::mount::unmount(c"oldroot", UnmountFlags::DETACH)
-        .map_err(|e| (SpawnStep::DetachOldRoot, (u32::MAX, e)))?;
+    // The old root stays under the staging tmpfs until [`pivot`]'s lazy unmount detaches
+    // both at once: one unmount, so one RCU grace period (`namespace_unlock`) instead of two.
     let root = open_root().map_err(setup)?;
     rustix::process::fchdir(&root).map_err(|e| (SpawnStep::RootChdir, (u32::MAX, e)))?;
     Ok(())
@@ -1355,7 +1355,7 @@ pub(crate) fn build_root(steps: &[Step]) -> std::result::Result<(), (SpawnStep, 
 
 /// After [`build_root`] (and the command's own mounts in the new root): the pivot into
 /// `newroot`. The staging tmpfs ends up on the new root's `/`; a lazy unmount of `.`
-/// detaches it.
+/// detaches it with everything under it, the old root (`oldroot`) included.
 pub(crate) fn pivot() -> std::result::Result<(), (SpawnStep, Errno)> {
     rustix::process::pivot_root(c".", c".").map_err(|e| (SpawnStep::PivotRoot, e))?;
     rustix::mount::unmount(c".", UnmountFlags::DETACH)
