@@ -12,7 +12,7 @@ SCRIPT="bench/$(basename "$0")"
 # Every benchmarked binary is the static build (README, Install): `cargo build-static`'s
 # flags, for this machine's triple, applied to the command and to the example loops alike.
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
-STATIC=(--release --target "$TRIPLE" --config "target.$TRIPLE.rustflags=['-C', 'target-feature=+crt-static']")
+STATIC=(--release --target "$TRIPLE" --config "target.$TRIPLE.rustflags=['-C', 'target-feature=+crt-static', '-C', 'relocation-model=static']")
 REL="$ROOT/target/$TRIPLE/release"
 L="$REL/lxns"
 

@@ -226,6 +226,61 @@ fn the_same_sandbox_as_bwrap_as_nobody() {
     compare_with_bwrap(true);
 }
 
+/// Where the caller's mounts are shared (a systemd host), they stay visible inside as
+/// slaves (`master:N` in mountinfo), as with bwrap's `MS_SLAVE | MS_REC`, and a mount made
+/// inside does not propagate out. Both tools run in one `unshare --propagation shared`
+/// namespace, so that the peer group numbers are the same for both.
+#[test]
+fn shared_mounts_of_the_caller_are_slaves_inside_as_with_bwrap() {
+    if !have_tool("bwrap", &["--version"]) || !have_tool("unshare", &["--version"]) {
+        return;
+    }
+    let scratch = TempDir::new("sandbox-shared");
+    let dir = scratch.path().to_str().unwrap();
+    let sandbox = format!(
+        "--ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
+         --symlink usr/bin /bin --bind {dir} /s --unshare-pid --proc /proc -- \
+         /bin/sh -c 'mkdir /s/m && mount -t tmpfs none /s/m; cut -d\" \" -f4- /proc/self/mountinfo'"
+    );
+    let lxns_bin = env!("CARGO_BIN_EXE_lxns");
+    let script = format!(
+        "set -e; mount --bind {dir} {dir}; bwrap {sandbox}; echo ===; grep -c ' {dir}/m ' /proc/self/mountinfo || true; \
+         rmdir {dir}/m; echo ===; {lxns_bin} sandbox {sandbox}; echo ===; grep -c ' {dir}/m ' /proc/self/mountinfo || true"
+    );
+    let out = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "shared",
+            "/bin/sh",
+            "-c",
+            &script,
+        ])
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parts: Vec<&str> = text.split("===\n").collect();
+    assert_eq!(parts.len(), 4, "{text}");
+    assert!(
+        parts[0].contains(" /s rw,nosuid,nodev,relatime master:"),
+        "{text}"
+    );
+    assert_eq!(parts[2], parts[0], "the mount table differs from bwrap's");
+    assert_eq!(
+        parts[3].trim(),
+        "0",
+        "a mount inside propagated out: {text}"
+    );
+    assert_eq!(parts[1].trim(), "0", "{text}");
+}
+
 #[test]
 fn each_filesystem_operation_as_the_kernel_shows_it() {
     for nobody in [false, true] {

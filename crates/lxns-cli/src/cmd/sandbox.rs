@@ -7,6 +7,9 @@
 //!  - in a new pid namespace the program is pid 1 (as with bwrap's `--as-pid-1`): there is
 //!    no extra init process;
 //!  - without `--chdir` the program starts in `/` of the sandbox;
+//!  - `--ro-bind` and `--remount-ro` make every mount below read-only in one
+//!    `mount_setattr(AT_RECURSIVE)`, also those hidden under another mount (bwrap remounts
+//!    by path and so leaves those writable);
 //!  - not supported (an error naming the option, never silently ignored): overlay options,
 //!    `--userns-block-fd`, `--disable-userns`, `--assert-userns-disabled`, `--userns2`,
 //!    SELinux labels, `--lock-file`.
@@ -79,7 +82,8 @@ const HELP: &str = "
 
 lxns sandbox differs from bwrap where it says so: in a new pid namespace the program is
 pid 1 (there is no reaper process); without --chdir the program starts in /; --sync-fd
-is kept open in the sandbox as bwrap does. Not supported, refused with an error: overlay
+is kept open in the sandbox as bwrap does; --ro-bind and --remount-ro make every mount
+below read-only, also those hidden under another mount (bwrap leaves those). Not supported, refused with an error: overlay
 options, --userns-block-fd, --disable-userns, --assert-userns-disabled, --userns2,
 --exec-label, --file-label, --lock-file, --level-prefix.
 ";
@@ -497,6 +501,8 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
     if o.fs.is_empty() {
         o.fs.push(FsOp::dir("/"));
     }
+    // bwrap's propagation: the caller's mounts stay visible as slaves (MS_SLAVE | MS_REC).
+    cmd.propagation(lxns::Propagation::Slave);
     for op in o.fs.drain(..) {
         cmd.fs(op);
     }

@@ -535,28 +535,34 @@ fn proc_file(pid: i32, name: &str) -> String {
 fn write_proc(pid: i32, path: &str, text: &str, op: Op) -> Result<()> {
     std::fs::write(path, text).map_err(|e| {
         let errno = Errno::from_io(&e).unwrap_or(Errno::from_raw(5));
-        match e.kind() {
-            std::io::ErrorKind::NotFound => Error::process_gone(op, Some(crate::Kind::User), pid),
-            std::io::ErrorKind::PermissionDenied => Error::permission_denied(
-                op,
-                Some(crate::Kind::User),
-                Target::Path(path.into()),
-                errno,
-                None,
-            ),
-            _ if errno.raw() == 22 => invalid(
-                path,
-                "the kernel refused the map (EINVAL): it may already be written, or a range is \
-                 not mapped in the writer's own user namespace",
-            ),
-            _ => Error::os(
-                op,
-                Some(crate::Kind::User),
-                Target::Path(path.into()),
-                errno,
-            ),
-        }
+        write_error(pid, path, errno, op)
     })
+}
+
+/// The error for writing `setgroups`, `uid_map` or `gid_map` of process `pid` at `path`
+/// (by the parent, or by the child for itself) that failed with `errno`.
+pub(crate) fn write_error(pid: i32, path: &str, errno: Errno, op: Op) -> Error {
+    match errno.raw() {
+        libc::ENOENT | libc::ESRCH => Error::process_gone(op, Some(crate::Kind::User), pid),
+        libc::EPERM | libc::EACCES => Error::permission_denied(
+            op,
+            Some(crate::Kind::User),
+            Target::Path(path.into()),
+            errno,
+            None,
+        ),
+        libc::EINVAL => invalid(
+            path,
+            "the kernel refused the map (EINVAL): it may already be written, or a range is \
+             not mapped in the writer's own user namespace",
+        ),
+        _ => Error::os(
+            op,
+            Some(crate::Kind::User),
+            Target::Path(path.into()),
+            errno,
+        ),
+    }
 }
 
 #[cfg(test)]

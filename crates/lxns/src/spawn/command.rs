@@ -559,9 +559,10 @@ impl Command {
     /// Adds a filesystem operation to the new root of a sandbox (adds [`Kind::Mnt`]). With
     /// any, the child gets a fresh tmpfs root, applies the operations in the order given and
     /// `pivot_root`s into it, as bwrap does: see [`FsOp`](crate::FsOp). Destinations are
-    /// paths in the new root and cannot leave it (`openat2(RESOLVE_BENEATH)`). The mounts
-    /// below `/` become slaves of the caller's (`MS_SLAVE | MS_REC`) first, so nothing
-    /// propagates back. Not with [`root`](Command::root).
+    /// paths in the new root and cannot leave it (`openat2(RESOLVE_BENEATH)`). Nothing
+    /// propagates back to the caller: the mounts below `/` are made private first (the
+    /// default [`propagation`](Command::propagation)) or, with any other choice, slaves of
+    /// the caller's (`MS_SLAVE | MS_REC`, as bwrap does). Not with [`root`](Command::root).
     ///
     /// # Errors
     ///

@@ -15,9 +15,12 @@
 //!    is no extra fork. Where `clone3` is blocked (seccomp profiles of container engines
 //!    answer `ENOSYS` or `EPERM`), `clone(2)` with `CLONE_PIDFD` does the same, the child
 //!    making a new time namespace itself and the parent writing `cgroup.procs`.
-//! 3. When a user namespace is created with maps, the child waits on a pipe while the parent
-//!    writes `setgroups`, `uid_map` and `gid_map` (directly, or through `newuidmap`/
-//!    `newgidmap` when that is what it takes).
+//! 3. When a user namespace is created with maps of the caller's own uid and gid (one line
+//!    each, `setgroups` denied: `map_root`, `map_user_as`, bwrap's maps), the child writes
+//!    them itself, as the kernel allows (user_namespaces(7)), with no round trip. Other maps
+//!    are the parent's: the child waits on a pipe while the parent writes `setgroups`,
+//!    `uid_map` and `gid_map` (directly, or through `newuidmap`/`newgidmap` when that is
+//!    what it takes).
 //! 4. The child then sets the time offsets, hostname, mount propagation, new root and
 //!    `/proc`, working directory and standard streams — async-signal-safe system calls only —
 //!    restores the caller's signal mask and calls `execve`. A failure is reported on a

@@ -199,6 +199,10 @@ fn clone(
             .parent_death
             .zip(prep.parent_pidfd.as_ref().map(AsFd::as_fd)),
         owner: cmd.owner,
+        own_maps: prep
+            .own_maps
+            .as_ref()
+            .map(|texts| texts.each_ref().map(Option::as_deref)),
         setup: prep.setup(&vectors, super::signals::exec_mask(caller_mask)),
     };
     let created = sys::spawn(&plan);
@@ -257,7 +261,7 @@ fn parent_part(
     };
     let pid = child.pid();
     let maps = plan::maps(cmd);
-    if maps.any() {
+    if maps.any() && prep.own_maps.is_none() {
         crate::idmap::write_maps(pid, &maps)?;
     }
     if let Some(procs) = prep.cgroup_procs.as_mut() {

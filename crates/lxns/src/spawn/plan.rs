@@ -18,7 +18,7 @@ use super::SpawnStep;
 use super::command::{Command, Propagation, StdioKind, TimeOffsets};
 use super::report::{cstring, invalid};
 use crate::error::{Error, Op, Result, Target};
-use crate::idmap::Maps;
+use crate::idmap::{IdMap, MapWriter, Maps, Setgroups, effective_ids, maps_only};
 use crate::kind::Kind;
 use crate::sys::spawn::{self as sys, CloneApi, SigMask};
 
@@ -63,6 +63,9 @@ pub(super) struct Prepared {
     /// Child-side stdio fds, and the caller's ends of piped ones.
     pub child_stdio: [Option<OwnedFd>; 3],
     pub parent_stdio: [Option<OwnedFd>; 3],
+    /// The id maps when the child can write them itself (see [`own_maps`]): `setgroups`,
+    /// `uid_map`, `gid_map` text. The parent then has nothing to write.
+    pub own_maps: Option<[Option<Vec<u8>>; 3]>,
 }
 
 /// The argument and environment vectors of a [`Prepared`], as the child reads them.
@@ -234,7 +237,40 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         parent_pidfd,
         child_stdio,
         parent_stdio,
+        own_maps: own_maps(cmd),
     })
+}
+
+/// The id maps as the child writes them for itself, when it can: the kernel lets a process
+/// in a new user namespace write a one-line map of its own effective uid, and of its own
+/// effective gid once `setgroups` is denied (user_namespaces(7), "Defining user and group
+/// ID mappings"). bwrap's maps are these, as are `unshare -r`'s and `map_user_as`'s. The
+/// parent then takes no part: no round trip before the child goes on. Not when the ids are
+/// set through a joined user namespace or an owner (an intermediate process), nor with the
+/// setuid helpers.
+fn own_maps(cmd: &Command) -> Option<[Option<Vec<u8>>; 3]> {
+    let maps = maps(cmd);
+    if !cmd.unshare.contains(Kind::User)
+        || !maps.any()
+        || cmd.owner.is_some()
+        || !cmd.joins.is_empty()
+        || maps.writer == MapWriter::Helper
+    {
+        return None;
+    }
+    let (euid, egid) = effective_ids();
+    if maps.uid.is_some_and(|m| !maps_only(m, euid))
+        || maps.gid.is_some_and(|m| !maps_only(m, egid))
+        || (maps.gid.is_some() && maps.setgroups != Some(Setgroups::Deny))
+    {
+        return None;
+    }
+    let setgroups = maps.setgroups.map(|v| match v {
+        Setgroups::Allow => b"allow".to_vec(),
+        Setgroups::Deny => b"deny".to_vec(),
+    });
+    let text = |m: Option<&IdMap>| m.map(|m| m.to_string().into_bytes());
+    Some([setgroups, text(maps.uid), text(maps.gid)])
 }
 
 /// `register` of the `binfmt_misc` mount and the format to write there; for a fixed (`F`)
@@ -558,22 +594,104 @@ fn stdio(cmd: &mut Command) -> Result<StdioFds> {
 }
 
 /// The propagation to apply to `/`: only in a new mount namespace.
+/// With filesystem operations (a sandbox root), nothing may propagate back to the caller:
+/// `/` becomes private or, for any other choice, a slave of the caller's mounts (bwrap's
+/// `MS_SLAVE | MS_REC`), in one `mount(2)` call.
 pub(super) fn propagation_flags(cmd: &Command) -> Option<MountPropagationFlags> {
     match cmd.propagation {
         _ if !cmd.unshare.contains(Kind::Mnt) => None,
         Propagation::Private => Some(MountPropagationFlags::PRIVATE),
+        _ if !cmd.fs.is_empty() => Some(MountPropagationFlags::DOWNSTREAM),
         Propagation::Slave => Some(MountPropagationFlags::DOWNSTREAM),
         Propagation::Shared => Some(MountPropagationFlags::SHARED),
         Propagation::Unchanged => None,
     }
 }
 
-/// Whether the child must wait for its parent's part before going on: id maps to write,
-/// namespaces to persist, or a cgroup the parent places it in (without `clone3`).
+/// Whether the child must wait for its parent's part before going on: id maps to write
+/// (unless it writes its own), namespaces to persist, or a cgroup the parent places it in
+/// (without `clone3`).
 pub(super) fn needs_go(cmd: &Command, prep: &Prepared) -> bool {
-    maps(cmd).any()
+    (maps(cmd).any() && prep.own_maps.is_none())
         || !cmd.persist.is_empty()
         || prep.cgroup_procs.is_some()
         || cmd.info.is_some()
         || cmd.json_status.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::Namespace;
+
+    fn texts(cmd: &Command) -> Option<[Option<String>; 3]> {
+        own_maps(cmd).map(|t| t.map(|b| b.map(|b| String::from_utf8(b).unwrap())))
+    }
+
+    /// The child writes its maps itself exactly when the kernel lets it: one line of its
+    /// own uid, of its own gid with setgroups denied, no helper, owner or joined namespace.
+    #[test]
+    fn the_child_writes_only_the_maps_the_kernel_lets_it_write() {
+        let (euid, egid) = effective_ids();
+        let mut own = Command::new("/bin/true");
+        own.map_root();
+        assert_eq!(
+            texts(&own),
+            Some([
+                Some("deny".into()),
+                Some(format!("0 {euid} 1\n")),
+                Some(format!("0 {egid} 1\n"))
+            ])
+        );
+        let mut as_ids = Command::new("/bin/true");
+        as_ids.map_user_as(7, 8);
+        assert_eq!(
+            texts(&as_ids).map(|t| t[1].clone()),
+            Some(Some(format!("7 {euid} 1\n")))
+        );
+        let other = euid.wrapping_add(1);
+        let mut not_own = Command::new("/bin/true");
+        not_own
+            .unshare(Kind::User)
+            .uid_map(format!("0 {other} 1").parse().unwrap());
+        assert_eq!(texts(&not_own), None);
+        let mut two_ids = Command::new("/bin/true");
+        two_ids
+            .unshare(Kind::User)
+            .uid_map(format!("0 {euid} 2").parse().unwrap());
+        assert_eq!(texts(&two_ids), None);
+        let mut allowed = Command::new("/bin/true");
+        allowed.map_root().setgroups(Setgroups::Allow);
+        assert_eq!(texts(&allowed), None, "a gid map needs setgroups denied");
+        let mut helper = Command::new("/bin/true");
+        helper.map_root().map_writer(MapWriter::Helper);
+        assert_eq!(texts(&helper), None);
+        let mut owner = Command::new("/bin/true");
+        owner.map_root().user_namespace_owner(euid, egid);
+        assert_eq!(texts(&owner), None);
+        let mut joined = Command::new("/bin/true");
+        joined
+            .map_root()
+            .join(&Namespace::current(Kind::Uts).unwrap());
+        assert_eq!(texts(&joined), None);
+        let mut none = Command::new("/bin/true");
+        none.unshare(Kind::User);
+        assert_eq!(texts(&none), None, "nothing to write");
+    }
+
+    /// With its own maps and nothing else for the parent, the child does not wait for a go
+    /// byte; with maps the parent writes, it does.
+    #[test]
+    fn no_round_trip_with_the_childs_own_maps() {
+        let mut own = Command::new("/bin/true");
+        own.map_root();
+        let prep = prepare(&mut own, CloneApi::Clone3).unwrap();
+        assert!(prep.own_maps.is_some());
+        assert!(!needs_go(&own, &prep));
+        let mut helper = Command::new("/bin/true");
+        helper.map_root().map_writer(MapWriter::Helper);
+        let prep = prepare(&mut helper, CloneApi::Clone3).unwrap();
+        assert!(needs_go(&helper, &prep));
+    }
 }

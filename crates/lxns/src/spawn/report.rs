@@ -60,6 +60,18 @@ pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i3
             None => Error::os(op, None, Target::Pid(pid), errno.into()),
         },
         SpawnStep::Clone => clone_error(errno, cmd.unshare),
+        // The child's own maps (`Prepared::own_maps`): the same error as the parent's write.
+        SpawnStep::Maps => {
+            let file = ["setgroups", "uid_map", "gid_map"]
+                .get(r.index as usize)
+                .unwrap_or(&"uid_map");
+            crate::idmap::write_error(
+                pid,
+                &format!("/proc/{pid}/{file}"),
+                errno.into(),
+                Op::WriteIdMap,
+            )
+        }
         SpawnStep::Filesystem => super::sandbox::step_error(&cmd.fs, r.index, errno),
         SpawnStep::RootBind
         | SpawnStep::RootChdir

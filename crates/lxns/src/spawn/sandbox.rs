@@ -843,8 +843,13 @@ fn parent_beneath<'p>(root: BorrowedFd<'_>, path: &'p [u8]) -> SysResult<(OwnedF
     Ok((dir, name))
 }
 
-/// `mkdir -p` of the parents of `path`, beneath `root`.
+/// `mkdir -p` of the parents of `path`, beneath `root`. The parent usually exists (a
+/// `/dev` node, a file in a bound tree): one `openat2` tells, before any `mkdirat`.
 fn make_parents(root: BorrowedFd<'_>, path: &[u8]) -> SysResult<()> {
+    let (parent, _) = split_last(path);
+    if parent.is_empty() || open_beneath(root, parent, OFlags::PATH | OFlags::DIRECTORY).is_ok() {
+        return Ok(());
+    }
     for (i, &b) in path.iter().enumerate() {
         if b == b'/' && i > 0 {
             make_dir(root, path.get(..i).unwrap_or_default(), 0o755)?;

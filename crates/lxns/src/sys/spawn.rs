@@ -408,6 +408,9 @@ pub(crate) struct ChildPlan<'a> {
     /// uid and gid the intermediate becomes before creating the final process, so that
     /// they own its new user namespace (two-stage only).
     pub owner: Option<(u32, u32)>,
+    /// The id maps the final process writes for itself, in order: `setgroups`, `uid_map`,
+    /// `gid_map` (one line of its own ids each: user_namespaces(7)).
+    pub own_maps: Option<[Option<&'a [u8]>; 3]>,
     pub setup: Setup<'a>,
 }
 
@@ -698,6 +701,21 @@ fn final_process(plan: &ChildPlan<'_>) -> ! {
             exit(125);
         }
     }
+    if let Some(texts) = plan.own_maps {
+        let files = [
+            c"/proc/self/setgroups",
+            c"/proc/self/uid_map",
+            c"/proc/self/gid_map",
+        ];
+        // The index names the file in the report (0 setgroups, 1 uid_map, 2 gid_map).
+        for ((file, text), index) in files.into_iter().zip(texts).zip(0u32..) {
+            if let Some(text) = text {
+                if let Err(e) = write_file(file, text) {
+                    fail(plan, Step::Maps, e, index);
+                }
+            }
+        }
+    }
     if let Some(go) = plan.go {
         let mut byte = [0u8; 1];
         loop {
@@ -759,13 +777,6 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
         }
     }
     if !plan.fs.is_empty() {
-        at(
-            Step::Propagation,
-            rustix::mount::mount_change(
-                c"/",
-                MountPropagationFlags::DOWNSTREAM | MountPropagationFlags::REC,
-            ),
-        )?;
         crate::spawn::sandbox::build_root(plan.fs).map_err(|(step, (i, e))| (step, e, i))?;
         if let Some(target) = plan.proc_mount {
             at(Step::MountProc, mount_proc(relative(target)))?;
@@ -864,8 +875,9 @@ fn drop_bounding(keep: u64) -> Result<()> {
         match rustix::thread::remove_capability_from_bounding_set(CapabilitySet::from_bits_retain(
             1 << bit,
         )) {
-            // Past the kernel's last capability.
-            Ok(()) | Err(Errno::INVAL) => {}
+            Ok(()) => {}
+            // Past the kernel's last capability (they are numbered without gaps).
+            Err(Errno::INVAL) => break,
             Err(e) => return Err(e),
         }
     }
