@@ -67,6 +67,7 @@ const HELP: &str = "
     --symlink SRC DEST           Create symlink at DEST with target SRC
     --seccomp FD                 Load and use seccomp rules from FD (not repeatable)
     --add-seccomp-fd FD          Load and use seccomp rules from FD (repeatable)
+    --sync-fd FD                 Keep this fd open while sandbox is running
     --block-fd FD                Block on FD until some data to read is available
     --info-fd FD                 Write information about the running container to FD
     --json-status-fd FD          Write container status to FD as multiple JSON documents
@@ -83,9 +84,10 @@ const HELP: &str = "
 lxns sandbox differs from bwrap where it says so: in a new pid namespace the program is
 pid 1 (there is no reaper process); without --chdir the program starts in /; --sync-fd
 is kept open in the sandbox as bwrap does; --ro-bind and --remount-ro make every mount
-below read-only, also those hidden under another mount (bwrap leaves those). Not supported, refused with an error: overlay
-options, --userns-block-fd, --disable-userns, --assert-userns-disabled, --userns2,
---exec-label, --file-label, --lock-file, --level-prefix.
+below read-only, also those hidden under another mount (bwrap leaves those). Not
+supported, refused with an error: overlay options, --userns-block-fd, --disable-userns,
+--assert-userns-disabled, --userns2, --exec-label, --file-label, --lock-file,
+--level-prefix.
 ";
 
 /// A bwrap-style failure: `bwrap: MESSAGE`, exit 1.
