@@ -851,3 +851,74 @@ fn as_pid_1_the_program_is_pid_1_as_with_bwrap() {
         }
     }
 }
+
+/// `--disable-userns`: the program cannot create a user namespace (`unshare -U` fails)
+/// where it could without the option; it runs in a nested user namespace of its own ids,
+/// and the credentials and capabilities are bwrap's, as root and as nobody (with a custom
+/// uid). `--assert-userns-disabled` fails the sandbox before the program when they are
+/// not disabled, and passes when they are. Without `--unshare-user` it is refused.
+#[test]
+fn disable_userns_as_with_bwrap() {
+    let script = r#"unshare -U true 2>/dev/null; echo "unshare $?"; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; grep -E "^(Uid|Gid|Cap)" /proc/self/status"#;
+    for (nobody, extra) in [(false, &[][..]), (true, &["--uid", "5"][..])] {
+        let who = if nobody { "nobody" } else { "root" };
+        let mut free = vec![
+            "--unshare-user",
+            "--unshare-pid",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+        ];
+        free.extend(extra);
+        let allowed = inside(&free, script, nobody);
+        assert!(allowed.starts_with("unshare 0\n"), "{who}: {allowed}");
+        let mut disabled = free.clone();
+        disabled.push("--disable-userns");
+        let ours = inside(&disabled, script, nobody);
+        assert!(ours.starts_with("unshare 1\n"), "{who}: {ours}");
+        if have_tool("bwrap", &["--version"]) {
+            let mut all = with_base(&disabled);
+            all.extend(["--", "/bin/sh", "-c", script].map(str::to_owned));
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            let theirs = ok(&mut bwrap(&all), nobody);
+            // The nested maps map the ids onto themselves; bwrap's first level maps an
+            // unprivileged caller to 0 when it mounts devpts (so its nested maps point at
+            // 0): the map lines are compared apart.
+            let maps = |t: &str| -> Vec<Vec<String>> {
+                t.lines()
+                    .skip(1)
+                    .take(2)
+                    .map(|l| l.split_whitespace().map(str::to_owned).collect())
+                    .collect()
+            };
+            let rest = |t: &str| {
+                t.lines()
+                    .enumerate()
+                    .filter(|(i, _)| !(1..=2).contains(i))
+                    .map(|(_, l)| l.to_owned())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(rest(&ours), rest(&theirs), "{who}: differs from bwrap");
+            for (o, t) in maps(&ours).iter().zip(maps(&theirs)) {
+                assert_eq!(o.first(), t.first(), "{who}: {ours}");
+                assert_eq!(o.first(), o.get(1), "{who}: not an identity map: {ours}");
+            }
+        }
+        let mut checked = disabled.clone();
+        checked.push("--assert-userns-disabled");
+        assert!(inside(&checked, "echo ran", nobody).starts_with("ran"));
+        let mut unchecked = free.clone();
+        unchecked.push("--assert-userns-disabled");
+        refused(
+            &unchecked,
+            "creation of new user namespaces was not disabled as requested",
+            nobody,
+        );
+        refused(
+            &["--unshare-all", "--disable-userns"],
+            "--disable-userns requires --unshare-user",
+            nobody,
+        );
+    }
+}

@@ -443,3 +443,47 @@ fn where_clone3_is_blocked_spawning_falls_back_to_clone() {
     }
     release(target);
 }
+
+/// `disable_user_namespaces`: the program cannot create a user namespace (`unshare -U`
+/// fails, ENOSPC) where it can without; it runs in a nested user namespace mapping its ids
+/// onto themselves. `assert_user_namespaces_disabled` alone fails the spawn, named.
+#[test]
+fn a_program_with_user_namespaces_disabled_cannot_create_one() {
+    let script = "unshare -U true 2>/dev/null; echo $?; cat /proc/self/uid_map";
+    let mut free = Command::new("/bin/sh");
+    free.args(["-c", script]).map_root();
+    let text = out(&mut free);
+    assert!(text.starts_with("0\n"), "{text}");
+    let mut disabled = Command::new("/bin/sh");
+    disabled
+        .args(["-c", script])
+        .map_root()
+        .disable_user_namespaces();
+    let text = out(&mut disabled);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("1"), "{text}");
+    let map: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(map, ["0", "0", "1"], "{text}");
+    let mut checked = Command::new("/bin/true");
+    checked
+        .map_root()
+        .disable_user_namespaces()
+        .assert_user_namespaces_disabled();
+    assert!(checked.status().unwrap().success());
+    let mut unchecked = Command::new("/bin/true");
+    unchecked.map_root().assert_user_namespaces_disabled();
+    let err = unchecked.spawn().unwrap_err();
+    assert_eq!(
+        err.op(),
+        Op::Spawn(SpawnStep::AssertUserNamespacesDisabled),
+        "{err}"
+    );
+    assert!(
+        matches!(err.reason(), Reason::InvalidArgument { .. }),
+        "{err}"
+    );
+}

@@ -11,8 +11,7 @@
 //!    `mount_setattr(AT_RECURSIVE)`, also those hidden under another mount (bwrap remounts
 //!    by path and so leaves those writable);
 //!  - not supported (an error naming the option, never silently ignored): overlay options,
-//!    `--userns-block-fd`, `--disable-userns`, `--assert-userns-disabled`, `--userns2`,
-//!    SELinux labels, `--lock-file`.
+//!    `--userns-block-fd`, `--userns2`, SELinux labels, `--lock-file`.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -39,6 +38,8 @@ const HELP: &str = "
     --unshare-cgroup             Create new cgroup namespace
     --unshare-cgroup-try         Create new cgroup namespace if possible else continue by skipping it
     --userns FD                  Use this user namespace (cannot combine with --unshare-user)
+    --disable-userns             Disable further use of user namespaces inside sandbox
+    --assert-userns-disabled     Fail unless further use of user namespace inside sandbox is disabled
     --pidns FD                   Use this pid namespace (as parent namespace if using --unshare-pid)
     --uid UID                    Custom uid in the sandbox (requires --unshare-user or --userns)
     --gid GID                    Custom gid in the sandbox (requires --unshare-user or --userns)
@@ -85,9 +86,8 @@ lxns sandbox differs from bwrap where it says so: in a new pid namespace the pro
 pid 1 (there is no reaper process); without --chdir the program starts in /; --sync-fd
 is kept open in the sandbox as bwrap does; --ro-bind and --remount-ro make every mount
 below read-only, also those hidden under another mount (bwrap leaves those). Not
-supported, refused with an error: overlay options, --userns-block-fd, --disable-userns,
---assert-userns-disabled, --userns2, --exec-label, --file-label, --lock-file,
---level-prefix.
+supported, refused with an error: overlay options, --userns-block-fd, --userns2,
+--exec-label, --file-label, --lock-file, --level-prefix.
 ";
 
 /// A bwrap-style failure: `bwrap: MESSAGE`, exit 1.
@@ -121,6 +121,8 @@ struct Opts {
     json: Option<std::fs::File>,
     new_session: bool,
     die_with_parent: bool,
+    disable_userns: bool,
+    assert_userns_disabled: bool,
     cap_add: Capabilities,
     cap_drop: Capabilities,
     cap_changed: bool,
@@ -374,6 +376,8 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
                 o.json = Some(reopen(&take(&mut args, 1, &name)?[0], "Invalid fd")?);
             }
             "new-session" => o.new_session = true,
+            "disable-userns" => o.disable_userns = true,
+            "assert-userns-disabled" => o.assert_userns_disabled = true,
             "die-with-parent" => o.die_with_parent = true,
             "as-pid-1" => {}
             "cap-add" | "cap-drop" => {
@@ -391,18 +395,8 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
                 }
             }
             "argv0" => o.argv0 = Some(take(&mut args, 1, &name)?.remove(0)),
-            "overlay-src"
-            | "overlay"
-            | "tmp-overlay"
-            | "ro-overlay"
-            | "userns-block-fd"
-            | "disable-userns"
-            | "assert-userns-disabled"
-            | "userns2"
-            | "exec-label"
-            | "file-label"
-            | "lock-file"
-            | "level-prefix" => {
+            "overlay-src" | "overlay" | "tmp-overlay" | "ro-overlay" | "userns-block-fd"
+            | "userns2" | "exec-label" | "file-label" | "lock-file" | "level-prefix" => {
                 return die(format!("--{name} is not supported by lxns sandbox"));
             }
             _ => return die(format!("Unknown option {}", arg.to_string_lossy())),
@@ -437,6 +431,10 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
     }
     if o.userns.is_some() && kinds.contains(Kind::User) {
         return die("--unshare-user and --userns are not compatible");
+    }
+    // bwrap wants the user namespace asked for by name (not implied, not -try).
+    if o.disable_userns && !o.unshare.contains(Kind::User) {
+        return die("--disable-userns requires --unshare-user");
     }
     let has_user = kinds.contains(Kind::User) || o.userns.is_some();
     if (o.uid.is_some() || o.gid.is_some()) && !has_user {
@@ -535,6 +533,12 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
         cmd.bounding_capabilities(Capabilities::none());
     }
     cmd.no_new_privs(true);
+    if o.disable_userns {
+        cmd.disable_user_namespaces();
+    }
+    if o.assert_userns_disabled {
+        cmd.assert_user_namespaces_disabled();
+    }
     if o.new_session {
         cmd.new_session();
     }
@@ -580,6 +584,9 @@ fn describe(err: &lxns::Error, program: &OsStr) -> String {
             },
             _ => format!("{err}"),
         },
+        Op::Spawn(SpawnStep::AssertUserNamespacesDisabled) => {
+            "creation of new user namespaces was not disabled as requested".into()
+        }
         _ => format!("{err}"),
     }
 }

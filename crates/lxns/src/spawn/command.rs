@@ -162,6 +162,8 @@ pub struct Command {
     pub(super) capabilities: Option<super::sandbox::Capabilities>,
     pub(super) bounding: Option<super::sandbox::Capabilities>,
     pub(super) no_new_privs: bool,
+    pub(super) disable_userns: bool,
+    pub(super) assert_userns_disabled: bool,
     pub(super) new_session: bool,
     pub(super) loopback_up: bool,
     pub(super) arg0: Option<OsString>,
@@ -212,6 +214,8 @@ impl Command {
             capabilities: None,
             bounding: None,
             no_new_privs: false,
+            disable_userns: false,
+            assert_userns_disabled: false,
             new_session: false,
             loopback_up: false,
             arg0: None,
@@ -619,6 +623,43 @@ impl Command {
     /// At spawn: [`SpawnStep::NoNewPrivs`](crate::SpawnStep::NoNewPrivs).
     pub fn no_new_privs(&mut self, on: bool) -> &mut Command {
         self.no_new_privs = on;
+        self
+    }
+
+    /// The program and everything it starts can create no user namespace (bwrap's
+    /// `--disable-userns`): the child sets `user.max_user_namespaces` of its new user
+    /// namespace to 1 (`/proc/sys/user/max_user_namespaces`, user_namespaces(7)), then, as
+    /// its last id change, creates one nested user namespace mapping its own uid and gid,
+    /// so the limit is used up and cannot be raised from inside (the program has no
+    /// capability in the namespace that holds it). A further `unshare(CLONE_NEWUSER)`
+    /// answers `ENOSPC`. Checked before `execve`, as with
+    /// [`assert_user_namespaces_disabled`](Command::assert_user_namespaces_disabled).
+    /// Needs a new user namespace ([`Kind::User`]).
+    ///
+    /// # Errors
+    ///
+    /// Before the clone: [`InvalidArgument`](crate::Reason::InvalidArgument) without a new
+    /// user namespace. At spawn:
+    /// [`SpawnStep::DisableUserNamespaces`](crate::SpawnStep::DisableUserNamespaces) with
+    /// the errno of the sysctl write, `unshare(2)` or the nested maps.
+    pub fn disable_user_namespaces(&mut self) -> &mut Command {
+        self.disable_userns = true;
+        self
+    }
+
+    /// Fails the spawn, before `execve`, unless creating a user namespace is refused to
+    /// the program (bwrap's `--assert-userns-disabled`), for instance in a joined user
+    /// namespace set up by [`disable_user_namespaces`](Command::disable_user_namespaces).
+    /// The check is an `unshare(CLONE_NEWUSER)` that must fail.
+    ///
+    /// # Errors
+    ///
+    /// At spawn:
+    /// [`SpawnStep::AssertUserNamespacesDisabled`](crate::SpawnStep::AssertUserNamespacesDisabled)
+    /// ([`InvalidArgument`](crate::Reason::InvalidArgument)) when a user namespace could be
+    /// created.
+    pub fn assert_user_namespaces_disabled(&mut self) -> &mut Command {
+        self.assert_userns_disabled = true;
         self
     }
 

@@ -50,6 +50,8 @@ pub(super) struct Prepared {
     new_session: bool,
     loopback_up: bool,
     no_new_privs: bool,
+    disable_userns: bool,
+    assert_userns_disabled: bool,
     block: Vec<OwnedFd>,
     seccomp: Vec<super::sandbox::SeccompProgram>,
     propagation: Option<MountPropagationFlags>,
@@ -139,6 +141,8 @@ impl Prepared {
             new_session: self.new_session,
             loopback_up: self.loopback_up,
             no_new_privs: self.no_new_privs,
+            disable_userns: self.disable_userns,
+            assert_userns_disabled: self.assert_userns_disabled,
             block: &self.block,
             seccomp: &self.seccomp,
             stdio: [fd(0), fd(1), fd(2)],
@@ -173,6 +177,12 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
     check_persist(cmd, api)?;
     let (argv, envp, exec_paths) = vectors(cmd)?;
     check_root(cmd.root.as_deref())?;
+    if cmd.disable_userns && !cmd.unshare.contains(Kind::User) {
+        return Err(invalid(
+            "disable_user_namespaces needs a new user namespace (unshare Kind::User): the \
+             limit it sets is that namespace's",
+        ));
+    }
     if cmd.root.is_some() && !cmd.fs.is_empty() {
         return Err(invalid(
             "a new root directory and sandbox filesystem operations are exclusive: bind the \
@@ -221,6 +231,8 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         new_session: cmd.new_session,
         loopback_up: cmd.loopback_up,
         no_new_privs: cmd.no_new_privs,
+        disable_userns: cmd.disable_userns,
+        assert_userns_disabled: cmd.assert_userns_disabled,
         block: cmd
             .block
             .iter()
@@ -693,5 +705,27 @@ mod tests {
         helper.map_root().map_writer(MapWriter::Helper);
         let prep = prepare(&mut helper, CloneApi::Clone3).unwrap();
         assert!(needs_go(&helper, &prep));
+    }
+}
+
+#[cfg(test)]
+mod userns_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The limit is the new user namespace's: without one, refused before any process.
+    #[test]
+    fn disabling_user_namespaces_needs_a_new_one() {
+        let mut cmd = Command::new("/bin/true");
+        cmd.unshare(Kind::Mnt).disable_user_namespaces();
+        let err = prepare(&mut cmd, CloneApi::Clone3).unwrap_err();
+        assert!(
+            matches!(err.reason(), crate::Reason::InvalidArgument { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("new user namespace"), "{err}");
+        let mut ok = Command::new("/bin/true");
+        ok.map_root().disable_user_namespaces();
+        assert!(prepare(&mut ok, CloneApi::Clone3).is_ok());
     }
 }

@@ -102,6 +102,32 @@ pub(super) fn report_error(r: Report, cmd: &Command, joins: &[Step<'_>], pid: i3
             Target::Path(cmd.cgroup.clone().unwrap_or_default()),
             errno.into(),
         ),
+        SpawnStep::DisableUserNamespaces => {
+            let what = [
+                "/proc/sys/user/max_user_namespaces",
+                "unshare(CLONE_NEWUSER)",
+                "/proc/self/setgroups",
+                "/proc/self/uid_map",
+                "/proc/self/gid_map",
+            ];
+            let target = what
+                .get(r.index as usize)
+                .unwrap_or(&"unshare(CLONE_NEWUSER)");
+            Error::os(
+                op,
+                Some(Kind::User),
+                Target::Path((*target).into()),
+                errno.into(),
+            )
+        }
+        SpawnStep::AssertUserNamespacesDisabled => Error::invalid_argument(
+            op,
+            Target::Pid(pid),
+            "creation of new user namespaces was not disabled as requested: the program \
+             could create one (disable them with disable_user_namespaces, or join a user \
+             namespace where they are)"
+                .into(),
+        ),
         SpawnStep::Propagation => {
             Error::os(op, Some(Kind::Mnt), Target::Path("/".into()), errno.into())
         }

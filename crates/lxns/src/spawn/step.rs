@@ -101,10 +101,19 @@ pub enum SpawnStep {
     /// Writing the information record ([`Command::info_fd`](crate::Command::info_fd),
     /// [`Command::json_status_fd`](crate::Command::json_status_fd)), in the parent.
     Info = 37,
+    /// Making user namespaces unavailable
+    /// ([`Command::disable_user_namespaces`](crate::Command::disable_user_namespaces)):
+    /// writing `user.max_user_namespaces`, the nested `unshare(CLONE_NEWUSER)` and its maps
+    /// (the index: 0 the sysctl, 1 the unshare, 2 setgroups, 3 uid_map, 4 gid_map).
+    DisableUserNamespaces = 38,
+    /// The check of
+    /// [`Command::assert_user_namespaces_disabled`](crate::Command::assert_user_namespaces_disabled):
+    /// a user namespace could be created.
+    AssertUserNamespacesDisabled = 39,
 }
 
 impl SpawnStep {
-    const ALL: [SpawnStep; 38] = [
+    const ALL: [SpawnStep; 40] = [
         SpawnStep::Prepare,
         SpawnStep::Clone,
         SpawnStep::Join,
@@ -143,6 +152,8 @@ impl SpawnStep {
         SpawnStep::Seccomp,
         SpawnStep::Loopback,
         SpawnStep::Info,
+        SpawnStep::DisableUserNamespaces,
+        SpawnStep::AssertUserNamespacesDisabled,
     ];
 
     /// The step with wire number `v`.
@@ -194,6 +205,10 @@ impl std::fmt::Display for SpawnStep {
             SpawnStep::Seccomp => "install a seccomp program",
             SpawnStep::Loopback => "bring up the loopback interface (rtnetlink)",
             SpawnStep::Info => "write the information record",
+            SpawnStep::DisableUserNamespaces => {
+                "disable user namespaces (max_user_namespaces, nested user namespace)"
+            }
+            SpawnStep::AssertUserNamespacesDisabled => "check that user namespaces are disabled",
         })
     }
 }
@@ -204,9 +219,11 @@ mod tests {
 
     #[test]
     fn every_step_round_trips_through_the_wire() {
-        for step in SpawnStep::ALL {
+        for (i, step) in SpawnStep::ALL.into_iter().enumerate() {
+            assert_eq!(step as usize, i, "numbered without gaps");
             assert_eq!(SpawnStep::from_wire(step as u32), Some(step));
         }
-        assert_eq!(SpawnStep::from_wire(38), None);
+        let past = u32::try_from(SpawnStep::ALL.len()).unwrap();
+        assert_eq!(SpawnStep::from_wire(past), None);
     }
 }

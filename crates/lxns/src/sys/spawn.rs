@@ -359,6 +359,12 @@ pub(crate) struct Setup<'a> {
     pub loopback_up: bool,
     /// `prctl(PR_SET_NO_NEW_PRIVS)`.
     pub no_new_privs: bool,
+    /// bwrap's `--disable-userns`: `user.max_user_namespaces` = 1, then a nested user
+    /// namespace of the process's own ids after the credentials.
+    pub disable_userns: bool,
+    /// bwrap's `--assert-userns-disabled` (implied by `disable_userns`): a user namespace
+    /// must not be creatable.
+    pub assert_userns_disabled: bool,
     /// Wait for a byte or end-of-file on each of these before the seccomp programs.
     pub block: &'a [OwnedFd],
     /// Seccomp programs installed last, just before `execve`.
@@ -752,6 +758,12 @@ fn at<T>(step: Step, r: Result<T>) -> std::result::Result<T, Failure> {
 /// domain name, mount propagation, new root, proc, working directory, standard streams.
 /// Async-signal-safe (module docs).
 fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
+    if plan.disable_userns {
+        // While the host's /proc is still reachable (before a new root); the file is the
+        // new user namespace's own limit, written with its CAP_SYS_RESOURCE.
+        write_file(c"/proc/sys/user/max_user_namespaces", b"1")
+            .map_err(|e| (Step::DisableUserNamespaces, e, 0))?;
+    }
     if let Some(offsets) = plan.time_offsets {
         set_time_offsets(offsets)?;
     }
@@ -831,6 +843,19 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
             rustix::thread::set_thread_res_uid(u, u, u),
         )?;
     }
+    if plan.disable_userns {
+        nested_user_namespace()?;
+        // A new user namespace gives its creator a full bounding set again.
+        if let Some(bounding) = plan.bounding {
+            at(Step::Capabilities, drop_bounding(bounding))?;
+        }
+    }
+    // The check's failure has no errno (the kernel refused nothing): EEXIST on the wire.
+    if (plan.disable_userns || plan.assert_userns_disabled)
+        && super::unshare(Kind::User.clone_flag()).is_ok()
+    {
+        return Err((Step::AssertUserNamespacesDisabled, Errno::EXIST, 0));
+    }
     if let Some(caps) = plan.capabilities {
         at(Step::Capabilities, limit_capabilities(caps))?;
     }
@@ -851,6 +876,55 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
         super::install_seccomp(&program.0).map_err(|e| (Step::Seccomp, e, index(i)))?;
     }
     Ok(())
+}
+
+/// The nested user namespace of [`Setup::disable_userns`]: it uses up the limit of 1 set in
+/// the sandbox's user namespace, which the program then cannot raise. Maps the process's
+/// current uid and gid onto themselves (one line each of its own ids, as the kernel lets
+/// it write: user_namespaces(7)).
+fn nested_user_namespace() -> std::result::Result<(), Failure> {
+    let uid = rustix::process::geteuid().as_raw();
+    let gid = rustix::process::getegid().as_raw();
+    let step = |i: u32| move |e| (Step::DisableUserNamespaces, e, i);
+    super::unshare(Kind::User.clone_flag()).map_err(step(1))?;
+    write_file(c"/proc/self/setgroups", b"deny").map_err(step(2))?;
+    let mut line = [0u8; 40];
+    write_file(c"/proc/self/uid_map", identity_line(&mut line, uid)).map_err(step(3))?;
+    write_file(c"/proc/self/gid_map", identity_line(&mut line, gid)).map_err(step(4))?;
+    Ok(())
+}
+
+/// `"ID ID 1\n"` in `buf`, without allocating (the child may not).
+fn identity_line(buf: &mut [u8; 40], id: u32) -> &[u8] {
+    let mut digits = [0u8; 10];
+    let mut n = id;
+    let mut len = 0;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut at = 0;
+    let mut put = |b: u8| {
+        if let Some(slot) = buf.get_mut(at) {
+            *slot = b;
+        }
+        at += 1;
+    };
+    for _ in 0..2 {
+        for i in (0..len).rev() {
+            put(digits.get(i).copied().unwrap_or(b'0'));
+        }
+        put(b' ');
+    }
+    put(b'1');
+    put(b'\n');
+    buf.get(..at).unwrap_or_default()
 }
 
 /// Waits until `fd` has a byte to read or is at end-of-file (bwrap's `--block-fd`).
