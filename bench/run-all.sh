@@ -8,6 +8,7 @@
 #               vishvananda/netns), Python (python-lxns 0.1.0, CPython os.setns)
 #   spawn.sh    lxns run / enter beside unshare, bwrap and nsenter, and the library's
 #               spawn loop beside a C clone3 loop
+#   sandbox.sh  lxns sandbox (static glibc and musl builds) beside bwrap and the C floors
 #   listing.sh  lxns ls beside lsns as the number of namespaces grows
 #   netns.sh    lxns netns add/del/exec beside ip netns
 #   memory.sh   peak RSS beside the same tools
@@ -55,6 +56,9 @@ bash "$HERE/loops.sh" || echo "loops.sh failed"
 
 section "Spawning and entering (spawn.sh)"
 bash "$HERE/spawn.sh" || echo "spawn.sh failed"
+
+section "Sandboxes: lxns sandbox beside bwrap and the C floors (sandbox.sh)"
+bash "$HERE/sandbox.sh" || echo "sandbox.sh failed"
 
 section "Listing (listing.sh)"
 bash "$HERE/listing.sh" || echo "listing.sh failed"

@@ -14,7 +14,7 @@
 # the median of 5 runs each. Prints a markdown table; writes it to $RESULTS_DIR/sandbox.md.
 # Usage (as root): bench/sandbox.sh     [RUNS=300 WARMUP=10 ROUNDS=6]
 # Leaves nothing behind: every sandbox is waited for by hyperfine/time; the scratch directory
-# is removed unless RESULTS_DIR was given.
+# is removed unless RESULTS_DIR was given. The table is also copied to bench/results/DATE/.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
 command -v hyperfine >/dev/null || apt_install hyperfine
@@ -22,7 +22,9 @@ command -v bwrap >/dev/null || apt_install bubblewrap
 TIME=/usr/bin/time
 [ -x "$TIME" ] || apt_install time
 export RUNS=${RUNS:-300} WARMUP=${WARMUP:-10} ROUNDS=${ROUNDS:-6}
+own_scratch=; [ -n "${RESULTS_DIR:-}" ] || own_scratch=1
 scratch_dir
+[ -z "$own_scratch" ] || trap 'rm -rf "$RESULTS_DIR"' EXIT
 (cd "$ROOT" && cargo build --quiet "${STATIC[@]}" -p lxns-cli)
 # The binary is copied where uid 65534 can read and execute it (target/ may be private).
 BIN="$RESULTS_DIR/bin"; mkdir -p "$BIN"; cp "$L" "$BIN/lxns"; chmod 755 "$RESULTS_DIR" "$BIN"
@@ -100,3 +102,5 @@ row("C floor (bench/src/floor.c), static musl", 3, rfm)
 PY
   done
 } | tee "$OUT"
+dest="$ROOT/bench/results/$(date +%F)"
+mkdir -p "$dest" && cp "$OUT" "$dest/sandbox.md"
