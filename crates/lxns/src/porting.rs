@@ -41,6 +41,35 @@
 //! python-lxns's API, natively, over these functions: code written for python-lxns runs
 //! unchanged.
 //!
+//! ## bubblewrap (`bwrap`)
+//!
+//! `lxns sandbox` takes bwrap's command line (OPTIONS.md lists every option); in Rust the
+//! same sandbox is a [`Command`](crate::Command) with [`FsOp`](crate::FsOp)s, applied in
+//! order on a fresh tmpfs root that the child `pivot_root`s into:
+//!
+//! | bwrap | lxns |
+//! |---|---|
+//! | `--unshare-user`, `--unshare-pid`, … `--unshare-all` | [`Command::unshare`](crate::Command::unshare)`(KindSet)` |
+//! | `--uid U --gid G` (with `--unshare-user`) | [`Command::map_user_as`](crate::Command::map_user_as)`(U, G)` |
+//! | `--userns FD`, `--pidns FD` | [`Command::join`](crate::Command::join)`(&ns)` |
+//! | `--bind`, `--ro-bind`, `--dev-bind` (`-try`) | [`FsOp::bind`](crate::FsOp::bind), [`ro_bind`](crate::FsOp::ro_bind), [`dev_bind`](crate::FsOp::dev_bind) ([`.optional()`](crate::FsOp::optional)) |
+//! | `--bind-fd`, `--ro-bind-fd` | [`FsOp::bind_fd`](crate::FsOp::bind_fd) |
+//! | `--tmpfs` (`--size`, `--perms`), `--proc`, `--dev`, `--mqueue` | [`FsOp::tmpfs`](crate::FsOp::tmpfs) ([`.size`](crate::FsOp::size), [`.mode`](crate::FsOp::mode)), [`proc`](crate::FsOp::proc), [`dev`](crate::FsOp::dev), [`mqueue`](crate::FsOp::mqueue) |
+//! | `--dir`, `--symlink`, `--chmod`, `--remount-ro` | [`FsOp::dir`](crate::FsOp::dir), [`symlink`](crate::FsOp::symlink), [`chmod`](crate::FsOp::chmod), [`remount_read_only`](crate::FsOp::remount_read_only) |
+//! | `--file`, `--bind-data`, `--ro-bind-data` | [`FsOp::file`](crate::FsOp::file), [`bind_data`](crate::FsOp::bind_data) (the data as bytes, not an fd) |
+//! | `--cap-add` / `--cap-drop` | [`Command::capabilities`](crate::Command::capabilities), [`bounding_capabilities`](crate::Command::bounding_capabilities) |
+//! | (always) `no_new_privs` | [`Command::no_new_privs`](crate::Command::no_new_privs)`(true)` |
+//! | `--seccomp FD`, `--add-seccomp-fd FD` | [`Command::seccomp`](crate::Command::seccomp)`(&program)` (applied last) |
+//! | `--new-session`, `--die-with-parent`, `--argv0` | [`new_session`](crate::Command::new_session), [`kill_on_parent_death`](crate::Command::kill_on_parent_death), [`arg0`](crate::Command::arg0) |
+//! | `--block-fd`, `--info-fd`, `--json-status-fd` | [`block_on`](crate::Command::block_on), [`info_fd`](crate::Command::info_fd), [`json_status_fd`](crate::Command::json_status_fd) |
+//! | `--disable-userns`, `--assert-userns-disabled` | [`disable_user_namespaces`](crate::Command::disable_user_namespaces), [`assert_user_namespaces_disabled`](crate::Command::assert_user_namespaces_disabled) |
+//! | `--hostname`, `--chdir`, `--setenv`/`--unsetenv`/`--clearenv` | [`hostname`](crate::Command::hostname), [`current_dir`](crate::Command::current_dir), [`env`](crate::Command::env)/[`env_remove`](crate::Command::env_remove)/[`env_clear`](crate::Command::env_clear) |
+//!
+//! Differences: the program is pid 1 of a new pid namespace (bwrap's `--as-pid-1`; there is
+//! no reaper), a read-only bind makes every mount below read-only (also hidden ones), and
+//! without a working directory the program starts in `/`. Not yet: overlays,
+//! `--userns-block-fd`, `--userns2`, SELinux labels, `--lock-file`.
+//!
 //! ## CPython `os.setns` / `os.unshare`
 //!
 //! | CPython | lxns |
