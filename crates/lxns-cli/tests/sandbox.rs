@@ -922,3 +922,93 @@ fn disable_userns_as_with_bwrap() {
         );
     }
 }
+
+/// The overlay options, as root and as nobody: `--tmp-overlay` merges the layers (the last
+/// `--overlay-src` on top), takes writes and leaves the layers untouched; `--overlay` writes
+/// to its upper directory on the host; `--ro-overlay` refuses writes (EROFS) and shows `ro`
+/// in mountinfo; each is an overlay mount with the layers top first. Misuse is refused
+/// before the program runs.
+#[test]
+fn overlays_as_the_kernel_shows_them() {
+    use std::os::unix::fs::PermissionsExt;
+    for nobody in [false, true] {
+        let who = if nobody { "nobody" } else { "root" };
+        let scratch = TempDir::new("sandbox-overlay");
+        let p = |n: &str| scratch.path().join(n).to_str().unwrap().to_owned();
+        std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for d in ["l1", "l2", "up", "work"] {
+            std::fs::create_dir(p(d)).unwrap();
+        }
+        std::fs::write(p("l1/a"), "a1\n").unwrap();
+        std::fs::write(p("l1/b"), "b1\n").unwrap();
+        std::fs::write(p("l2/b"), "b2\n").unwrap();
+        if nobody {
+            for d in ["up", "work"] {
+                std::os::unix::fs::chown(p(d), Some(NOBODY), Some(NOBODY)).unwrap();
+            }
+        }
+        let (l1, l2, up, work) = (p("l1"), p("l2"), p("up"), p("work"));
+        let line = r#"grep " /m " /proc/self/mountinfo | cut -d" " -f5-"#;
+        let pid = ["--unshare-pid", "--proc", "/proc"];
+        let mut args = vec![
+            "--overlay-src",
+            &l1,
+            "--overlay-src",
+            &l2,
+            "--tmp-overlay",
+            "/m",
+        ];
+        args.extend(pid);
+        let text = inside(
+            &args,
+            &format!("cat /m/a /m/b; echo n > /m/new && cat /m/new; {line}"),
+            nobody,
+        );
+        let lower = format!("lowerdir={l2}:{l1},");
+        assert!(
+            text.starts_with("a1\nb2\nn\n/m rw,relatime - overlay overlay rw,")
+                && text.contains(&lower)
+                && text.contains("userxattr"),
+            "{who}: {text}"
+        );
+        assert!(!scratch.path().join("l1/new").exists() && !scratch.path().join("l2/new").exists());
+        let mut args = vec!["--overlay-src", &l1, "--overlay", &up, &work, "/m"];
+        args.extend(pid);
+        let text = inside(&args, "echo w > /m/w && cat /m/b", nobody);
+        assert_eq!(text, "b1\n", "{who}");
+        assert_eq!(std::fs::read_to_string(p("up/w")).unwrap(), "w\n", "{who}");
+        let mut args = vec![
+            "--overlay-src",
+            &l1,
+            "--overlay-src",
+            &l2,
+            "--ro-overlay",
+            "/m",
+        ];
+        args.extend(pid);
+        let text = inside(
+            &args,
+            &format!("cat /m/b; if echo x > /m/x; then echo wrote; fi 2>/dev/null; {line}"),
+            nobody,
+        );
+        assert!(
+            text.starts_with("b2\n/m rw,relatime - overlay overlay ro,") && !text.contains("wrote"),
+            "{who}: {text}"
+        );
+        refused(
+            &["--overlay-src", &l1, "--ro-overlay", "/m"],
+            "--ro-overlay requires at least two --overlay-src",
+            nobody,
+        );
+        refused(
+            &["--tmp-overlay", "/m"],
+            "--tmp-overlay requires at least one --overlay-src",
+            nobody,
+        );
+        refused(
+            &["--overlay-src", &l1, "--tmpfs", "/t"],
+            "--overlay-src must be followed by",
+            nobody,
+        );
+    }
+}

@@ -56,6 +56,7 @@
 //! | `--bind-fd`, `--ro-bind-fd` | [`FsOp::bind_fd`](crate::FsOp::bind_fd) |
 //! | `--tmpfs` (`--size`, `--perms`), `--proc`, `--dev`, `--mqueue` | [`FsOp::tmpfs`](crate::FsOp::tmpfs) ([`.size`](crate::FsOp::size), [`.mode`](crate::FsOp::mode)), [`proc`](crate::FsOp::proc), [`dev`](crate::FsOp::dev), [`mqueue`](crate::FsOp::mqueue) |
 //! | `--dir`, `--symlink`, `--chmod`, `--remount-ro` | [`FsOp::dir`](crate::FsOp::dir), [`symlink`](crate::FsOp::symlink), [`chmod`](crate::FsOp::chmod), [`remount_read_only`](crate::FsOp::remount_read_only) |
+//! | `--overlay-src L --overlay U W D`, `--tmp-overlay D`, `--ro-overlay D` | [`FsOp::overlay`](crate::FsOp::overlay)`([L], U, W, D)`, [`tmp_overlay`](crate::FsOp::tmp_overlay), [`ro_overlay`](crate::FsOp::ro_overlay) |
 //! | `--file`, `--bind-data`, `--ro-bind-data` | [`FsOp::file`](crate::FsOp::file), [`bind_data`](crate::FsOp::bind_data) (the data as bytes, not an fd) |
 //! | `--cap-add` / `--cap-drop` | [`Command::capabilities`](crate::Command::capabilities), [`bounding_capabilities`](crate::Command::bounding_capabilities) |
 //! | (always) `no_new_privs` | [`Command::no_new_privs`](crate::Command::no_new_privs)`(true)` |
@@ -67,8 +68,8 @@
 //!
 //! Differences: the program is pid 1 of a new pid namespace (bwrap's `--as-pid-1`; there is
 //! no reaper), a read-only bind makes every mount below read-only (also hidden ones), and
-//! without a working directory the program starts in `/`. Not yet: overlays,
-//! `--userns-block-fd`, `--userns2`, SELinux labels, `--lock-file`.
+//! without a working directory the program starts in `/`. Not yet: `--userns-block-fd`,
+//! `--userns2`, SELinux labels, `--lock-file`.
 //!
 //! ## CPython `os.setns` / `os.unshare`
 //!

@@ -487,3 +487,66 @@ fn a_program_with_user_namespaces_disabled_cannot_create_one() {
         "{err}"
     );
 }
+
+/// A sandbox root built through the library (`Command::fs`), as the kernel shows it from
+/// inside: a read-only bind (a write answers EROFS), a tmpfs with its size and mode, a file
+/// from data, a directory, a symlink, a tmp overlay of two layers (the later on top) that
+/// takes writes without touching them; nothing of it is visible outside.
+#[test]
+fn a_sandbox_root_built_by_the_library_as_the_kernel_shows_it() {
+    use lxns::FsOp;
+    let scratch = TempDir::new("lib-sandbox");
+    let l1 = scratch.path().join("l1");
+    let l2 = scratch.path().join("l2");
+    std::fs::create_dir(&l1).unwrap();
+    std::fs::create_dir(&l2).unwrap();
+    std::fs::write(l1.join("f"), "under\n").unwrap();
+    std::fs::write(l2.join("f"), "over\n").unwrap();
+    let script = r#"
+        cat /o/f; echo w > /o/new && cat /o/new
+        if touch /usr/lxns-test 2>/dev/null; then echo usr-writable; fi
+        stat -c "%a" /t; cat /etc/greeting; stat -c "%F" /d /l; readlink /l
+        cut -d" " -f5,6,9- /proc/self/mountinfo | grep -E "^/(usr|t|o) "
+    "#;
+    let mut cmd = Command::new("/bin/sh");
+    cmd.args(["-c", script])
+        .unshare(KindSet::from(Kind::Pid) | Kind::Mnt)
+        .map_root()
+        .fs(FsOp::ro_bind("/usr", "/usr"))
+        .fs(FsOp::symlink("usr/lib", "/lib"))
+        .fs(FsOp::symlink("usr/lib64", "/lib64"))
+        .fs(FsOp::symlink("usr/bin", "/bin"))
+        .fs(FsOp::proc("/proc"))
+        .fs(FsOp::tmpfs("/t").size(1 << 20).mode(0o1777))
+        .fs(FsOp::file("/etc/greeting", "hello\n"))
+        .fs(FsOp::dir("/d"))
+        .fs(FsOp::symlink("/d", "/l"))
+        .fs(FsOp::tmp_overlay([&l1, &l2], "/o"));
+    let text = out(&mut cmd);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("over"), "{text}");
+    assert_eq!(lines.next(), Some("w"), "{text}");
+    assert_eq!(lines.next(), Some("1777"), "{text}");
+    assert_eq!(lines.next(), Some("hello"), "{text}");
+    assert_eq!(lines.next(), Some("directory"), "{text}");
+    assert_eq!(lines.next(), Some("symbolic link"), "{text}");
+    assert_eq!(lines.next(), Some("/d"), "{text}");
+    let mounts: Vec<&str> = lines.collect();
+    assert!(mounts.iter().any(|l| l.starts_with("/usr ro,")), "{text}");
+    assert!(
+        mounts
+            .iter()
+            .any(|l| l.starts_with("/t rw,nosuid,nodev") && l.contains("size=1024k")),
+        "{text}"
+    );
+    assert!(
+        mounts
+            .iter()
+            .any(|l| l.starts_with("/o ") && l.contains("overlay")),
+        "{text}"
+    );
+    assert!(!text.contains("usr-writable"), "{text}");
+    assert!(!l1.join("new").exists() && !l2.join("new").exists());
+    // Nothing of the sandbox is on the host.
+    assert!(!std::path::Path::new("/etc/greeting").exists());
+}

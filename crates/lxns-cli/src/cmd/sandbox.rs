@@ -10,8 +10,8 @@
 //!  - `--ro-bind` and `--remount-ro` make every mount below read-only in one
 //!    `mount_setattr(AT_RECURSIVE)`, also those hidden under another mount (bwrap remounts
 //!    by path and so leaves those writable);
-//!  - not supported (an error naming the option, never silently ignored): overlay options,
-//!    `--userns-block-fd`, `--userns2`, SELinux labels, `--lock-file`.
+//!  - not supported (an error naming the option, never silently ignored):
+//!    `--userns-block-fd`, `--userns2`, SELinux labels, `--lock-file`, `--level-prefix`.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -57,6 +57,11 @@ const HELP: &str = "
     --bind-fd FD DEST            Bind open directory or path fd on DEST
     --ro-bind-fd FD DEST         Bind open directory or path fd read-only on DEST
     --remount-ro DEST            Remount DEST as readonly; does not recursively remount
+    --overlay-src SRC            Read files from SRC in the following overlay
+    --overlay RWSRC WORKDIR DEST Mount overlayfs on DEST, with RWSRC as the host path for writes and
+                                 WORKDIR an empty directory on the same filesystem as RWSRC
+    --tmp-overlay DEST           Mount overlayfs on DEST, with writes going to an invisible tmpfs
+    --ro-overlay DEST            Mount overlayfs read-only on DEST
     --proc DEST                  Mount new procfs on DEST
     --dev DEST                   Mount new dev on DEST
     --tmpfs DEST                 Mount new tmpfs on DEST
@@ -86,8 +91,8 @@ lxns sandbox differs from bwrap where it says so: in a new pid namespace the pro
 pid 1 (there is no reaper process); without --chdir the program starts in /; --sync-fd
 is kept open in the sandbox as bwrap does; --ro-bind and --remount-ro make every mount
 below read-only, also those hidden under another mount (bwrap leaves those). Not
-supported, refused with an error: overlay options, --userns-block-fd, --userns2,
---exec-label, --file-label, --lock-file, --level-prefix.
+supported, refused with an error: --userns-block-fd, --userns2, --exec-label,
+--file-label, --lock-file, --level-prefix.
 ";
 
 /// A bwrap-style failure: `bwrap: MESSAGE`, exit 1.
@@ -191,6 +196,8 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
     let mut o = Opts::default();
     let mut perms: Option<u32> = None;
     let mut size: Option<u64> = None;
+    // --overlay-src layers waiting for their --overlay, --tmp-overlay or --ro-overlay.
+    let mut layers: Vec<OsString> = Vec::new();
     let mut args: std::collections::VecDeque<OsString> = args.into();
     let take = |args: &mut std::collections::VecDeque<OsString>, n: usize, opt: &str| {
         if args.len() < n {
@@ -198,7 +205,8 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
                 "--{opt} takes {} argument{}",
                 match n {
                     1 => "one",
-                    _ => "two",
+                    2 => "two",
+                    _ => "three",
                 },
                 if n == 1 { "" } else { "s" }
             ));
@@ -216,6 +224,16 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
             break;
         }
         let name = arg.to_string_lossy().trim_start_matches("--").to_owned();
+        let overlay_op = matches!(
+            name.as_str(),
+            "overlay-src" | "overlay" | "tmp-overlay" | "ro-overlay"
+        );
+        if !layers.is_empty() && !overlay_op {
+            return die(
+                "--overlay-src must be followed by another --overlay-src or one of --overlay, \
+                 --tmp-overlay, or --ro-overlay",
+            );
+        }
         let mut fs_op = |op: FsOp, perms: &mut Option<u32>, size: &mut Option<u64>| {
             let mut op = op;
             if let Some(m) = perms.take() {
@@ -395,12 +413,36 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
                 }
             }
             "argv0" => o.argv0 = Some(take(&mut args, 1, &name)?.remove(0)),
-            "overlay-src" | "overlay" | "tmp-overlay" | "ro-overlay" | "userns-block-fd"
-            | "userns2" | "exec-label" | "file-label" | "lock-file" | "level-prefix" => {
+            "overlay-src" => layers.push(take(&mut args, 1, &name)?.remove(0)),
+            "overlay" | "tmp-overlay" | "ro-overlay" => {
+                let v = take(&mut args, if name == "overlay" { 3 } else { 1 }, &name)?;
+                let needed = if name == "ro-overlay" { 2 } else { 1 };
+                if layers.len() < needed {
+                    return die(format!(
+                        "--{name} requires at least {} --overlay-src",
+                        if needed == 1 { "one" } else { "two" }
+                    ));
+                }
+                let lowers = std::mem::take(&mut layers);
+                let op = match name.as_str() {
+                    "overlay" => FsOp::overlay(&lowers, &v[0], &v[1], &v[2]),
+                    "tmp-overlay" => FsOp::tmp_overlay(&lowers, &v[0]),
+                    _ => FsOp::ro_overlay(&lowers, &v[0]),
+                };
+                fs_op(op, &mut perms, &mut size);
+            }
+            "userns-block-fd" | "userns2" | "exec-label" | "file-label" | "lock-file"
+            | "level-prefix" => {
                 return die(format!("--{name} is not supported by lxns sandbox"));
             }
             _ => return die(format!("Unknown option {}", arg.to_string_lossy())),
         }
+    }
+    if !layers.is_empty() {
+        return die(
+            "--overlay-src must be followed by another --overlay-src or one of --overlay, \
+             --tmp-overlay, or --ro-overlay",
+        );
     }
     if o.program.is_empty() {
         return die("No command specified");

@@ -16,6 +16,7 @@
 //!    [fsopen(2)](https://man7.org/linux/man-pages/man2/fsopen.2.html),
 //!    [mount_setattr(2)](https://man7.org/linux/man-pages/man2/mount_setattr.2.html),
 //!    [openat2(2)](https://man7.org/linux/man-pages/man2/openat2.2.html),
+//!    [overlayfs](https://docs.kernel.org/filesystems/overlayfs.html),
 //!    [capabilities(7)](https://man7.org/linux/man-pages/man7/capabilities.7.html),
 //!    [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html)
 
@@ -112,6 +113,23 @@ enum FsKind {
     RemountReadOnly {
         dest: PathBuf,
     },
+    Overlay {
+        /// Lower layers, bottom to top (the order of bwrap's `--overlay-src`).
+        lowers: Vec<PathBuf>,
+        upper: OverlayUpper,
+        dest: PathBuf,
+    },
+}
+
+/// Where an overlay's writes go.
+#[derive(Debug)]
+enum OverlayUpper {
+    /// A host directory, with its work directory on the same filesystem (`--overlay`).
+    Dir { upper: PathBuf, work: PathBuf },
+    /// An invisible tmpfs, discarded with the sandbox (`--tmp-overlay`).
+    Tmp,
+    /// Nowhere: read-only (`--ro-overlay`).
+    ReadOnly,
 }
 
 /// One operation on a sandbox's new root, applied in the order given to
@@ -295,6 +313,56 @@ impl FsOp {
         self
     }
 
+    /// `--overlay-src L… --overlay UPPER WORK DEST`: an overlayfs at `dest` of the `lowers`
+    /// (bottom to top, host paths), with writes going to the host directory `upper`; `work`
+    /// is an empty directory on the same filesystem (overlayfs(5); `userxattr`, so that it
+    /// works in a user namespace, Linux 5.11+).
+    pub fn overlay(
+        lowers: impl IntoIterator<Item = impl AsRef<Path>>,
+        upper: impl AsRef<Path>,
+        work: impl AsRef<Path>,
+        dest: impl AsRef<Path>,
+    ) -> FsOp {
+        FsOp::overlay_as(
+            lowers,
+            OverlayUpper::Dir {
+                upper: upper.as_ref().to_owned(),
+                work: work.as_ref().to_owned(),
+            },
+            dest,
+        )
+    }
+
+    /// `--overlay-src L… --tmp-overlay DEST`: as [`overlay`](FsOp::overlay), with writes
+    /// going to a tmpfs that nothing outside can see and that goes with the sandbox.
+    pub fn tmp_overlay(
+        lowers: impl IntoIterator<Item = impl AsRef<Path>>,
+        dest: impl AsRef<Path>,
+    ) -> FsOp {
+        FsOp::overlay_as(lowers, OverlayUpper::Tmp, dest)
+    }
+
+    /// `--overlay-src L… --ro-overlay DEST`: the `lowers` merged, read-only (overlayfs
+    /// needs at least two lower layers without an upper one).
+    pub fn ro_overlay(
+        lowers: impl IntoIterator<Item = impl AsRef<Path>>,
+        dest: impl AsRef<Path>,
+    ) -> FsOp {
+        FsOp::overlay_as(lowers, OverlayUpper::ReadOnly, dest)
+    }
+
+    fn overlay_as(
+        lowers: impl IntoIterator<Item = impl AsRef<Path>>,
+        upper: OverlayUpper,
+        dest: impl AsRef<Path>,
+    ) -> FsOp {
+        FsOp::new(FsKind::Overlay {
+            lowers: lowers.into_iter().map(|l| l.as_ref().to_owned()).collect(),
+            upper,
+            dest: dest.as_ref().to_owned(),
+        })
+    }
+
     /// The destination this operation creates or changes.
     pub fn destination(&self) -> &Path {
         match &self.kind {
@@ -306,6 +374,7 @@ impl FsOp {
             | FsKind::Mqueue { dest }
             | FsKind::Dir { dest }
             | FsKind::File { dest, .. }
+            | FsKind::Overlay { dest, .. }
             | FsKind::RemountReadOnly { dest } => dest,
             FsKind::Symlink { link, .. } => link,
             FsKind::Chmod { path, .. } => path,
@@ -347,6 +416,13 @@ impl fmt::Display for FsOp {
             }
             FsKind::Chmod { mode, .. } => write!(f, "--chmod {mode:o} {d}"),
             FsKind::RemountReadOnly { .. } => write!(f, "--remount-ro {d}"),
+            FsKind::Overlay { upper, .. } => match upper {
+                OverlayUpper::Dir { upper, work } => {
+                    write!(f, "--overlay {} {} {d}", upper.display(), work.display())
+                }
+                OverlayUpper::Tmp => write!(f, "--tmp-overlay {d}"),
+                OverlayUpper::ReadOnly => write!(f, "--ro-overlay {d}"),
+            },
         }
     }
 }
@@ -557,6 +633,12 @@ pub(crate) enum Step {
     RemountReadOnly {
         dest: CString,
     },
+    Overlay {
+        dest: CString,
+        config: Vec<(CString, Option<CString>)>,
+        /// For a tmp overlay: its upper and work directories' names in the staging tmpfs.
+        tmp: Option<(CString, CString)>,
+    },
 }
 
 /// The entries of `--dev`, in the order bwrap makes them.
@@ -635,9 +717,11 @@ fn absolute(path: &Path) -> Result<std::borrow::Cow<'_, Path>> {
 /// Prepares `ops` for the child.
 pub(crate) fn prepare(ops: &mut [FsOp], own_pid_ns: bool) -> Result<Vec<Step>> {
     let mut steps = Vec::with_capacity(ops.len());
+    let mut tmp_overlays = 0usize;
     for (i, op) in ops.iter_mut().enumerate() {
         let dest = relative_dest(op, op.destination())?;
         let mode = op.mode;
+        let label = matches!(op.kind, FsKind::Overlay { .. }).then(|| op.to_string());
         let step = match &mut op.kind {
             FsKind::Bind { source, how, .. } => Step::Bind {
                 source: cstring(absolute(source)?.as_os_str().as_bytes(), "a bind source")?,
@@ -745,6 +829,71 @@ pub(crate) fn prepare(ops: &mut [FsOp], own_pid_ns: bool) -> Result<Vec<Step>> {
             },
             FsKind::Chmod { mode, .. } => Step::Chmod { dest, mode: *mode },
             FsKind::RemountReadOnly { .. } => Step::RemountReadOnly { dest },
+            FsKind::Overlay { lowers, upper, .. } => {
+                let refuse = |why: &str| {
+                    Error::invalid_argument(
+                        Op::Spawn(SpawnStep::Filesystem),
+                        Target::Text(label.clone().unwrap_or_default()),
+                        why.into(),
+                    )
+                };
+                if lowers.is_empty() {
+                    return Err(refuse("an overlay needs at least one lower layer"));
+                }
+                if matches!(upper, OverlayUpper::ReadOnly) && lowers.len() < 2 {
+                    return Err(refuse(
+                        "a read-only overlay needs at least two lower layers (overlayfs \
+                         refuses one without an upper layer)",
+                    ));
+                }
+                // lowerdir lists the top layer first; ':' and '\\' in a path are escaped.
+                let mut list = Vec::new();
+                for (n, lower) in lowers.iter().rev().enumerate() {
+                    if n > 0 {
+                        list.push(b':');
+                    }
+                    for &b in absolute(lower)?.as_os_str().as_bytes() {
+                        if b == b':' || b == b'\\' {
+                            list.push(b'\\');
+                        }
+                        list.push(b);
+                    }
+                }
+                let mut config = vec![(
+                    c"lowerdir".to_owned(),
+                    Some(cstring(&list, "a lower layer")?),
+                )];
+                let mut tmp = None;
+                match upper {
+                    OverlayUpper::Dir { upper, work } => {
+                        for (key, path) in [(c"upperdir", upper), (c"workdir", work)] {
+                            let path = absolute(path)?;
+                            config.push((
+                                key.to_owned(),
+                                Some(cstring(
+                                    path.as_os_str().as_bytes(),
+                                    "an overlay directory",
+                                )?),
+                            ));
+                        }
+                    }
+                    OverlayUpper::Tmp => {
+                        let up =
+                            cstring(format!("tmp-overlay-upper-{tmp_overlays}").as_bytes(), "")?;
+                        let work =
+                            cstring(format!("tmp-overlay-work-{tmp_overlays}").as_bytes(), "")?;
+                        tmp_overlays += 1;
+                        config.push((c"upperdir".to_owned(), Some(up.clone())));
+                        config.push((c"workdir".to_owned(), Some(work.clone())));
+                        tmp = Some((up, work));
+                    }
+                    OverlayUpper::ReadOnly => {}
+                }
+                // bwrap's: the layers' own xattrs under user.overlay.*, so that it works in
+                // a user namespace.
+                config.push((c"userxattr".to_owned(), None));
+                Step::Overlay { dest, config, tmp }
+            }
         };
         steps.push(step);
     }
@@ -1255,6 +1404,26 @@ fn run_step(step: &Step, root: BorrowedFd<'_>, staging: BorrowedFd<'_>) -> SysRe
                 Mode::from_raw_mode(*mode),
             )
         }
+        Step::Overlay { dest, config, tmp } => {
+            make_parents(root, dest.to_bytes())?;
+            make_dir(root, dest.to_bytes(), 0o755)?;
+            if let Some((up, work)) = tmp {
+                for dir in [up, work] {
+                    rustix::fs::mkdirat(staging, dir.as_c_str(), Mode::from_raw_mode(0o755))?;
+                }
+            }
+            // The layers' paths are resolved from the working directory: the staging tmpfs
+            // for a tmp overlay's own directories (absolute ones from the caller's root, the
+            // chroot), then back to that root.
+            rustix::process::fchdir(staging)?;
+            let made = fresh(
+                c"overlay",
+                config.iter().map(|(k, v)| (k.as_c_str(), v.as_deref())),
+                0,
+            );
+            rustix::process::chdir(c"/")?;
+            attach(&made?, root, dest.to_bytes())
+        }
         Step::RemountReadOnly { dest } => {
             let fd = open_beneath(root, dest.to_bytes(), OFlags::PATH)?;
             let attr = sys::MountAttr {
@@ -1275,9 +1444,10 @@ fn run_step(step: &Step, root: BorrowedFd<'_>, staging: BorrowedFd<'_>) -> SysRe
 /// Whether a step mounts onto the root itself (so the root must be reopened after it).
 fn covers_root(step: &Step) -> bool {
     match step {
-        Step::Bind { dest, .. } | Step::BindFd { dest, .. } | Step::Fresh { dest, .. } => {
-            dest.is_empty()
-        }
+        Step::Bind { dest, .. }
+        | Step::BindFd { dest, .. }
+        | Step::Fresh { dest, .. }
+        | Step::Overlay { dest, .. } => dest.is_empty(),
         _ => false,
     }
 }
