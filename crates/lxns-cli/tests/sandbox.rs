@@ -692,8 +692,8 @@ fn bad_input_is_refused_before_the_program_runs() {
             nobody,
         );
         refused(
-            &["--overlay-src", "/usr"],
-            "--overlay-src is not supported by lxns sandbox",
+            &["--userns-block-fd", "3"],
+            "--userns-block-fd is not supported by lxns sandbox",
             nobody,
         );
         refused(
@@ -936,18 +936,13 @@ fn overlays_as_the_kernel_shows_them() {
         let scratch = TempDir::new("sandbox-overlay");
         let p = |n: &str| scratch.path().join(n).to_str().unwrap().to_owned();
         std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        for d in ["l1", "l2", "up", "work"] {
+        for d in ["l1", "l2"] {
             std::fs::create_dir(p(d)).unwrap();
         }
         std::fs::write(p("l1/a"), "a1\n").unwrap();
         std::fs::write(p("l1/b"), "b1\n").unwrap();
         std::fs::write(p("l2/b"), "b2\n").unwrap();
-        if nobody {
-            for d in ["up", "work"] {
-                std::os::unix::fs::chown(p(d), Some(NOBODY), Some(NOBODY)).unwrap();
-            }
-        }
-        let (l1, l2, up, work) = (p("l1"), p("l2"), p("up"), p("work"));
+        let (l1, l2) = (p("l1"), p("l2"));
         let line = r#"grep " /m " /proc/self/mountinfo | cut -d" " -f5-"#;
         let pid = ["--unshare-pid", "--proc", "/proc"];
         let mut args = vec![
@@ -972,11 +967,44 @@ fn overlays_as_the_kernel_shows_them() {
             "{who}: {text}"
         );
         assert!(!scratch.path().join("l1/new").exists() && !scratch.path().join("l2/new").exists());
-        let mut args = vec!["--overlay-src", &l1, "--overlay", &up, &work, "/m"];
-        args.extend(pid);
-        let text = inside(&args, "echo w > /m/w && cat /m/b", nobody);
-        assert_eq!(text, "b1\n", "{who}");
-        assert_eq!(std::fs::read_to_string(p("up/w")).unwrap(), "w\n", "{who}");
+        // The upper layer on a tmpfs of a private mount namespace (unshare -m): a filesystem
+        // that can be one, whatever the test directory is on (a VM's 9p share cannot), and
+        // gone with that namespace.
+        let fs = p("fs");
+        std::fs::create_dir(&fs).unwrap();
+        let drop_to = if nobody {
+            format!(
+                "chown {NOBODY}:{NOBODY} {fs}/up {fs}/work && setpriv --reuid {NOBODY} --regid {NOBODY} --clear-groups"
+            )
+        } else {
+            String::new()
+        };
+        let base = with_base(&[]).join(" ");
+        let script = format!(
+            "mount -t tmpfs lxns-test {fs} && mkdir {fs}/up {fs}/work && {drop_to} {} sandbox {base} \
+             --overlay-src {l1} --overlay {fs}/up {fs}/work /m --unshare-pid --proc /proc -- \
+             /bin/sh -c 'echo w > /m/w && cat /m/b' && cat {fs}/up/w",
+            env!("CARGO_BIN_EXE_lxns")
+        );
+        let out = Command::new("unshare")
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "/bin/sh",
+                "-c",
+                &script,
+            ])
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "b1\nw\n",
+            "{who}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut args = vec![
             "--overlay-src",
             &l1,
