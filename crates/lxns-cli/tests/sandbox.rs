@@ -578,6 +578,22 @@ fn info_and_json_status_as_bwrap_writes_them() {
         );
     }
     assert_eq!(json.lines().nth(1), Some("{ \"exit-code\": 3 }"), "{json}");
+    // The record names the namespaces made for the sandbox, and only those, as bwrap's does.
+    let keys = |c: &mut Command| -> Vec<String> {
+        let out = output(c, false);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let args = with_base(&["--unshare-net", "--info-fd", "1", "--", "/bin/true"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ours = keys(&mut lxns(&args));
+    assert_eq!(ours, ["child-pid", "mnt-namespace", "net-namespace"]);
+    if have_tool("bwrap", &["--version"]) {
+        assert_eq!(ours, keys(&mut bwrap(&args)));
+    }
 }
 
 #[test]
@@ -692,8 +708,8 @@ fn bad_input_is_refused_before_the_program_runs() {
             nobody,
         );
         refused(
-            &["--userns-block-fd", "3"],
-            "--userns-block-fd is not supported by lxns sandbox",
+            &["--lock-file", "/x"],
+            "--lock-file is not supported by lxns sandbox",
             nobody,
         );
         refused(
@@ -776,8 +792,7 @@ impl Drop for Foreign {
 }
 
 /// `--info-fd 1` read from the sandbox's stdout: the sandboxed program's pid.
-fn child_pid(stdout: &mut std::process::ChildStdout) -> i32 {
-    use std::io::Read;
+fn child_pid(stdout: &mut impl std::io::Read) -> i32 {
     let mut text = String::new();
     let mut byte = [0u8; 1];
     while !text.ends_with("}\n") {
@@ -1036,6 +1051,95 @@ fn overlays_as_the_kernel_shows_them() {
         refused(
             &["--overlay-src", &l1, "--tmpfs", "/t"],
             "--overlay-src must be followed by",
+            nobody,
+        );
+    }
+}
+
+/// `--userns-block-fd`: the caller reads the child's pid from `--info-fd`, writes the user
+/// namespace's maps itself, then a byte; the program runs with those maps (and no map of
+/// lxns's), as with bwrap, as root and as nobody. The descriptors are FIFOs the shell opens
+/// as 3 and 4. Without `--info-fd` it is refused.
+#[test]
+fn userns_block_fd_lets_the_caller_write_the_maps_as_with_bwrap() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let script = "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g";
+    let run = |tool: &str, nobody: bool| -> String {
+        let dir = TempDir::new("sandbox-userns-block");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (info, block) = (dir.path().join("info"), dir.path().join("block"));
+        for fifo in [&info, &block] {
+            assert!(
+                Command::new("mkfifo")
+                    .arg("-m")
+                    .arg("666")
+                    .arg(fifo)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let exe = if tool == "bwrap" {
+            "bwrap".to_owned()
+        } else {
+            format!("{} sandbox", env!("CARGO_BIN_EXE_lxns"))
+        };
+        let base = with_base(&[]).join(" ");
+        let line = format!(
+            "exec {exe} {base} --unshare-user --unshare-pid --proc /proc --info-fd 3 \
+             --userns-block-fd 4 -- /bin/sh -c '{script}' 3>{} 4<{}",
+            info.display(),
+            block.display()
+        );
+        let mut c = Command::new("/bin/sh");
+        c.args(["-c", &line]);
+        if nobody {
+            as_nobody(&mut c);
+        } else {
+            c.current_dir("/");
+        }
+        let sandbox = c
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // In the shell's order: its `3>info` waits for this reader, its `4<block` for the
+        // writer.
+        let mut info = std::fs::File::open(&info).unwrap();
+        let mut block = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&block)
+            .unwrap();
+        let pid = child_pid(&mut info);
+        let outer = if nobody { NOBODY } else { 0 };
+        std::fs::write(format!("/proc/{pid}/setgroups"), "deny").unwrap();
+        std::fs::write(format!("/proc/{pid}/uid_map"), format!("7 {outer} 1")).unwrap();
+        std::fs::write(format!("/proc/{pid}/gid_map"), format!("8 {outer} 1")).unwrap();
+        block.write_all(b"x").unwrap();
+        drop(block);
+        let mut rest = String::new();
+        info.read_to_string(&mut rest).unwrap();
+        let out = sandbox.wait_with_output().unwrap();
+        assert!(out.status.success(), "{tool}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for nobody in [false, true] {
+        let who = if nobody { "nobody" } else { "root" };
+        let ours = run("lxns", nobody);
+        let words: Vec<&str> = ours.split_whitespace().collect();
+        let outer = if nobody { NOBODY } else { 0 }.to_string();
+        assert_eq!(
+            words,
+            ["7", outer.as_str(), "1", "8", outer.as_str(), "1", "7", "8"],
+            "{who}: {ours}"
+        );
+        if have_tool("bwrap", &["--version"]) {
+            assert_eq!(ours, run("bwrap", nobody), "{who}: differs from bwrap");
+        }
+        refused(
+            &["--unshare-user", "--userns-block-fd", "0"],
+            "--userns-block-fd requires --info-fd",
             nobody,
         );
     }

@@ -63,13 +63,14 @@
 //! | `--seccomp FD`, `--add-seccomp-fd FD` | [`Command::seccomp`](crate::Command::seccomp)`(&program)` (applied last) |
 //! | `--new-session`, `--die-with-parent`, `--argv0` | [`new_session`](crate::Command::new_session), [`kill_on_parent_death`](crate::Command::kill_on_parent_death), [`arg0`](crate::Command::arg0) |
 //! | `--block-fd`, `--info-fd`, `--json-status-fd` | [`block_on`](crate::Command::block_on), [`info_fd`](crate::Command::info_fd), [`json_status_fd`](crate::Command::json_status_fd) |
+//! | `--userns-block-fd FD` (with `--info-fd`) | [`user_namespace_block_fd`](crate::Command::user_namespace_block_fd) |
 //! | `--disable-userns`, `--assert-userns-disabled` | [`disable_user_namespaces`](crate::Command::disable_user_namespaces), [`assert_user_namespaces_disabled`](crate::Command::assert_user_namespaces_disabled) |
 //! | `--hostname`, `--chdir`, `--setenv`/`--unsetenv`/`--clearenv` | [`hostname`](crate::Command::hostname), [`current_dir`](crate::Command::current_dir), [`env`](crate::Command::env)/[`env_remove`](crate::Command::env_remove)/[`env_clear`](crate::Command::env_clear) |
 //!
 //! Differences: the program is pid 1 of a new pid namespace (bwrap's `--as-pid-1`; there is
 //! no reaper), a read-only bind makes every mount below read-only (also hidden ones), and
-//! without a working directory the program starts in `/`. Not yet: `--userns-block-fd`,
-//! `--userns2`, SELinux labels, `--lock-file`.
+//! without a working directory the program starts in `/`. Not yet: `--userns2`, SELinux
+//! labels, `--lock-file`.
 //!
 //! ## CPython `os.setns` / `os.unshare`
 //!

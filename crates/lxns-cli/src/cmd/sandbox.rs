@@ -11,7 +11,7 @@
 //!    `mount_setattr(AT_RECURSIVE)`, also those hidden under another mount (bwrap remounts
 //!    by path and so leaves those writable);
 //!  - not supported (an error naming the option, never silently ignored):
-//!    `--userns-block-fd`, `--userns2`, SELinux labels, `--lock-file`, `--level-prefix`.
+//!    `--userns2`, SELinux labels, `--lock-file`, `--level-prefix`.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -75,6 +75,7 @@ const HELP: &str = "
     --add-seccomp-fd FD          Load and use seccomp rules from FD (repeatable)
     --sync-fd FD                 Keep this fd open while sandbox is running
     --block-fd FD                Block on FD until some data to read is available
+    --userns-block-fd FD         Block on FD until the user namespace is ready
     --info-fd FD                 Write information about the running container to FD
     --json-status-fd FD          Write container status to FD as multiple JSON documents
     --new-session                Create a new terminal session
@@ -91,8 +92,8 @@ lxns sandbox differs from bwrap where it says so: in a new pid namespace the pro
 pid 1 (there is no reaper process); without --chdir the program starts in /; --sync-fd
 is kept open in the sandbox as bwrap does; --ro-bind and --remount-ro make every mount
 below read-only, also those hidden under another mount (bwrap leaves those). Not
-supported, refused with an error: --userns-block-fd, --userns2, --exec-label,
---file-label, --lock-file, --level-prefix.
+supported, refused with an error: --userns2, --exec-label, --file-label, --lock-file,
+--level-prefix.
 ";
 
 /// A bwrap-style failure: `bwrap: MESSAGE`, exit 1.
@@ -122,6 +123,7 @@ struct Opts {
     fs: Vec<FsOp>,
     seccomp: Vec<Vec<u8>>,
     block: Option<OwnedFd>,
+    userns_block: Option<OwnedFd>,
     info: Option<std::fs::File>,
     json: Option<std::fs::File>,
     new_session: bool,
@@ -431,8 +433,11 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
                 };
                 fs_op(op, &mut perms, &mut size);
             }
-            "userns-block-fd" | "userns2" | "exec-label" | "file-label" | "lock-file"
-            | "level-prefix" => {
+            "userns-block-fd" => {
+                let v = take(&mut args, 1, &name)?;
+                o.userns_block = Some(OwnedFd::from(reopen(&v[0], "Invalid fd")?));
+            }
+            "userns2" | "exec-label" | "file-label" | "lock-file" | "level-prefix" => {
                 return die(format!("--{name} is not supported by lxns sandbox"));
             }
             _ => return die(format!("Unknown option {}", arg.to_string_lossy())),
@@ -473,6 +478,12 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
     }
     if o.userns.is_some() && kinds.contains(Kind::User) {
         return die("--unshare-user and --userns are not compatible");
+    }
+    if o.userns_block.is_some() && !kinds.contains(Kind::User) {
+        return die("--userns-block-fd requires --unshare-user");
+    }
+    if o.userns_block.is_some() && o.info.is_none() {
+        return die("--userns-block-fd requires --info-fd");
     }
     // bwrap wants the user namespace asked for by name (not implied, not -try).
     if o.disable_userns && !o.unshare.contains(Kind::User) {
@@ -515,7 +526,10 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
         cmd.join(&ns);
     }
     cmd.unshare(kinds);
-    if kinds.contains(Kind::User) {
+    if let Some(fd) = o.userns_block.take() {
+        // The caller writes the maps, between the info record and its byte on FD.
+        cmd.user_namespace_block_fd(fd);
+    } else if kinds.contains(Kind::User) {
         cmd.map_user_as(uid, gid);
     }
     if kinds.contains(Kind::Net) {

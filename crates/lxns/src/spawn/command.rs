@@ -168,6 +168,7 @@ pub struct Command {
     pub(super) loopback_up: bool,
     pub(super) arg0: Option<OsString>,
     pub(super) block: Vec<OwnedFd>,
+    pub(super) userns_block: Option<OwnedFd>,
     pub(super) info: Option<File>,
     pub(super) json_status: Option<File>,
     pub(super) seccomp: Vec<super::sandbox::SeccompProgram>,
@@ -220,6 +221,7 @@ impl Command {
             loopback_up: false,
             arg0: None,
             block: Vec::new(),
+            userns_block: None,
             info: None,
             json_status: None,
             seccomp: Vec::new(),
@@ -713,10 +715,33 @@ impl Command {
         self
     }
 
+    /// The caller writes the new user namespace's id maps itself (bwrap's
+    /// `--userns-block-fd`): once the child's namespaces exist and the records of
+    /// [`info_fd`](Command::info_fd) / [`json_status_fd`](Command::json_status_fd) are
+    /// written, the spawn waits until `fd` has a byte to read or reaches end-of-file before
+    /// the child goes on to its set-up; in between, whoever read the child's pid writes
+    /// `/proc/PID/uid_map` and `gid_map` (with `newuidmap`, say). lxns then writes no map of
+    /// its own. Needs a new user namespace ([`Kind::User`]).
+    ///
+    /// As with [`block_on`](Command::block_on), the byte must come from another process or
+    /// thread.
+    ///
+    /// # Errors
+    ///
+    /// Before the clone: [`InvalidArgument`](crate::Reason::InvalidArgument) without a new
+    /// user namespace, or with maps of lxns's ([`uid_map`](Command::uid_map),
+    /// [`map_root`](Command::map_root) …). At spawn:
+    /// [`SpawnStep::Block`](crate::SpawnStep::Block) with the errno of `read(2)`.
+    pub fn user_namespace_block_fd(&mut self, fd: OwnedFd) -> &mut Command {
+        self.userns_block = Some(fd);
+        self
+    }
+
     /// Writes bwrap's `--info-fd` record to `fd` once the child's namespaces exist and
     /// before its program runs, then closes `fd`: a JSON object with `child-pid` (in the
-    /// caller's pid namespace) and the inode of each of the child's `cgroup`, `ipc`, `mnt`,
-    /// `net`, `pid` and `uts` namespaces (`"net-namespace": 4026532008`), one field a line.
+    /// caller's pid namespace) and the inode of each `cgroup`, `ipc`, `mnt`, `net`, `pid`
+    /// and `uts` namespace created for it (`"net-namespace": 4026532008`), one field a line,
+    /// as bwrap writes it.
     ///
     /// The program does not start before the record is written. The descriptor is used by
     /// the next spawn only (it is moved into it).

@@ -133,6 +133,17 @@ pub(super) fn spawn(cmd: &mut Command) -> Result<Child> {
     if let Some(go_w) = go_w {
         parent_part(cmd, &mut prep, &mut guard, records)?;
         let pid = guard.child.as_ref().map_or(0, Child::pid);
+        if let Some(fd) = cmd.userns_block.take() {
+            // The caller's part: it writes the maps, then a byte (or closes its end).
+            sys::block_on(fd.as_fd()).map_err(|e| {
+                Error::os(
+                    Op::Spawn(SpawnStep::Block),
+                    Some(Kind::User),
+                    Target::Pid(pid),
+                    e.into(),
+                )
+            })?;
+        }
         rustix::io::write(&go_w, &[1]).map_err(|e| {
             Error::os(
                 Op::Spawn(SpawnStep::WaitForParent),
@@ -272,15 +283,16 @@ fn parent_part(
         })?;
     }
     guard.persisted = persist_all(&cmd.persist, |kind| child.namespace(kind))?;
-    write_info(records, guard)
+    write_info(records, guard, cmd.unshare)
 }
 
 /// The descriptors of [`Command::info_fd`] and [`Command::json_status_fd`], taken from the
 /// command by the spawn that writes them.
 type Records = (Option<File>, Option<File>);
 
-/// bwrap's information record for the child: its pid and its namespaces' inodes.
-fn info_record(pid: i32, one_line: bool) -> String {
+/// bwrap's information record for the child: its pid and the inodes of the namespaces made
+/// for it (`created`; bwrap names no user namespace).
+fn info_record(pid: i32, one_line: bool, created: crate::KindSet) -> String {
     let mut fields = vec![format!("\"child-pid\": {pid}")];
     for kind in [
         Kind::Cgroup,
@@ -290,6 +302,9 @@ fn info_record(pid: i32, one_line: bool) -> String {
         Kind::Pid,
         Kind::Uts,
     ] {
+        if !created.contains(kind) {
+            continue;
+        }
         let path = format!("/proc/{pid}/ns/{}", kind.proc_name());
         if let Ok(m) = std::fs::metadata(path) {
             use std::os::unix::fs::MetadataExt;
@@ -305,19 +320,23 @@ fn info_record(pid: i32, one_line: bool) -> String {
 
 /// Writes the records of [`Command::info_fd`] and [`Command::json_status_fd`]; the status
 /// descriptor goes to the child, for the exit line.
-fn write_info((info, json_status): Records, guard: &mut Guard) -> Result<()> {
+fn write_info(
+    (info, json_status): Records,
+    guard: &mut Guard,
+    created: crate::KindSet,
+) -> Result<()> {
     let Some(child) = guard.child.as_mut() else {
         return Ok(());
     };
     let pid = child.pid();
     let fail = |e: std::io::Error| Error::from_io(Op::Spawn(SpawnStep::Info), Target::Pid(pid), &e);
     if let Some(mut info) = info {
-        info.write_all(info_record(pid, false).as_bytes())
+        info.write_all(info_record(pid, false, created).as_bytes())
             .map_err(fail)?;
     }
     if let Some(mut status) = json_status {
         status
-            .write_all(info_record(pid, true).as_bytes())
+            .write_all(info_record(pid, true, created).as_bytes())
             .map_err(fail)?;
         child.status_fd = Some(status);
     }

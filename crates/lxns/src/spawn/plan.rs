@@ -177,6 +177,12 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
     check_persist(cmd, api)?;
     let (argv, envp, exec_paths) = vectors(cmd)?;
     check_root(cmd.root.as_deref())?;
+    if cmd.userns_block.is_some() && (!cmd.unshare.contains(Kind::User) || maps(cmd).any()) {
+        return Err(invalid(
+            "user_namespace_block_fd is for a new user namespace (unshare Kind::User) whose \
+             maps the caller writes itself: set no uid_map, gid_map or map_* with it",
+        ));
+    }
     if cmd.disable_userns && !cmd.unshare.contains(Kind::User) {
         return Err(invalid(
             "disable_user_namespaces needs a new user namespace (unshare Kind::User): the \
@@ -629,6 +635,7 @@ pub(super) fn needs_go(cmd: &Command, prep: &Prepared) -> bool {
         || prep.cgroup_procs.is_some()
         || cmd.info.is_some()
         || cmd.json_status.is_some()
+        || cmd.userns_block.is_some()
 }
 
 #[cfg(test)]
@@ -727,5 +734,25 @@ mod userns_tests {
         let mut ok = Command::new("/bin/true");
         ok.map_root().disable_user_namespaces();
         assert!(prepare(&mut ok, CloneApi::Clone3).is_ok());
+    }
+
+    /// The caller writes the maps with a user-namespace block fd: not with lxns's own maps,
+    /// nor without a new user namespace; the child then waits for the parent.
+    #[test]
+    fn a_userns_block_fd_excludes_maps_of_our_own() {
+        let fd = || {
+            let (r, _w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC).unwrap();
+            r
+        };
+        let mut mapped = Command::new("/bin/true");
+        mapped.map_root().user_namespace_block_fd(fd());
+        assert!(prepare(&mut mapped, CloneApi::Clone3).is_err());
+        let mut no_userns = Command::new("/bin/true");
+        no_userns.unshare(Kind::Net).user_namespace_block_fd(fd());
+        assert!(prepare(&mut no_userns, CloneApi::Clone3).is_err());
+        let mut ok = Command::new("/bin/true");
+        ok.unshare(Kind::User).user_namespace_block_fd(fd());
+        let prep = prepare(&mut ok, CloneApi::Clone3).unwrap();
+        assert!(needs_go(&ok, &prep));
     }
 }

@@ -928,7 +928,7 @@ fn identity_line(buf: &mut [u8; 40], id: u32) -> &[u8] {
 }
 
 /// Waits until `fd` has a byte to read or is at end-of-file (bwrap's `--block-fd`).
-fn block_on(fd: BorrowedFd<'_>) -> Result<()> {
+pub(crate) fn block_on(fd: BorrowedFd<'_>) -> Result<()> {
     let mut byte = [0u8; 1];
     loop {
         match rustix::io::read(fd, &mut byte) {
