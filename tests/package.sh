@@ -8,9 +8,19 @@
 #   RUN=1 tests/package.sh    # and run them (as root, as the workspace's are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo package --workspace --exclude lxns-test-support --locked --quiet
 version=$(cargo metadata --no-deps --format-version 1 --locked |
   python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "lxns"))')
+# `cargo package --workspace` verifies the CLI against the packaged library through a local
+# registry under target/package, and cargo extracts that crate into
+# $CARGO_HOME/registry/src/<that registry's hash>/lxns-VERSION once: an earlier run's copy
+# (same path, same version) would be reused as it was, stale. Only those local registries'
+# copies of our own crates are removed; crates.io's (index.crates.io-*) are not touched.
+rm -rf target/package
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  case $(basename "$dir") in index.crates.io-*) continue ;; esac
+  rm -rf "$dir/lxns-$version" "$dir/lxns-cli-$version"
+done
+cargo package --workspace --exclude lxns-test-support --locked --quiet
 out=target/package-check
 rm -rf "$out" && mkdir -p "$out"
 for crate in lxns lxns-cli; do
