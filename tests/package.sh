@@ -11,15 +11,18 @@ cd "$(dirname "$0")/.."
 version=$(cargo metadata --no-deps --format-version 1 --locked |
   python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "lxns"))')
 # `cargo package --workspace` verifies the CLI against the packaged library through a local
-# registry under target/package, and cargo extracts that crate into
-# $CARGO_HOME/registry/src/<that registry's hash>/lxns-VERSION once: an earlier run's copy
-# (same path, same version) would be reused as it was, stale. Only those local registries'
-# copies of our own crates are removed; crates.io's (index.crates.io-*) are not touched.
+# registry under target/package: cargo extracts that crate into
+# $CARGO_HOME/registry/src/<that registry's hash>/lxns-VERSION and builds it in target/debug
+# like any registry crate, which it takes to be immutable. An earlier run's copy and build
+# (same path, same version) would be reused as they were, stale. So both go first: the
+# local registries' copies of our own crates (crates.io's, index.crates.io-*, are not
+# touched) and our crates' artifacts.
 rm -rf target/package
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
   case $(basename "$dir") in index.crates.io-*) continue ;; esac
   rm -rf "$dir/lxns-$version" "$dir/lxns-cli-$version"
 done
+cargo clean --quiet -p lxns -p lxns-cli
 cargo package --workspace --exclude lxns-test-support --locked --quiet
 out=target/package-check
 rm -rf "$out" && mkdir -p "$out"
