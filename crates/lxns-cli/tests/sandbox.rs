@@ -1144,3 +1144,48 @@ fn userns_block_fd_lets_the_caller_write_the_maps_as_with_bwrap() {
         );
     }
 }
+
+/// Without `--chdir` the program starts where bwrap's does: the caller's directory if the
+/// sandbox has it, else `$HOME`, else `/`; as root and as nobody.
+#[test]
+fn the_working_directory_is_chosen_as_bwrap_chooses_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = TempDir::new("sandbox-cwd");
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = scratch.path().to_str().unwrap().to_owned();
+    for nobody in [false, true] {
+        let who = if nobody { "nobody" } else { "root" };
+        let cases: [(&[&str], &str, &str); 3] = [
+            (&["--bind", &dir, &dir], "/usr", dir.as_str()),
+            (&[], "/usr", "/usr"),
+            (&[], "/nonexistent-lxns", "/"),
+        ];
+        for (extra, home, expected) in cases {
+            let mut args = with_base(extra);
+            args.extend(["--", "/bin/sh", "-c", "pwd -P"].map(str::to_owned));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let run = |c: &mut Command| {
+                if nobody {
+                    as_nobody(c);
+                }
+                let out = c
+                    .current_dir(&dir)
+                    .env("HOME", home)
+                    .stdin(Stdio::null())
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{who}: {out:?}");
+                String::from_utf8(out.stdout).unwrap()
+            };
+            let ours = run(&mut lxns(&args));
+            assert_eq!(ours.trim_end(), expected, "{who}, HOME={home}");
+            if have_tool("bwrap", &["--version"]) {
+                assert_eq!(
+                    ours,
+                    run(&mut bwrap(&args)),
+                    "{who}, HOME={home}: differs from bwrap"
+                );
+            }
+        }
+    }
+}

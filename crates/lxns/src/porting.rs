@@ -69,7 +69,8 @@
 //!
 //! Differences: the program is pid 1 of a new pid namespace (bwrap's `--as-pid-1`; there is
 //! no reaper), a read-only bind makes every mount below read-only (also hidden ones), and
-//! without a working directory the program starts in `/`. Not yet: `--userns2`, SELinux
+//! the working directory bwrap picks without `--chdir` is
+//! [`current_dir_candidates`](crate::Command::current_dir_candidates)`([cwd, $HOME])`. Not yet: `--userns2`, SELinux
 //! labels, `--lock-file`.
 //!
 //! ## CPython `os.setns` / `os.unshare`

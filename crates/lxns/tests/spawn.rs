@@ -550,3 +550,26 @@ fn a_sandbox_root_built_by_the_library_as_the_kernel_shows_it() {
     // Nothing of the sandbox is on the host.
     assert!(!std::path::Path::new("/etc/greeting").exists());
 }
+
+/// `current_dir_candidates`: the first directory the child can enter, skipping the missing
+/// ones; `/` when none can be.
+#[test]
+fn the_first_working_directory_candidate_that_exists_is_taken() {
+    use lxns::FsOp;
+    let sandbox = |candidates: &[&str]| {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", "pwd -P"])
+            .map_root()
+            .fs(FsOp::ro_bind("/usr", "/usr"))
+            .fs(FsOp::symlink("usr/lib", "/lib"))
+            .fs(FsOp::symlink("usr/lib64", "/lib64"))
+            .fs(FsOp::symlink("usr/bin", "/bin"))
+            .current_dir_candidates(candidates);
+        out(&mut cmd)
+    };
+    assert_eq!(
+        sandbox(&["/nonexistent-lxns", "/usr/bin", "/usr"]),
+        "/usr/bin\n"
+    );
+    assert_eq!(sandbox(&["/nonexistent-lxns"]), "/\n");
+}

@@ -6,7 +6,8 @@
 //! in `--help`):
 //!  - in a new pid namespace the program is pid 1 (as with bwrap's `--as-pid-1`): there is
 //!    no extra init process;
-//!  - without `--chdir` the program starts in `/` of the sandbox;
+//!  - without `--chdir` the program starts where bwrap's does (the caller's directory if the
+//!    sandbox has it, else `$HOME`, else `/`), but `PWD` is left as it was;
 //!  - `--ro-bind` and `--remount-ro` make every mount below read-only in one
 //!    `mount_setattr(AT_RECURSIVE)`, also those hidden under another mount (bwrap remounts
 //!    by path and so leaves those writable);
@@ -89,7 +90,8 @@ const HELP: &str = "
     --argv0 VALUE                Set argv[0] to the value VALUE before running the program
 
 lxns sandbox differs from bwrap where it says so: in a new pid namespace the program is
-pid 1 (there is no reaper process); without --chdir the program starts in /; --sync-fd
+pid 1 (there is no reaper process); PWD is not rewritten to the directory the program
+starts in (the caller's, else $HOME, else /, as with bwrap); --sync-fd
 is kept open in the sandbox as bwrap does; --ro-bind and --remount-ro make every mount
 below read-only, also those hidden under another mount (bwrap leaves those). Not
 supported, refused with an error: --userns2, --exec-label, --file-label, --lock-file,
@@ -552,6 +554,12 @@ fn build(o: Opts) -> Res<(Command, Opts)> {
     }
     if let Some(d) = &o.chdir {
         cmd.current_dir(d);
+    } else {
+        // bwrap's: the caller's directory if the sandbox has it, else $HOME, else /.
+        let here = std::env::current_dir()
+            .ok()
+            .map(std::path::PathBuf::into_os_string);
+        cmd.current_dir_candidates(here.into_iter().chain(std::env::var_os("HOME")));
     }
     // A root of its own, always (bwrap's): an empty tmpfs when no operation is given.
     if o.fs.is_empty() {

@@ -136,6 +136,7 @@ pub struct Command {
     pub(super) env_clear: bool,
     pub(super) env: BTreeMap<OsString, Option<OsString>>,
     pub(super) cwd: Option<PathBuf>,
+    pub(super) cwd_candidates: Vec<PathBuf>,
     pub(super) uid: Option<u32>,
     pub(super) gid: Option<u32>,
     pub(super) stdio: [Option<Stdio>; 3],
@@ -189,6 +190,7 @@ impl Command {
             env_clear: false,
             env: BTreeMap::new(),
             cwd: None,
+            cwd_candidates: Vec::new(),
             uid: None,
             gid: None,
             stdio: [None, None, None],
@@ -283,6 +285,23 @@ impl Command {
     /// [`root`](Command::root) (default: the caller's, or `/` with a new root).
     pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
         self.cwd = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// Working directories to try, in order, once the namespaces and the new root are in
+    /// place: the child stays in the first it can enter, or where it is (`/` with a new
+    /// root) if none. bwrap's choice without `--chdir` is the caller's directory if the
+    /// sandbox has it, else `$HOME`, else `/`. [`current_dir`](Command::current_dir), which
+    /// must succeed, takes precedence. `PWD` is left as it is.
+    ///
+    /// # Errors
+    ///
+    /// None of its own: a candidate that cannot be entered is skipped.
+    pub fn current_dir_candidates(
+        &mut self,
+        dirs: impl IntoIterator<Item = impl AsRef<Path>>,
+    ) -> &mut Command {
+        self.cwd_candidates = dirs.into_iter().map(|d| d.as_ref().to_owned()).collect();
         self
     }
 

@@ -41,6 +41,7 @@ pub(super) struct Prepared {
     /// pivot.
     binfmt_early: Option<(CString, CString)>,
     cwd: Option<CString>,
+    cwd_candidates: Vec<CString>,
     uid: Option<u32>,
     gid: Option<u32>,
     keep_caps: bool,
@@ -132,6 +133,7 @@ impl Prepared {
                 .as_ref()
                 .map(|(dir, register)| (dir.as_c_str(), register.as_c_str())),
             cwd: self.cwd.as_deref(),
+            cwd_candidates: &self.cwd_candidates,
             uid: self.uid,
             gid: self.gid,
             keep_caps: self.keep_caps,
@@ -225,6 +227,11 @@ pub(super) fn prepare(cmd: &mut Command, api: CloneApi) -> Result<Prepared> {
         binfmt_register,
         binfmt_early,
         cwd: path_c(&cmd.cwd, "the working directory")?,
+        cwd_candidates: cmd
+            .cwd_candidates
+            .iter()
+            .map(|d| cstring(d.as_os_str().as_bytes(), "a working directory"))
+            .collect::<Result<_>>()?,
         uid: cmd.uid,
         gid: cmd.gid,
         keep_caps: cmd.keep_caps,

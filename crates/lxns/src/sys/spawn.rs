@@ -27,7 +27,7 @@
 //! resets every caught signal to `SIG_DFL` first thing, and restores the caller's mask
 //! ([`ChildPlan::exec_mask`]) only immediately before `execve`.
 
-use std::ffi::{CStr, c_char};
+use std::ffi::{CStr, CString, c_char};
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -342,6 +342,8 @@ pub(crate) struct Setup<'a> {
     /// pivot, so that the kernel opens the interpreter in the caller's tree.
     pub binfmt_early: Option<(&'a CStr, &'a CStr)>,
     pub cwd: Option<&'a CStr>,
+    /// Working directories to try when `cwd` is not given; none entered is no error.
+    pub cwd_candidates: &'a [CString],
     /// Credentials the program runs as (set after everything else but stdio).
     pub uid: Option<u32>,
     pub gid: Option<u32>,
@@ -812,6 +814,12 @@ fn setup(plan: &Setup<'_>) -> std::result::Result<(), Failure> {
     }
     if let Some(dir) = plan.cwd {
         at(Step::Cwd, rustix::process::chdir(dir))?;
+    } else {
+        for dir in plan.cwd_candidates {
+            if rustix::process::chdir(dir.as_c_str()).is_ok() {
+                break;
+            }
+        }
     }
     if let Some(bounding) = plan.bounding {
         at(Step::Capabilities, drop_bounding(bounding))?;
