@@ -226,6 +226,24 @@ fn the_same_sandbox_as_bwrap_as_nobody() {
     compare_with_bwrap(true);
 }
 
+/// `sh -c SCRIPT` as root, from `/`, in a mount namespace of its own made by unshare(1)
+/// with `propagation`: what it mounts goes with it.
+fn in_mount_namespace(propagation: &str, script: &str) -> Output {
+    Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            propagation,
+            "/bin/sh",
+            "-c",
+            script,
+        ])
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 /// Where the caller's mounts are shared (a systemd host), they stay visible inside as
 /// slaves (`master:N` in mountinfo), as with bwrap's `MS_SLAVE | MS_REC`, and a mount made
 /// inside does not propagate out. Both tools run in one `unshare --propagation shared`
@@ -247,19 +265,7 @@ fn shared_mounts_of_the_caller_are_slaves_inside_as_with_bwrap() {
         "set -e; mount --bind {dir} {dir}; bwrap {sandbox}; echo ===; grep -c ' {dir}/m ' /proc/self/mountinfo || true; \
          rmdir {dir}/m; echo ===; {lxns_bin} sandbox {sandbox}; echo ===; grep -c ' {dir}/m ' /proc/self/mountinfo || true"
     );
-    let out = Command::new("unshare")
-        .args([
-            "--mount",
-            "--propagation",
-            "shared",
-            "/bin/sh",
-            "-c",
-            &script,
-        ])
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = in_mount_namespace("shared", &script);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -1001,19 +1007,7 @@ fn overlays_as_the_kernel_shows_them() {
              /bin/sh -c 'echo w > /m/w && cat /m/b' && cat {fs}/up/w",
             env!("CARGO_BIN_EXE_lxns")
         );
-        let out = Command::new("unshare")
-            .args([
-                "--mount",
-                "--propagation",
-                "private",
-                "/bin/sh",
-                "-c",
-                &script,
-            ])
-            .current_dir("/")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = in_mount_namespace("private", &script);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             "b1\nw\n",

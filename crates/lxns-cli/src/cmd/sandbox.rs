@@ -196,6 +196,10 @@ fn number(text: &OsStr, what: &str) -> Res<u32> {
     )
 }
 
+/// An `--overlay-src` not (yet) taken by an overlay option.
+const DANGLING_OVERLAY_SRC: &str = "--overlay-src must be followed by another --overlay-src or \
+                                    one of --overlay, --tmp-overlay, or --ro-overlay";
+
 fn parse(args: Vec<OsString>) -> Res<Opts> {
     let mut o = Opts::default();
     let mut perms: Option<u32> = None;
@@ -233,10 +237,7 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
             "overlay-src" | "overlay" | "tmp-overlay" | "ro-overlay"
         );
         if !layers.is_empty() && !overlay_op {
-            return die(
-                "--overlay-src must be followed by another --overlay-src or one of --overlay, \
-                 --tmp-overlay, or --ro-overlay",
-            );
+            return die(DANGLING_OVERLAY_SRC);
         }
         let mut fs_op = |op: FsOp, perms: &mut Option<u32>, size: &mut Option<u64>| {
             let mut op = op;
@@ -446,10 +447,7 @@ fn parse(args: Vec<OsString>) -> Res<Opts> {
         }
     }
     if !layers.is_empty() {
-        return die(
-            "--overlay-src must be followed by another --overlay-src or one of --overlay, \
-             --tmp-overlay, or --ro-overlay",
-        );
+        return die(DANGLING_OVERLAY_SRC);
     }
     if o.program.is_empty() {
         return die("No command specified");

@@ -30,7 +30,7 @@ mod write;
 #[cfg(fuzzing)]
 pub(crate) use write::valid_blocks;
 pub use write::{MapWriter, subordinate_id_blocks, subordinate_ids};
-pub(crate) use write::{Maps, effective_ids, maps_only, write_maps};
+pub(crate) use write::{Maps, effective_ids, write_maps};
 
 /// The kernel's limit on lines in `uid_map`/`gid_map` (since Linux 4.15).
 pub(crate) const MAX_LINES: usize = 340;
@@ -395,6 +395,16 @@ pub enum Setgroups {
     Deny,
 }
 
+impl Setgroups {
+    /// The word `/proc/PID/setgroups` takes.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Setgroups::Allow => "allow",
+            Setgroups::Deny => "deny",
+        }
+    }
+}
+
 /// Which map to write.
 ///
 /// ```
@@ -515,12 +525,7 @@ pub fn write_setgroups(pid: i32, value: Setgroups) -> Result<()> {
 
 /// [`write_setgroups`] to `path`.
 pub(crate) fn write_setgroups_path(pid: i32, path: &str, value: Setgroups) -> Result<()> {
-    let path = path.to_owned();
-    let text = match value {
-        Setgroups::Allow => "allow",
-        Setgroups::Deny => "deny",
-    };
-    write_proc(pid, &path, text, Op::WriteIdMap)
+    write_proc(pid, path, value.as_str(), Op::WriteIdMap)
 }
 
 /// `/proc/PID/NAME`, or `/proc/self/NAME` for pid 0.

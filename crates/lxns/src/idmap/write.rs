@@ -47,6 +47,15 @@ impl Maps<'_> {
         self.uid.is_some() || self.gid.is_some() || self.setgroups.is_some()
     }
 
+    /// Whether these are maps a process may write for itself into a user namespace it is
+    /// in: one line of its own effective uid, and of its own effective gid with `setgroups`
+    /// denied (user_namespaces(7)). Absent maps are no obstacle.
+    pub(crate) fn own_ids_only(&self, euid: u32, egid: u32) -> bool {
+        self.uid.is_none_or(|m| maps_only(m, euid))
+            && self.gid.is_none_or(|m| maps_only(m, egid))
+            && (self.gid.is_none() || self.setgroups == Some(Setgroups::Deny))
+    }
+
     /// Whether the kernel will refuse these maps for this caller whatever the child does:
     /// `setgroups` allowed with a gid map written directly by an unprivileged caller
     /// (user_namespaces(7): such a gid map needs `setgroups` denied first).

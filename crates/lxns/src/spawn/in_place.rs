@@ -6,9 +6,7 @@ use super::parent::persist_all;
 use super::plan;
 use super::report::{invalid, report_error};
 use crate::error::{Error, Result};
-use crate::idmap::{
-    IdMap, MapKind, MapWriter, Setgroups, effective_ids, maps_only, write_id_map, write_setgroups,
-};
+use crate::idmap::{MapKind, MapWriter, effective_ids, write_id_map, write_setgroups};
 use crate::kind::Kind;
 use crate::namespace::Namespace;
 use crate::sys::spawn::{self as sys, CloneApi};
@@ -22,7 +20,6 @@ impl Command {
 
     fn in_place_obstacle(&self) -> Option<&'static str> {
         let (euid, egid) = effective_ids();
-        let own = |map: &Option<IdMap>, id: u32| map.as_ref().is_none_or(|m| maps_only(m, id));
         let joins_pid = self.joins.kinds().contains(Kind::Pid);
         if self.unshare.contains(Kind::Pid) || joins_pid {
             Some("a pid namespace holds only the children of who creates or joins it: spawn")
@@ -46,9 +43,7 @@ impl Command {
             .any(|s| matches!(s.0, StdioKind::Piped))
         {
             Some("piped streams need a Child to hold the other end: spawn")
-        } else if !own(&self.uid_map, euid)
-            || !own(&self.gid_map, egid)
-            || (self.gid_map.is_some() && self.setgroups != Some(Setgroups::Deny))
+        } else if !plan::maps(self).own_ids_only(euid, egid)
             || (self.map_writer == MapWriter::Helper && self.unshare.contains(Kind::User))
         {
             Some(

@@ -18,7 +18,7 @@ use super::SpawnStep;
 use super::command::{Command, Propagation, StdioKind, TimeOffsets};
 use super::report::{cstring, invalid};
 use crate::error::{Error, Op, Result, Target};
-use crate::idmap::{IdMap, MapWriter, Maps, Setgroups, effective_ids, maps_only};
+use crate::idmap::{IdMap, MapWriter, Maps, effective_ids};
 use crate::kind::Kind;
 use crate::sys::spawn::{self as sys, CloneApi, SigMask};
 
@@ -284,16 +284,10 @@ fn own_maps(cmd: &Command) -> Option<[Option<Vec<u8>>; 3]> {
         return None;
     }
     let (euid, egid) = effective_ids();
-    if maps.uid.is_some_and(|m| !maps_only(m, euid))
-        || maps.gid.is_some_and(|m| !maps_only(m, egid))
-        || (maps.gid.is_some() && maps.setgroups != Some(Setgroups::Deny))
-    {
+    if !maps.own_ids_only(euid, egid) {
         return None;
     }
-    let setgroups = maps.setgroups.map(|v| match v {
-        Setgroups::Allow => b"allow".to_vec(),
-        Setgroups::Deny => b"deny".to_vec(),
-    });
+    let setgroups = maps.setgroups.map(|v| v.as_str().as_bytes().to_vec());
     let text = |m: Option<&IdMap>| m.map(|m| m.to_string().into_bytes());
     Some([setgroups, text(maps.uid), text(maps.gid)])
 }
@@ -650,6 +644,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::Namespace;
+    use crate::idmap::Setgroups;
 
     fn texts(cmd: &Command) -> Option<[Option<String>; 3]> {
         own_maps(cmd).map(|t| t.map(|b| b.map(|b| String::from_utf8(b).unwrap())))
